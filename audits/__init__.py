@@ -1,0 +1,1 @@
+"""Audits: due diligence at selection, audit campaigns, questionnaires (data), findings, scheduled jobs."""

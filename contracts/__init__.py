@@ -1,0 +1,1 @@
+"""Contract clauses: the clause library (data), contract records, .docx rendering and gap analysis."""

@@ -1,0 +1,136 @@
+"""Accounts: users, passwords (Argon2id), sessions that can be ended, and API tokens."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from oversight import permissions as perm
+from oversight.accounts.models import ApiToken, User, new_session_token
+from oversight.choices import ROLE
+from oversight.errors import Forbidden, NotFound, ValidationFailed
+from oversight.extensions import db
+from oversight.registry.models import Organisation
+from oversight.registry.validation import Cleaner
+from oversight.timeutil import utcnow
+from oversight.trail import services as trail
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def _hasher() -> PasswordHasher:
+    if current_app.config.get("PASSWORD_HASH_FAST"):
+        return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    return PasswordHasher()  # argon2-cffi's defaults follow RFC 9106's second recommendation
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    try:
+        return _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The enabled user with this e-mail and password, else None (same answer for every failure)."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+    if user is None:
+        _hasher().hash(password or "x")  # equal time whether or not the address exists
+        return None
+    if not check_password(user, password or "") or not user.is_enabled:
+        return None
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Rotate the session token: every cookie issued before stops working."""
+    user.session_token = new_session_token()
+    db.session.commit()
+
+
+def create_user(actor, data: Mapping) -> User:
+    """Create a user of an organisation with a role; the first admin is created from the CLI."""
+    if actor is not None and not perm.allows(actor, "user.manage"):
+        raise Forbidden(_l("Your role does not allow this action."))
+    c = Cleaner(data)
+    c.text("email", required=True, max_length=254)
+    c.text("name", required=True, max_length=100)
+    c.choice("role", ROLE)
+    c.text("password", required=True, max_length=200)
+    c.integer("organisation_id", minimum=1, maximum=2**31 - 1, default=None)
+    values = c.done()
+    errors: dict = {}
+    if len(values["password"]) < MIN_PASSWORD_LENGTH:
+        errors["password"] = [_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH)]
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == values["email"].lower())):
+        errors["email"] = [_l("A user with this e-mail address already exists.")]
+    org_id = values.get("organisation_id")
+    if org_id is not None and db.session.get(Organisation, org_id) is None:
+        errors["organisation_id"] = [_l("Choose an existing organisation.")]
+    if values["role"] != "admin" and org_id is None:
+        errors["organisation_id"] = [_l("Every user except an operator admin belongs to an organisation.")]
+    if errors:
+        raise ValidationFailed(errors)
+    user = User(email=values["email"], name=values["name"], role=values["role"], organisation_id=org_id,
+                password_hash=hash_password(values["password"]))
+    db.session.add(user)
+    db.session.flush()
+    trail.record(actor, "create", "user", user.id, label=user.email, after=user.snapshot())
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change one's own password; every other session ends."""
+    if not check_password(user, current):
+        raise ValidationFailed({"current_password": [_l("The current password is wrong.")]})
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed({"new_password": [_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH)]})
+    user.password_hash = hash_password(new)
+    user.session_token = new_session_token()
+    trail.record(user, "change_password", "user", user.id, label=user.email)
+    db.session.commit()
+
+
+def issue_token(actor: User, name: str) -> tuple[ApiToken, str]:
+    """A new API token for the actor; the secret is returned once and only its digest is kept."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed({"name": [_l("Give the token a name (at most 100 characters).")]})
+    secret = "ovs_" + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=actor.id, name=name, token_hash=ApiToken.digest(secret), prefix=secret[:10])
+    db.session.add(token)
+    db.session.flush()
+    trail.record(actor, "issue_token", "api_token", token.id, label=f"{actor.email}: {name}")
+    db.session.commit()
+    return token, secret
+
+
+def revoke_token(actor: User, token_id: int) -> None:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.id and not perm.is_admin(actor)):
+        raise NotFound(_l("Token not found."))
+    token.revoked_at = utcnow()
+    trail.record(actor, "revoke_token", "api_token", token.id, label=token.name)
+    db.session.commit()
+
+
+def user_for_token(secret: str) -> User | None:
+    """The enabled user behind a live token."""
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.digest(secret)))
+    if token is None or token.revoked_at is not None or not token.user.is_enabled:
+        return None
+    token.last_used_at = utcnow()
+    return token.user

@@ -1,0 +1,120 @@
+"""Log in and out, language, one's own account (password, API tokens), and user management."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from oversight.accounts import services
+from oversight.accounts.auth import requires
+from oversight.accounts.forms import LoginForm, PasswordForm, TokenForm, UserForm
+from oversight.accounts.models import ApiToken, User
+from oversight.choices import ROLE
+from oversight.errors import ValidationFailed
+from oversight.extensions import db
+from oversight.forms import attach_errors, form_data
+from oversight.registry.forms import ActionForm
+from oversight.registry.models import Organisation
+from oversight.templating import lang
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("dashboard.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors = [_("Wrong e-mail address or password.")]
+        else:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form), (401 if form.errors else 200)
+
+
+@bp.post("/logout")
+def logout():
+    if current_user.is_authenticated and ActionForm().validate_on_submit():
+        services.end_all_sessions(current_user)
+        logout_user()
+        flash(_("Logged out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.post("/language/<any(ja_JP, en):code>")
+def language(code: str):
+    session["lang"] = code
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    password_form = PasswordForm(prefix="pw")
+    token_form = TokenForm(prefix="token")
+    new_secret = None
+    if "pw-new_password" in request.form:
+        if password_form.validate_on_submit():
+            try:
+                services.change_password(current_user, password_form.current_password.data or "",
+                                         password_form.new_password.data or "")
+            except ValidationFailed as error:
+                db.session.rollback()
+                attach_errors(password_form, error)
+            else:
+                login_user(current_user)
+                flash(_("Password changed. Your other sessions have ended."), "success")
+                return redirect(url_for("accounts.account"))
+    elif "token-name" in request.form and token_form.validate_on_submit():
+        try:
+            _token, new_secret = services.issue_token(current_user, token_form.name.data)
+        except ValidationFailed as error:
+            db.session.rollback()
+            attach_errors(token_form, error)
+    tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
+                                .order_by(ApiToken.id)).all()
+    return render_template("accounts/account.html", password_form=password_form, token_form=token_form,
+                           tokens=tokens, new_secret=new_secret, action_form=ActionForm())
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    if ActionForm().validate_on_submit():
+        services.revoke_token(current_user, token_id)
+        flash(_("Token revoked."), "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@requires("user.manage")
+def users():
+    form = UserForm()
+    form.role.choices = ROLE.form_choices(lang())
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name_kana)).all()
+    form.organisation_id.choices = [("", "—")] + [(o.id, o.name) for o in organisations]
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(current_user, form_data(form))
+        except ValidationFailed as error:
+            db.session.rollback()
+            attach_errors(form, error)
+        else:
+            flash(_("User %(email)s created.", email=user.email), "success")
+            return redirect(url_for("accounts.users"))
+    listing = db.session.scalars(select(User).order_by(User.organisation_id, User.email)).all()
+    return render_template("accounts/users.html", form=form, users=listing), (422 if form.errors else 200)

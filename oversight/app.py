@@ -1,0 +1,126 @@
+"""The application factory: configuration, extensions, and the one visible list of blueprints."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from oversight import errors
+from oversight.config import REPO_ROOT, Config
+from oversight.extensions import api, babel, csrf, db, login_manager, migrate
+
+
+def create_app(config: type[Config] | None = None, overrides: dict | None = None) -> Flask:
+    """Build the app from a Config class (default: read from the environment) and optional overrides."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.from_object(config or Config)
+    app.config.update(overrides or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'oversight.db'}"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"].replace(
+            "postgresql://", "postgresql+psycopg://", 1)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Tokyo")
+    login_manager.init_app(app)
+    api.init_app(app)
+    errors.init_app(app)  # after the Api, which registers a JSON handler for every HTTP error
+
+    from oversight.accounts import auth
+
+    auth.init_app(app)
+
+    from oversight import templating
+
+    templating.init_app(app)
+
+    from oversight.accounts.views import bp as accounts_bp
+    from oversight.api import register_api
+    from oversight.dashboard.views import bp as dashboard_bp
+    from oversight.registry.importexport_views import bp as importexport_bp
+    from oversight.registry.views import bp as registry_bp
+    from oversight.trail.views import bp as trail_bp
+
+    for blueprint in (accounts_bp, dashboard_bp, registry_bp, importexport_bp, trail_bp):
+        app.register_blueprint(blueprint)
+    register_api(api)
+
+    from oversight import cli
+
+    cli.init_app(app)
+
+    @app.before_request
+    def _request_id():
+        g.request_id = request.headers.get("X-Request-ID", "")[:40] or uuid.uuid4().hex
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+    return app
+
+
+def select_locale() -> str:
+    """Japanese unless the user (or this browser session) chose English."""
+    chosen = session.get("lang") if request else None
+    if not chosen and current_user and getattr(current_user, "is_authenticated", False):
+        chosen = current_user.locale or None
+    return chosen if chosen in ("ja_JP", "en") else "ja_JP"
+
+
+def _instance_secret(instance: Path) -> str:
+    """A per-installation secret kept in the instance folder, so sessions survive a restart."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    return path.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    module = type(dbapi_connection).__module__
+    if "sqlite" not in module:
+        return
+    # Let SQLAlchemy emit BEGIN itself (below) so writers take the lock up front: a read transaction
+    # that later writes would otherwise fail "database is locked" whatever the busy timeout.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin_immediate(connection):
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

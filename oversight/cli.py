@@ -1,0 +1,98 @@
+"""`flask` commands: first admin, demo data, trail verification, API tokens."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import click
+from flask import current_app
+from sqlalchemy import func, select
+
+from oversight.extensions import db
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """The actor for work done from the command line (recorded as such in the trail)."""
+
+    name: str = "cli"
+    role: str = "admin"
+    id: int | None = None
+    organisation_id: int | None = None
+    is_authenticated: bool = True
+
+    @property
+    def email(self) -> str:
+        return f"system:{self.name}"
+
+
+def init_app(app) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(load_demo)
+    app.cli.add_command(verify_trail)
+    app.cli.add_command(create_token)
+
+
+@click.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", default="管理者")
+@click.password_option()
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create an operator admin (the first user of a new installation)."""
+    from oversight.accounts.services import create_user
+    from oversight.errors import ValidationFailed
+
+    try:
+        user = create_user(None, {"email": email, "name": name, "role": "admin", "password": password})
+    except ValidationFailed as error:
+        for field, messages in error.errors.items():
+            for message in messages:
+                click.echo(f"{field}: {message}", err=True)
+        sys.exit(1)
+    click.echo(f"admin {user.email} created")
+
+
+@click.command("load-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing if organisations already exist.")
+def load_demo(if_empty: bool) -> None:
+    """Load the Japanese demo registry and print how to log in."""
+    from oversight import demo
+    from oversight.registry.models import Organisation
+
+    if if_empty and db.session.scalar(select(func.count(Organisation.id))):
+        click.echo("demo data already present")
+    else:
+        demo.load(SystemActor(name="demo"))
+        click.echo("demo data loaded")
+    click.echo(demo.login_help())
+
+
+@click.command("verify-trail")
+def verify_trail() -> None:
+    """Check the hash chain of the audit trail; exit 1 at the first broken record."""
+    from oversight.trail.services import verify
+
+    result = verify()
+    if result.ok:
+        click.echo(f"trail OK: {result.count} records")
+        return
+    click.echo(f"trail BROKEN at record {result.first_bad_seq}: {result.reason}", err=True)
+    sys.exit(1)
+
+
+@click.command("create-token")
+@click.option("--email", required=True, help="The user the token acts as.")
+@click.option("--name", default="cli")
+def create_token(email: str, name: str) -> None:
+    """Issue an API token for a user and print it once."""
+    from oversight.accounts.models import User
+    from oversight.accounts.services import issue_token
+
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        click.echo(f"no user {email}", err=True)
+        sys.exit(1)
+    _token, secret = issue_token(user, name)
+    click.echo(secret)
+    current_app.logger.info("token issued for %s", email)

@@ -1,0 +1,49 @@
+"""What needs the privacy office's attention now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from oversight import permissions as perm
+from oversight.extensions import db
+from oversight.registry import services as registry
+from oversight.registry.models import Certification, Entrustment, Organisation
+from oversight.timeutil import today_jst
+
+
+@dataclass
+class Attention:
+    unapproved: list[Entrustment]
+    states: dict
+    certifications: list[Certification]
+    pending: list[Entrustment]
+    today: date
+    counts: dict
+
+
+def attention(actor, today: date | None = None, warning_days: int = 90) -> Attention:
+    """Unapproved subcontracting, expired and expiring certifications, subcontracts awaiting a decision."""
+    today = today or today_jst()
+    flagged = registry.search_entrustments(actor, flagged=True, per_page=500)
+    unapproved = [e for e in flagged.items if e.status != "terminated"]
+    visible_orgs = perm.restrict_organisations(select(Organisation.id), actor)
+    certifications = db.session.scalars(
+        select(Certification).where(Certification.organisation_id.in_(visible_orgs),
+                                    Certification.expires_on.is_not(None),
+                                    Certification.expires_on <= today + timedelta(days=warning_days))
+        .options(selectinload(Certification.organisation)).order_by(Certification.expires_on)
+    ).all()
+    pending = registry.pending_decisions(actor)
+    total_entrustments = db.session.scalar(
+        perm.restrict_entrustments(select(db.func.count(Entrustment.id)), actor))
+    return Attention(
+        unapproved=unapproved, states=flagged.extra["states"], certifications=certifications,
+        pending=pending, today=today,
+        counts={"entrustments": total_entrustments,
+                "expired": sum(1 for c in certifications if c.expires_on < today),
+                "expiring": sum(1 for c in certifications if c.expires_on >= today)},
+    )

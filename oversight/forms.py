@@ -1,0 +1,34 @@
+"""Form helpers: WTForms renders and checks CSRF; the services do the domain validation."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+
+from oversight.errors import ValidationFailed
+
+
+def form_data(form: FlaskForm) -> dict:
+    """The submitted values, without the CSRF token and buttons."""
+    return {name: field.data for name, field in form._fields.items()
+            if name not in ("csrf_token", "submit")}
+
+
+def attach_errors(form: FlaskForm, error: ValidationFailed) -> list[str]:
+    """Put each field error on its field; return the messages that belong to no field on the form."""
+    stray = []
+    for field_name, messages in error.errors.items():
+        field = form._fields.get(field_name.split(".")[0].split("[")[0])
+        if field is not None:
+            field.errors = list(field.errors or []) + [str(m) for m in messages]
+        else:
+            stray.extend(str(m) for m in messages)
+    return stray
+
+
+def flash_errors(error: ValidationFailed) -> None:
+    """For one-button forms on a detail page: show each refusal as a message after the redirect."""
+    from flask import flash
+
+    for messages in error.errors.values():
+        for message in messages:
+            flash(str(message), "error")

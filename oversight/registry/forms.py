@@ -1,0 +1,104 @@
+"""Registry forms. Labels are translated; choices are filled per request in the user's language."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from oversight.choices import (
+    CERTIFICATION_SCHEME,
+    CONTACT_ROLE,
+    ENTRUSTMENT_ORIGIN,
+    ORGANISATION_KIND,
+    ORGANISATION_STATUS,
+    REPORT_AUTHORITY,
+    SUBCONTRACTING_TERMS,
+)
+from oversight.templating import lang
+from oversight.vocabulary import data_items
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(_l("Name"))
+    name_kana = StringField(_l("Name (kana)"))
+    corporate_number = StringField(_l("Corporate number (13 digits)"))
+    kind = SelectField(_l("Kind"))
+    status = SelectField(_l("Status"))
+    industry = StringField(_l("Industry"))
+    address = StringField(_l("Address"))
+    report_authority = SelectField(_l("Authority receiving leak reports"))
+    notes = TextAreaField(_l("Notes"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = ORGANISATION_KIND.form_choices(lang())
+        self.status.choices = ORGANISATION_STATUS.form_choices(lang())
+        self.report_authority.choices = REPORT_AUTHORITY.form_choices(lang())
+
+
+class ContactForm(FlaskForm):
+    role = SelectField(_l("Role"))
+    name = StringField(_l("Name"))
+    email = StringField(_l("E-mail"))
+    phone = StringField(_l("Phone"))
+    available_24_7 = BooleanField(_l("Reachable 24/7"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = CONTACT_ROLE.form_choices(lang())
+
+
+class CertificationForm(FlaskForm):
+    scheme = SelectField(_l("Certification"))
+    number = StringField(_l("Registration number"))
+    scope = StringField(_l("Scope"))
+    expires_on = DateField(_l("Expires on"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scheme.choices = CERTIFICATION_SCHEME.form_choices(lang())
+
+
+class EntrustmentForm(FlaskForm):
+    consignor_id = SelectField(_l("Consignor (委託元)"), coerce=int, validate_choice=False)
+    contractor_id = SelectField(_l("Contractor (委託先)"), coerce=int, validate_choice=False)
+    data_set = StringField(_l("Data set"))
+    purpose = TextAreaField(_l("Purpose of the entrustment"))
+    data_categories = StringField(_l("Data categories"))
+    data_items = SelectMultipleField(_l("Data items"), validate_choice=False)
+    person_count = IntegerField(_l("Number of persons"), validators=[Optional()])
+    includes_sensitive = BooleanField(_l("Includes sensitive data (要配慮個人情報)"))
+    includes_my_number = BooleanField(_l("Includes My Number data (特定個人情報)"))
+    storage_country = StringField(_l("Storage country (ISO code)"), default="JP")
+    start_on = DateField(_l("Start"), validators=[Optional()])
+    end_on = DateField(_l("End"), validators=[Optional()])
+    subcontracting_terms = SelectField(_l("Subcontracting terms"))
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        org_choices = [(o.id, o.name) for o in organisations]
+        self.consignor_id.choices = org_choices
+        self.contractor_id.choices = org_choices
+        self.data_items.choices = [(code, e["ja"] if lang() == "ja" else e["en"])
+                                   for code, e in data_items().items()]
+        self.subcontracting_terms.choices = SUBCONTRACTING_TERMS.form_choices(lang())
+
+
+class SubcontractForm(EntrustmentForm):
+    origin = SelectField(_l("How it came to be recorded"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.consignor_id
+        self.origin.choices = ENTRUSTMENT_ORIGIN.form_choices(lang())
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve")), ("reject", _l("Reject"))])
+    conditions = TextAreaField(_l("Conditions of approval"))
+    scope = TextAreaField(_l("Scope of data allowed"))
+    reason = TextAreaField(_l("Reason for rejection"))
+
+
+class ActionForm(FlaskForm):
+    """A bare form: a button that posts with a CSRF token."""

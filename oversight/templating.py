@@ -1,0 +1,63 @@
+"""Jinja filters and globals: Japan-time display, bilingual labels, permission checks in templates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from oversight import permissions as perm
+from oversight.choices import ALL_CHOICE_SETS
+from oversight.timeutil import to_jst, today_jst
+from oversight.vocabulary import data_item_label, data_items
+
+
+def lang() -> str:
+    locale = get_locale()
+    return "ja" if locale is None or locale.language == "ja" else "en"
+
+
+def format_datetime(value: datetime | None) -> str:
+    """Japan time, e.g. 2026-11-23 18:04 JST."""
+    local = to_jst(value)
+    return local.strftime("%Y-%m-%d %H:%M JST") if local else ""
+
+
+def format_date(value: date | None) -> str:
+    if value is None:
+        return ""
+    if lang() == "ja":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return value.isoformat()
+
+
+def label(code: str | None, choice_set: str) -> str:
+    return ALL_CHOICE_SETS[choice_set].label(code, lang())
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments changed (pagination, filters)."""
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items() if v is not None})
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters.update(
+        jst=format_datetime,
+        jdate=format_date,
+        label=label,
+        item_label=lambda code: data_item_label(code, lang()),
+        number=lambda n: f"{n:,}" if n is not None else "",
+    )
+    app.jinja_env.globals.update(
+        lang=lang,
+        url_with=url_with,
+        choice_sets=ALL_CHOICE_SETS,
+        data_items=data_items,
+        today_jst=today_jst,
+        allows=lambda action: current_user.is_authenticated and perm.allows(current_user, action),
+        perm=perm,
+    )

@@ -1,0 +1,28 @@
+"""Vocabularies that lawyers edit, loaded from the YAML files beside this module."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).parent
+
+
+@cache
+def data_items() -> dict[str, dict]:
+    """Data-item entries by code, in file order."""
+    entries = yaml.safe_load((HERE / "data_items.yaml").read_text(encoding="utf-8"))
+    return {entry["code"]: entry for entry in entries}
+
+
+def data_item_label(code: str, lang: str) -> str:
+    entry = data_items().get(code)
+    if not entry:
+        return code
+    return entry["ja"] if lang.startswith("ja") else entry["en"]
+
+
+def sensitive_items() -> frozenset[str]:
+    return frozenset(code for code, e in data_items().items() if e.get("sensitive"))
