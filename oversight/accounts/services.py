@@ -15,6 +15,7 @@ from oversight import permissions as perm
 from oversight.accounts.models import ApiToken, User, new_session_token
 from oversight.choices import ROLE
 from oversight.errors import Forbidden, NotFound, ValidationFailed
+from oversight import uow
 from oversight.extensions import db
 from oversight.registry.models import Organisation
 from oversight.registry.validation import Cleaner
@@ -50,14 +51,14 @@ def authenticate(email: str, password: str) -> User | None:
     if not check_password(user, password or "") or not user.is_enabled:
         return None
     user.last_login_at = utcnow()
-    db.session.commit()
+    uow.commit()
     return user
 
 
 def end_all_sessions(user: User) -> None:
     """Rotate the session token: every cookie issued before stops working."""
     user.session_token = new_session_token()
-    db.session.commit()
+    uow.commit()
 
 
 def create_user(actor, data: Mapping) -> User:
@@ -88,7 +89,7 @@ def create_user(actor, data: Mapping) -> User:
     db.session.add(user)
     db.session.flush()
     trail.record(actor, "create", "user", user.id, label=user.email, after=user.snapshot())
-    db.session.commit()
+    uow.commit()
     return user
 
 
@@ -101,7 +102,7 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     user.session_token = new_session_token()
     trail.record(user, "change_password", "user", user.id, label=user.email)
-    db.session.commit()
+    uow.commit()
 
 
 def issue_token(actor: User, name: str) -> tuple[ApiToken, str]:
@@ -114,7 +115,7 @@ def issue_token(actor: User, name: str) -> tuple[ApiToken, str]:
     db.session.add(token)
     db.session.flush()
     trail.record(actor, "issue_token", "api_token", token.id, label=f"{actor.email}: {name}")
-    db.session.commit()
+    uow.commit()
     return token, secret
 
 
@@ -124,7 +125,7 @@ def revoke_token(actor: User, token_id: int) -> None:
         raise NotFound(_l("Token not found."))
     token.revoked_at = utcnow()
     trail.record(actor, "revoke_token", "api_token", token.id, label=token.name)
-    db.session.commit()
+    uow.commit()
 
 
 def user_for_token(secret: str) -> User | None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from oversight import permissions as perm
 from oversight.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from oversight import uow
 from oversight.extensions import db
 from oversight.registry import chain
 from oversight.registry.models import Certification, Contact, Entrustment, Organisation
@@ -78,9 +79,9 @@ def _apply_organisation(org: Organisation, values: dict) -> None:
 
 def _commit_unique() -> None:
     try:
-        db.session.commit()
+        uow.commit()
     except IntegrityError as error:
-        db.session.rollback()
+        uow.rollback()
         if "corporate_number" in str(error.orig):
             raise ValidationFailed({"corporate_number": [
                 _l("Another organisation already has this corporate number.")]}) from error
@@ -158,7 +159,7 @@ def delete_organisation(actor, organisation_id: int) -> None:
                           "end those first. Nothing was deleted."))
     trail.record(actor, "delete", "organisation", org.id, label=org.name, before=org.snapshot())
     db.session.delete(org)
-    db.session.commit()
+    uow.commit()
 
 
 def certification_state(cert: Certification, today: date, warning_days: int = 90) -> str:
@@ -396,7 +397,7 @@ def create_entrustment(actor, data: Mapping) -> Entrustment:
     db.session.add(e)
     db.session.flush()
     trail.record(actor, "create", "entrustment", e.id, label=_label(e), after=e.snapshot())
-    db.session.commit()
+    uow.commit()
     return e
 
 
@@ -452,7 +453,7 @@ def propose_subcontract(actor, parent_id: int, data: Mapping, origin: str = "pla
     db.session.flush()
     action = "propose" if origin == "planned" else "record_unapproved"
     trail.record(actor, action, "entrustment", e.id, label=_label(e), after=e.snapshot())
-    db.session.commit()
+    uow.commit()
     return e
 
 
@@ -486,7 +487,7 @@ def update_entrustment(actor, entrustment_id: int, data: Mapping) -> Entrustment
     after = e.snapshot()
     if after != before:
         trail.record(actor, "update", "entrustment", e.id, label=_label(e), before=before, after=after)
-    db.session.commit()
+    uow.commit()
     return e
 
 
@@ -529,7 +530,7 @@ def decide_subcontract(actor, entrustment_id: int, *, approve: bool, conditions:
     db.session.flush()
     trail.record(actor, "approve" if approve else "reject", "entrustment", e.id, label=_label(e),
                  before=before, after=e.snapshot())
-    db.session.commit()
+    uow.commit()
     return e
 
 
@@ -558,7 +559,7 @@ def transition_entrustment(actor, entrustment_id: int, action: str) -> Entrustme
     e.status = target
     db.session.flush()
     trail.record(actor, action, "entrustment", e.id, label=_label(e), before=before, after=e.snapshot())
-    db.session.commit()
+    uow.commit()
     return e
 
 
