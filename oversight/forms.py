@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from oversight.errors import ValidationFailed
 
@@ -32,3 +33,8 @@ def flash_errors(error: ValidationFailed) -> None:
     for messages in error.errors.values():
         for message in messages:
             flash(str(message), "error")
+
+
+def select_choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms SelectChoice objects (tuples are deprecated in WTForms 3.3)."""
+    return [SelectChoice(value, str(label)) for value, label in pairs]

@@ -55,7 +55,7 @@ def visible_entrustment_ids(actor):
     seeds = select(Entrustment.id).where(
         or_(Entrustment.consignor_id == org_id, Entrustment.contractor_id == org_id)
     )
-    tree = seeds.cte("visible_tree", recursive=True)
+    tree = seeds.cte(recursive=True)  # anonymous: one query may need it twice
     child = aliased(Entrustment)
     tree = tree.union(select(child.id).join(tree, child.parent_id == tree.c.id))
     return select(tree.c.id)

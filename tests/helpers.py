@@ -3,8 +3,27 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+
+from flask import g, has_app_context
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@contextmanager
+def fresh_g():
+    """Requests made inside a test's app context would share its `g` (Flask reuses the context), and
+    with it Flask-Login's cached user and Flask-WTF's cached CSRF token: give each request its own."""
+    if not has_app_context():
+        yield
+        return
+    saved = dict(g.__dict__)
+    g.__dict__.clear()
+    try:
+        yield
+    finally:
+        g.__dict__.clear()
+        g.__dict__.update(saved)
 
 
 class WebClient:
@@ -12,20 +31,32 @@ class WebClient:
         self.client = client
         self.token: str | None = None
 
+    def open(self, *args, **kwargs):
+        with fresh_g():
+            return self.client.open(*args, **kwargs)
+
     def get(self, url, **kwargs):
-        response = self.client.get(url, **kwargs)
+        with fresh_g():
+            response = self.client.get(url, **kwargs)
         match = CSRF_RE.search(response.get_data(as_text=True))
         if match:
             self.token = match.group(1)
         return response
 
     def post(self, url, data=None, *, csrf=True, **kwargs):
-        data = dict(data or {})
-        if csrf:
-            if self.token is None:
-                self.get("/login")
-            data.setdefault("csrf_token", self.token)
-        return self.client.post(url, data=data, **kwargs)
+        if kwargs.get("json") is None:
+            data = dict(data or {})
+            if csrf:
+                if self.token is None:
+                    self.get("/login")
+                data.setdefault("csrf_token", self.token)
+            kwargs["data"] = data
+        with fresh_g():
+            return self.client.post(url, **kwargs)
+
+    def request(self, method: str, url: str, **kwargs):
+        with fresh_g():
+            return self.client.open(url, method=method, **kwargs)
 
     def login(self, email: str, password: str = "correct horse battery staple"):
         self.get("/login")

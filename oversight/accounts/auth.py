@@ -26,15 +26,15 @@ def _load_user(session_token: str):
     return db.session.scalar(select(User).where(User.session_token == session_token))
 
 
-def requires(action: str):
-    """Web views: log in first, then the role must allow `action` (objects are checked by services)."""
+def requires(*actions: str):
+    """Web views: log in first, then the role must allow one of `actions` (objects are checked by services)."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if not perm.allows(current_user, action):
+            if not any(perm.allows(current_user, action) for action in actions):
                 abort(403)
             return view(*args, **kwargs)
 

@@ -16,7 +16,7 @@ from oversight.accounts.models import ApiToken, User
 from oversight.choices import ROLE
 from oversight.errors import ValidationFailed
 from oversight.extensions import db
-from oversight.forms import attach_errors, form_data
+from oversight.forms import attach_errors, form_data, select_choices
 from oversight.registry.forms import ActionForm
 from oversight.registry.models import Organisation
 from oversight.templating import lang
@@ -104,9 +104,9 @@ def revoke_token(token_id: int):
 @requires("user.manage")
 def users():
     form = UserForm()
-    form.role.choices = ROLE.form_choices(lang())
+    form.role.choices = select_choices(ROLE.form_choices(lang()))
     organisations = db.session.scalars(select(Organisation).order_by(Organisation.name_kana)).all()
-    form.organisation_id.choices = [("", "—")] + [(o.id, o.name) for o in organisations]
+    form.organisation_id.choices = select_choices([("", "—")] + [(o.id, o.name) for o in organisations])
     if form.validate_on_submit():
         try:
             user = services.create_user(current_user, form_data(form))

@@ -14,6 +14,7 @@ from oversight.choices import (
     REPORT_AUTHORITY,
     SUBCONTRACTING_TERMS,
 )
+from oversight.forms import select_choices
 from oversight.templating import lang
 from oversight.vocabulary import data_items
 
@@ -31,9 +32,9 @@ class OrganisationForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = ORGANISATION_KIND.form_choices(lang())
-        self.status.choices = ORGANISATION_STATUS.form_choices(lang())
-        self.report_authority.choices = REPORT_AUTHORITY.form_choices(lang())
+        self.kind.choices = select_choices(ORGANISATION_KIND.form_choices(lang()))
+        self.status.choices = select_choices(ORGANISATION_STATUS.form_choices(lang()))
+        self.report_authority.choices = select_choices(REPORT_AUTHORITY.form_choices(lang()))
 
 
 class ContactForm(FlaskForm):
@@ -45,7 +46,7 @@ class ContactForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = CONTACT_ROLE.form_choices(lang())
+        self.role.choices = select_choices(CONTACT_ROLE.form_choices(lang()))
 
 
 class CertificationForm(FlaskForm):
@@ -56,7 +57,7 @@ class CertificationForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.scheme.choices = CERTIFICATION_SCHEME.form_choices(lang())
+        self.scheme.choices = select_choices(CERTIFICATION_SCHEME.form_choices(lang()))
 
 
 class EntrustmentForm(FlaskForm):
@@ -76,12 +77,12 @@ class EntrustmentForm(FlaskForm):
 
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        org_choices = [(o.id, o.name) for o in organisations]
+        org_choices = select_choices((o.id, o.name) for o in organisations)
         self.consignor_id.choices = org_choices
         self.contractor_id.choices = org_choices
-        self.data_items.choices = [(code, e["ja"] if lang() == "ja" else e["en"])
-                                   for code, e in data_items().items()]
-        self.subcontracting_terms.choices = SUBCONTRACTING_TERMS.form_choices(lang())
+        self.data_items.choices = select_choices((code, e["ja"] if lang() == "ja" else e["en"])
+                                                 for code, e in data_items().items())
+        self.subcontracting_terms.choices = select_choices(SUBCONTRACTING_TERMS.form_choices(lang()))
 
 
 class SubcontractForm(EntrustmentForm):
@@ -90,11 +91,15 @@ class SubcontractForm(EntrustmentForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.consignor_id
-        self.origin.choices = ENTRUSTMENT_ORIGIN.form_choices(lang())
+        self.origin.choices = select_choices(ENTRUSTMENT_ORIGIN.form_choices(lang()))
 
 
 class DecisionForm(FlaskForm):
-    decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve")), ("reject", _l("Reject"))])
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decision.choices = select_choices([("approve", _l("Approve")), ("reject", _l("Reject"))])
+
+    decision = SelectField(_l("Decision"))
     conditions = TextAreaField(_l("Conditions of approval"))
     scope = TextAreaField(_l("Scope of data allowed"))
     reason = TextAreaField(_l("Reason for rejection"))

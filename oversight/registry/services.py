@@ -238,14 +238,14 @@ def _to_link(row) -> chain.Link:
 def _with_ancestors(seed_ids_query):
     """Rows of the seed entrustments and every ancestor of them (recursive CTE upward)."""
     up = select(Entrustment.id, Entrustment.parent_id).where(Entrustment.id.in_(seed_ids_query))
-    up = up.cte("ancestry", recursive=True)
+    up = up.cte(recursive=True)
     parent = aliased(Entrustment)
     up = up.union(select(parent.id, parent.parent_id).join(up, parent.id == up.c.parent_id))
     return db.session.execute(select(*_link_columns()).where(Entrustment.id.in_(select(up.c.id)))).all()
 
 
 def _with_descendants(seed_ids_query):
-    down = select(Entrustment.id).where(Entrustment.id.in_(seed_ids_query)).cte("descent", recursive=True)
+    down = select(Entrustment.id).where(Entrustment.id.in_(seed_ids_query)).cte(recursive=True)
     child = aliased(Entrustment)
     down = down.union(select(child.id).join(down, child.parent_id == down.c.id))
     return select(down.c.id)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from oversight import permissions as perm
 from oversight.accounts.auth import requires
-from oversight.errors import ValidationFailed
+from oversight.errors import Forbidden, ValidationFailed
 from oversight.extensions import db
 from oversight.forms import attach_errors, flash_errors, form_data
 from oversight.registry import services
@@ -88,8 +88,7 @@ def organisation(organisation_id: int):
 def organisation_edit(organisation_id: int):
     org = services.get_organisation(current_user, organisation_id)
     if not perm.can_edit_organisation(current_user, org):
-        return render_template("errors/error.html", status=403, title=_("Not allowed"),
-                               message=_("You may not edit this organisation.")), 403
+        raise Forbidden(_("You may not edit this organisation."))
     form = OrganisationForm(obj=org)
     stray = []
     if form.validate_on_submit():
@@ -116,6 +115,7 @@ def organisation_delete(organisation_id: int):
 
 
 def _sub_form_post(organisation_id: int, form, service):
+    services.get_organisation(current_user, organisation_id)  # another tenant's id: 404 before anything
     if form.validate_on_submit():
         try:
             service(current_user, organisation_id, form_data(form))
@@ -125,8 +125,7 @@ def _sub_form_post(organisation_id: int, form, service):
         else:
             flash(_("Saved."), "success")
     else:
-        flash(_("The form expired or was sent without its security token. Reload the page and try again."),
-              "error")
+        flash_errors(ValidationFailed(form.errors))
     return redirect(url_for("registry.organisation", organisation_id=organisation_id))
 
 
@@ -222,12 +221,11 @@ def entrustment(entrustment_id: int):
 
 
 @bp.route("/entrustments/<int:entrustment_id>/edit", methods=["GET", "POST"])
-@requires("entrustment.view")
+@requires("entrustment.edit", "entrustment.propose")
 def entrustment_edit(entrustment_id: int):
     e = services.get_entrustment(current_user, entrustment_id)
     if not perm.can_edit_entrustment(current_user, e):
-        return render_template("errors/error.html", status=403, title=_("Not allowed"),
-                               message=_("You may not edit this entrustment.")), 403
+        raise Forbidden(_("You may not edit this entrustment."))
     form = EntrustmentForm(obj=e, organisations=[e.consignor, e.contractor])
     del form.consignor_id, form.contractor_id
     stray = []
@@ -245,11 +243,17 @@ def entrustment_edit(entrustment_id: int):
 
 
 @bp.route("/entrustments/<int:entrustment_id>/subcontracts/new", methods=["GET", "POST"])
-@requires("entrustment.view")
+@requires("entrustment.propose", "entrustment.record_discovered")
 def subcontract_new(entrustment_id: int):
     parent = services.get_entrustment(current_user, entrustment_id)
+    can_propose = perm.can_propose_under(current_user, parent)
+    if not can_propose and not perm.can_record_discovered_under(
+            current_user, parent, services.original_consignor_id(parent)):
+        raise Forbidden(_("Only the contractor holding the data can propose a subcontractor."))
     form = SubcontractForm(organisations=[o for o in _visible_organisations()
                                           if o.id not in (parent.consignor_id, parent.contractor_id)])
+    if not can_propose:
+        form.origin.choices = [c for c in form.origin.choices if c.value != "planned"]
     if request.method == "GET":
         form.data_set.data = parent.data_set
         form.purpose.data = parent.purpose

@@ -1,0 +1,178 @@
+"""Every route × every role × own / foreign object (NetBox's generated view tests, adapted).
+
+anonymous → the login page; a role that may never do the action → 403; another tenant's object → 404
+(it must not even be revealed); one's own object with the right role → anything but 403/404.
+A route missing from POLICY fails the walk over app.url_map.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from oversight.choices import ROLE
+from oversight.permissions import ROLE_ACTIONS
+from tests.factories import PASSWORD, gen_entrustment, gen_organisation, gen_subcontract, gen_user
+
+
+@dataclass(frozen=True)
+class Rule:
+    method: str
+    action: str | tuple | None  # None: any logged-in user; a tuple: any one of these actions
+    objects: str = ""   # which ids the URL needs: "org", "entrustment", "subcontract", "contact", "cert"
+    data: tuple = ()
+    own_roles: frozenset | None = None  # object-level: roles that pass on the consignor's own object
+
+    def allowed(self, role: str) -> bool:
+        actions = (self.action,) if isinstance(self.action, str) else (self.action or ())
+        return self.action is None or any(a in ROLE_ACTIONS[role] for a in actions)
+
+
+POLICY: dict[str, Rule] = {
+    "dashboard.index": Rule("GET", None),
+    "accounts.account": Rule("GET", None),
+    "accounts.users": Rule("GET", "user.manage"),
+    "accounts.revoke_token": Rule("POST", None, "token"),
+    "registry.organisations": Rule("GET", "org.view"),
+    "registry.organisation_new": Rule("GET", "org.create"),
+    "registry.organisation": Rule("GET", "org.view", "org"),
+    "registry.organisation_edit": Rule("GET", "org.edit", "org"),
+    # An organisation cannot delete itself; only what it registered (or an operator admin).
+    "registry.organisation_delete": Rule("POST", "org.delete", "org", own_roles=frozenset({"admin"})),
+    "registry.contact_add": Rule("POST", "org.edit", "org", (("contact-name", "窓口"),)),
+    "registry.contact_remove": Rule("POST", "org.edit", "contact"),
+    "registry.certification_add": Rule("POST", "org.edit", "org", (("cert-scheme", "pmark"),)),
+    "registry.certification_remove": Rule("POST", "org.edit", "cert"),
+    "registry.chain": Rule("GET", "org.view", "org"),
+    "registry.entrustments": Rule("GET", "entrustment.view"),
+    "registry.entrustment_new": Rule("GET", "entrustment.create"),
+    "registry.entrustment": Rule("GET", "entrustment.view", "entrustment"),
+    # Contractor staff of the consignor may edit only pending proposals of their own organisation.
+    "registry.entrustment_edit": Rule("GET", ("entrustment.edit", "entrustment.propose"), "entrustment",
+                                      own_roles=frozenset({"admin", "privacy_office", "procurement"})),
+    # Under A → B, A's staff cannot propose (B holds the data) but may record one found in an audit.
+    "registry.subcontract_new": Rule("GET", ("entrustment.propose", "entrustment.record_discovered"),
+                                     "entrustment",
+                                     own_roles=frozenset({"admin", "privacy_office", "auditor", "contractor_user"})),
+    "registry.entrustment_decide": Rule("POST", "entrustment.decide", "subcontract",
+                                        (("decision", "reject"), ("reason", "test"))),
+    "registry.entrustment_transition": Rule("POST", "entrustment.transition", "subcontract"),
+    "trail.index": Rule("GET", "trail.view"),
+    "importexport.index": Rule("GET", None),
+}
+PUBLIC = {"static", "accounts.login", "accounts.logout", "accounts.language"}
+
+
+def test_every_route_is_in_the_policy(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()
+                 if not rule.rule.startswith("/api/")}
+    missing = endpoints - set(POLICY) - PUBLIC - {e for e in endpoints if e.startswith("importexport.")}
+    assert not missing, f"routes without an authorisation rule: {sorted(missing)}"
+
+
+@pytest.fixture
+def world():
+    """Consignor A entrusts to B, who subcontracts to C; F1 → F2 is another tenant entirely."""
+    a, b, c = gen_organisation("委託元A"), gen_organisation("委託先B"), gen_organisation("再委託先C")
+    f1, f2 = gen_organisation("他社F1"), gen_organisation("他社F2")
+    for org in (a, f1):
+        from oversight.registry import services
+        from tests.factories import SYSTEM
+        services.add_contact(SYSTEM, org.id, {"name": "窓口", "role": "general"})
+        services.add_certification(SYSTEM, org.id, {"scheme": "pmark", "expires_on": "2030-01-01"})
+    own_e = gen_entrustment(a, b)
+    own_sub = gen_subcontract(own_e, c, approve=False)
+    foreign_e = gen_entrustment(f1, f2)
+    foreign_sub = gen_subcontract(foreign_e, gen_organisation("他社F3"), approve=False)
+    return {"own": {"org": a, "entrustment": own_e, "subcontract": own_sub},
+            "foreign": {"org": f1, "entrustment": foreign_e, "subcontract": foreign_sub}}
+
+
+def _url(app, endpoint: str, rule: Rule, objects: dict, token_id: int | None) -> str:
+    from flask import url_for
+
+    org = objects["org"]
+    args = {}
+    if rule.objects in ("org", "contact", "cert"):
+        args["organisation_id"] = org.id
+    if rule.objects == "contact":
+        args["contact_id"] = org.contacts[0].id
+    if rule.objects == "cert":
+        args["certification_id"] = org.certifications[0].id
+    if rule.objects == "entrustment":
+        args["entrustment_id"] = objects["entrustment"].id
+    if rule.objects == "subcontract":
+        args["entrustment_id"] = objects["subcontract"].id
+    if rule.objects == "token":
+        args["token_id"] = token_id
+    if endpoint == "registry.entrustment_transition":
+        args["action"] = "terminate"
+    with app.test_request_context():
+        return url_for(endpoint, **args)
+
+
+def _request(client, rule: Rule, url: str):
+    if rule.method == "GET":
+        return client.get(url)
+    return client.post(url, dict(rule.data))
+
+
+ROLES = ROLE.codes
+
+
+@pytest.mark.parametrize("endpoint", sorted(set(POLICY) - {"importexport.index"}))
+def test_anonymous_visitors_are_sent_to_the_login_page(app, world, client, endpoint):
+    rule = POLICY[endpoint]
+    response = _request(client, rule, _url(app, endpoint, rule, world["own"], 1))
+    assert response.status_code in (302, 400)
+    if response.status_code == 302:
+        assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_exactly_what_its_permissions_allow(app, world, make_client, role):
+    from oversight.accounts.services import issue_token
+
+    org = world["own"]["org"] if role != "admin" else None
+    user = gen_user(org, role=role)
+    token, _secret = issue_token(user, "matrix")
+    failures = []
+    for endpoint, rule in sorted(POLICY.items()):
+        if endpoint.startswith("importexport."):
+            continue
+        for side in ("own", "foreign"):
+            if rule.objects in ("", "token") and side == "foreign":
+                continue
+            client = make_client()
+            client.login(user.email, PASSWORD)
+            response = _request(client, rule, _url(app, endpoint, rule, world[side], token.id))
+            if not rule.allowed(role):
+                expected = {403}
+            elif side == "own" and rule.own_roles is not None and role not in rule.own_roles:
+                expected = {403}
+            elif side == "foreign" and role != "admin" and rule.objects:
+                expected = {404}
+            else:
+                expected = None  # anything but a refusal
+            status = response.status_code
+            ok = status in expected if expected else status not in (403, 404, 500)
+            if not ok:
+                failures.append(f"{role} {rule.method} {endpoint} ({side}): {status}")
+    assert not failures, "\n".join(failures)
+
+
+def test_lists_show_no_row_of_another_tenant(world, make_client):
+    for role in ROLES:
+        if role == "admin":
+            continue
+        user = gen_user(world["own"]["org"], role=role)
+        client = make_client()
+        client.login(user.email, PASSWORD)
+        for url in ("/organisations", "/entrustments", "/"):
+            page = client.get(url).get_data(as_text=True)
+            assert "他社F1" not in page and "他社F2" not in page, (role, url)
+        if "trail.view" in ROLE_ACTIONS[role]:
+            trail = client.get("/trail").get_data(as_text=True)
+            assert not re.search(r"他社F[123]", trail), role
