@@ -31,7 +31,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "legal": frozenset(VIEW | {"data.export"}),
     "auditor": frozenset(VIEW | {"entrustment.record_discovered", "data.export", "trail.view"}),
     "incident_team": frozenset(VIEW | {"data.export"}),
-    "contractor_user": frozenset(VIEW | {"org.edit", "entrustment.propose", "entrustment.record_discovered"}),
+    "contractor_user": frozenset(VIEW | {"org.create", "org.edit", "entrustment.propose",
+                                         "entrustment.record_discovered"}),
     "viewer": frozenset(VIEW),
 }
 

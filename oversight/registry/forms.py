@@ -62,7 +62,8 @@ class CertificationForm(FlaskForm):
 
 class EntrustmentForm(FlaskForm):
     consignor_id = SelectField(_l("Consignor (委託元)"), coerce=int, validate_choice=False)
-    contractor_id = SelectField(_l("Contractor (委託先)"), coerce=int, validate_choice=False)
+    contractor_id = SelectField(_l("Contractor (委託先)"), coerce=lambda v: int(v) if v else None,
+                                validate_choice=False)
     data_set = StringField(_l("Data set"))
     purpose = TextAreaField(_l("Purpose of the entrustment"))
     data_categories = StringField(_l("Data categories"))
@@ -87,10 +88,12 @@ class EntrustmentForm(FlaskForm):
 
 class SubcontractForm(EntrustmentForm):
     origin = SelectField(_l("How it came to be recorded"))
+    contractor_corporate_number = StringField(_l("…or the subcontractor's corporate number"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.consignor_id
+        self.contractor_id.choices = select_choices([("", "—")]) + self.contractor_id.choices
         self.origin.choices = select_choices(ENTRUSTMENT_ORIGIN.form_choices(lang()))
 
 

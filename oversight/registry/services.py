@@ -16,6 +16,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
+from oversight import corporate_number
 from oversight import permissions as perm
 from oversight.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from oversight import uow
@@ -369,6 +370,21 @@ def _organisation_for(field_name: str, organisation_id, actor) -> Organisation:
     return org
 
 
+def _subcontractor_for(actor, contractor_id, corporate_number_text) -> Organisation:
+    """The proposed subcontractor: one the actor can see, or any registered one named by its corporate
+    number — 法人番号 are public, and a contractor must be able to name a vendor another tenant registered."""
+    if contractor_id:
+        return _organisation_for("contractor_id", contractor_id, actor)
+    if corporate_number_text:
+        number = corporate_number.normalise(str(corporate_number_text))
+        org = db.session.scalar(select(Organisation).where(Organisation.corporate_number == number))
+        if org is None:
+            raise ValidationFailed({"contractor_corporate_number": [_l(
+                "No organisation with this corporate number is registered; register it first.")]})
+        return org
+    raise ValidationFailed({"contractor_id": [_l("This field is required.")]})
+
+
 def _label(e: Entrustment) -> str:
     return str(e)
 
@@ -416,9 +432,8 @@ def propose_subcontract(actor, parent_id: int, data: Mapping, origin: str = "pla
             raise Forbidden(_l("Only the contractor holding the data can propose a subcontractor."))
     elif not perm.can_record_discovered_under(actor, parent, top_consignor):
         raise Forbidden(_l("You may not record a subcontract under this entrustment."))
-    if not values.get("contractor_id"):
-        raise ValidationFailed({"contractor_id": [_l("This field is required.")]})
-    contractor = _organisation_for("contractor_id", values["contractor_id"], actor)
+    contractor = _subcontractor_for(actor, values.get("contractor_id"), data.get("contractor_corporate_number"))
+    values["contractor_id"] = contractor.id
     if parent.status == "terminated":
         raise ValidationFailed({"parent_id": [_l("The parent entrustment is terminated; "
                                                  "no subcontract can be added under it.")]})

@@ -1,0 +1,169 @@
+"""The registry as its users see it in the browser-less client: forms, flags, chains, refusals."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event, func, select
+
+from oversight.extensions import db
+from oversight.registry import services as registry
+from oversight.registry.models import Entrustment, Organisation
+from oversight.trail.models import TrailRecord
+from tests.factories import (
+    PASSWORD,
+    SYSTEM,
+    corporate_number,
+    gen_chain,
+    gen_entrustment,
+    gen_organisation,
+    gen_subcontract,
+    gen_user,
+)
+from tests.helpers import WebClient, text_of
+
+
+def _organisations_count() -> int:
+    return db.session.scalar(select(func.count(Organisation.id)))
+
+
+def test_the_privacy_office_registers_a_vendor_through_the_form(client):
+    sakura = gen_organisation("さくら商事")
+    client.login(gen_user(sakura, role="privacy_office").email, PASSWORD)
+    number = corporate_number()
+    response = client.post("/organisations/new", {
+        "name": "株式会社東都システム", "name_kana": "トウトシステム", "corporate_number": number,
+        "kind": "company", "status": "candidate", "report_authority": "ppc"}, follow_redirects=True)
+    assert "組織「株式会社東都システム」を登録しました。" in text_of(response)
+    assert db.session.scalar(select(Organisation).where(Organisation.corporate_number == number)) is not None
+
+
+def test_a_wrong_check_digit_in_the_form_gets_a_clear_message_and_stores_nothing(client):
+    client.login(gen_user(gen_organisation(), role="procurement").email, PASSWORD)
+    before = _organisations_count()
+    response = client.post("/organisations/new", {"name": "誤記株式会社", "corporate_number": "1000012050002",
+                                                   "kind": "company", "status": "active",
+                                                   "report_authority": "ppc"})
+    assert response.status_code == 422
+    assert "チェックデジット（先頭の1桁）が一致しません" in text_of(response)
+    assert _organisations_count() == before
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused_and_changes_nothing(client):
+    client.login(gen_user(gen_organisation(), role="privacy_office").email, PASSWORD)
+    before = _organisations_count()
+    response = client.post("/organisations/new", {"name": "CSRFなし株式会社", "kind": "company"}, csrf=False)
+    assert response.status_code == 400
+    assert "セキュリティトークン" in text_of(response)
+    assert _organisations_count() == before
+
+
+def test_the_unapproved_subcontractor_stands_out_everywhere_it_appears(client):
+    orgs, chain = gen_chain(3, consignor=gen_organisation("さくら商事"))
+    hokuto = gen_organisation("北斗オペレーション")
+    found = gen_subcontract(chain[-1], hokuto, origin="audit")
+    client.login(gen_user(orgs[0], role="privacy_office").email, PASSWORD)
+
+    listing = client.get("/entrustments?flagged=1").get_data(as_text=True)
+    assert "北斗オペレーション" in listing and 'class="violation"' in listing
+    assert "無承認再委託" in text_of(client.get(f"/organisations/{orgs[0].id}/chain"))
+    assert "無承認の再委託（1件）" in text_of(client.get(f"/organisations/{hokuto.id}"))
+    assert "無承認再委託：この再委託は最初の委託元の事前承認なく" in text_of(client.get(f"/entrustments/{found.id}"))
+    dashboard = client.get("/").get_data(as_text=True)
+    assert 'id="unapproved"' in dashboard and "北斗オペレーション" in dashboard
+    organisations = client.get("/organisations").get_data(as_text=True)
+    assert "無承認再委託 × 1" in organisations
+
+
+def test_a_contractor_proposes_and_the_original_consignor_approves_through_the_pages(make_client):
+    sakura, toto = gen_organisation("さくら商事"), gen_organisation("東都システム")
+    cloud = gen_organisation("クラウド")  # registered by someone else: toto names it by corporate number
+    top = gen_entrustment(sakura, toto, person_count=5000)
+    contractor = make_client()
+    contractor.login(gen_user(toto, role="contractor_user").email, PASSWORD)
+    assert contractor.get(f"/organisations/{cloud.id}").status_code == 404
+    response = contractor.post(f"/entrustments/{top.id}/subcontracts/new", {
+        "contractor_corporate_number": cloud.corporate_number, "origin": "planned", "data_set": "バックアップ", "person_count": "5000",
+        "storage_country": "JP", "subcontracting_terms": "prohibited"}, follow_redirects=True)
+    assert "再委託先の承認を申請しました。" in text_of(response)
+    proposal = db.session.scalar(select(Entrustment).where(Entrustment.contractor_id == cloud.id))
+    assert proposal.status == "proposed"
+
+    privacy = make_client()
+    privacy.login(gen_user(sakura, role="privacy_office").email, PASSWORD)
+    assert "バックアップ" in privacy.get("/").get_data(as_text=True)
+    response = privacy.post(f"/entrustments/{proposal.id}/decision", {
+        "decision": "approve", "conditions": "国内保管に限る", "scope": "氏名・電話番号"}, follow_redirects=True)
+    assert "承認しました。" in text_of(response)
+    db.session.refresh(proposal)
+    assert proposal.status == "approved" and proposal.approval_conditions == "国内保管に限る"
+    actions = db.session.scalars(select(TrailRecord.action).where(TrailRecord.object_id == proposal.id,
+                                                                  TrailRecord.object_type == "entrustment")).all()
+    assert actions == ["propose", "approve"]
+
+
+def test_a_contractor_cannot_propose_more_persons_than_it_holds(client):
+    sakura, toto, cloud = gen_organisation(), gen_organisation(), gen_organisation()
+    top = gen_entrustment(sakura, toto, person_count=100)
+    client.login(gen_user(toto, role="contractor_user").email, PASSWORD)
+    response = client.post(f"/entrustments/{top.id}/subcontracts/new", {
+        "contractor_corporate_number": cloud.corporate_number, "origin": "planned", "data_set": "x",
+        "person_count": "101",
+        "storage_country": "JP", "subcontracting_terms": "prior_approval"})
+    assert response.status_code == 422
+    assert "元の委託（100人）を超えています" in text_of(response)
+
+
+def test_a_vendor_serving_two_consignors_shows_each_only_its_own_relationship(make_client):
+    school_a, school_b = gen_organisation("A市教育委員会"), gen_organisation("B市教育委員会")
+    album = gen_organisation("アルバム工房")
+    own = gen_entrustment(school_a, album, data_set="A市 卒業アルバム")
+    sibling = gen_entrustment(school_b, album, data_set="B市 卒業アルバム")
+    client = make_client()
+    client.login(gen_user(school_a, role="privacy_office").email, PASSWORD)
+    assert client.get(f"/entrustments/{own.id}").status_code == 200
+    assert client.get(f"/entrustments/{sibling.id}").status_code == 404
+    assert "B市" not in client.get(f"/organisations/{album.id}/chain?direction=up").get_data(as_text=True)
+    vendor = make_client()
+    vendor.login(gen_user(album, role="contractor_user").email, PASSWORD)
+    upward = text_of(vendor.get(f"/organisations/{album.id}/chain?direction=up"))
+    assert "A市教育委員会" in upward and "B市教育委員会" in upward
+
+
+def test_logging_out_ends_the_session_even_for_a_copied_cookie(app, client):
+    user = gen_user(gen_organisation(), role="viewer")
+    client.login(user.email, PASSWORD)
+    stolen = WebClient(app.test_client())
+    for cookie in client.client._cookies.values():
+        stolen.client.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    assert stolen.get("/organisations").status_code == 200
+    client.post("/logout")
+    assert stolen.get("/organisations").status_code == 302
+
+
+@contextmanager
+def count_queries():
+    statements = []
+
+    def before(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+def test_the_organisation_list_runs_the_same_number_of_queries_for_5_or_50_rows(app, client):
+    admin = gen_user(None, role="admin")
+    for n in range(60):
+        org = gen_organisation(f"委託先{n:02d}")
+        registry.add_certification(SYSTEM, org.id, {"scheme": "pmark", "expires_on": "2027-01-31"})
+        registry.add_contact(SYSTEM, org.id, {"name": "窓口", "role": "general"})
+    client.login(admin.email, PASSWORD)
+    app.config["PAGE_SIZE"] = 5
+    with count_queries() as small:
+        assert client.get("/organisations?per_page=5").status_code == 200
+    with count_queries() as large:
+        assert client.get("/organisations").status_code == 200
+    assert len(small) == len(large), (len(small), len(large))
+    assert len(large) <= 12
