@@ -64,7 +64,8 @@ def _render(status: int, title: str, message: str, payload: dict):
 
 
 def handle_domain_error(error: DomainError):
-    return _render(error.status, _("Request refused"), str(error.message), error.as_json())
+    title = {404: _("Not found"), 403: _("Not allowed")}.get(error.status, _("Request refused"))
+    return _render(error.status, title, str(error.message), error.as_json())
 
 
 def handle_http_exception(error: HTTPException):
