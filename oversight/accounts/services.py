@@ -135,3 +135,21 @@ def user_for_token(secret: str) -> User | None:
         return None
     token.last_used_at = utcnow()
     return token.user
+
+
+def set_user_enabled(actor, user_id: int, enabled: bool) -> User:
+    """Disable (or re-enable) a user; disabling ends every session and makes its API tokens useless."""
+    if not perm.allows(actor, "user.manage"):
+        raise Forbidden(_l("Your role does not allow this action."))
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_l("User not found."))
+    if user.id == getattr(actor, "id", None) and not enabled:
+        raise ValidationFailed({"is_enabled": [_l("You cannot disable your own account.")]})
+    before = user.snapshot()
+    user.is_enabled = enabled
+    user.session_token = new_session_token()
+    trail.record(actor, "enable" if enabled else "disable", "user", user.id, label=user.email,
+                 before=before, after=user.snapshot())
+    uow.commit()
+    return user

@@ -16,7 +16,7 @@ from oversight.accounts.models import ApiToken, User
 from oversight.choices import ROLE
 from oversight.errors import ValidationFailed
 from oversight.extensions import db
-from oversight.forms import attach_errors, form_data, select_choices
+from oversight.forms import attach_errors, flash_errors, form_data, select_choices
 from oversight.registry.forms import ActionForm
 from oversight.registry.models import Organisation
 from oversight.templating import lang
@@ -118,3 +118,18 @@ def users():
             return redirect(url_for("accounts.users"))
     listing = db.session.scalars(select(User).order_by(User.organisation_id, User.email)).all()
     return render_template("accounts/users.html", form=form, users=listing), (422 if form.errors else 200)
+
+
+@bp.post("/users/<int:user_id>/<any(enable, disable):action>")
+@requires("user.manage")
+def user_enabled(user_id: int, action: str):
+    if ActionForm().validate_on_submit():
+        try:
+            user = services.set_user_enabled(current_user, user_id, action == "enable")
+        except ValidationFailed as error:
+            db.session.rollback()
+            flash_errors(error)
+        else:
+            flash(_("User %(email)s enabled.", email=user.email) if user.is_enabled
+                  else _("User %(email)s disabled; their sessions have ended.", email=user.email), "success")
+    return redirect(url_for("accounts.users"))

@@ -35,6 +35,7 @@ POLICY: dict[str, Rule] = {
     "accounts.account": Rule("GET", None),
     "accounts.users": Rule("GET", "user.manage"),
     "accounts.revoke_token": Rule("POST", None, "token"),
+    "accounts.user_enabled": Rule("POST", "user.manage", "user"),
     "registry.organisations": Rule("GET", "org.view"),
     "registry.organisation_new": Rule("GET", "org.create"),
     "registry.organisation": Rule("GET", "org.view", "org"),
@@ -86,7 +87,7 @@ def world():
     own_sub = gen_subcontract(own_e, c, approve=False)
     foreign_e = gen_entrustment(f1, f2)
     foreign_sub = gen_subcontract(foreign_e, gen_organisation("他社F3"), approve=False)
-    return {"own": {"org": a, "entrustment": own_e, "subcontract": own_sub},
+    return {"own": {"org": a, "entrustment": own_e, "subcontract": own_sub, "user": gen_user(a, role="viewer")},
             "foreign": {"org": f1, "entrustment": foreign_e, "subcontract": foreign_sub}}
 
 
@@ -107,6 +108,9 @@ def _url(app, endpoint: str, rule: Rule, objects: dict, token_id: int | None) ->
         args["entrustment_id"] = objects["subcontract"].id
     if rule.objects == "token":
         args["token_id"] = token_id
+    if rule.objects == "user":
+        args["user_id"] = objects["user"].id
+        args["action"] = "disable"
     if endpoint == "registry.entrustment_transition":
         args["action"] = "terminate"
     with app.test_request_context():
@@ -143,7 +147,7 @@ def test_each_role_gets_exactly_what_its_permissions_allow(app, world, make_clie
         if endpoint.startswith("importexport."):
             continue
         for side in ("own", "foreign"):
-            if rule.objects in ("", "token") and side == "foreign":
+            if rule.objects in ("", "token", "user") and side == "foreign":
                 continue
             client = make_client()
             client.login(user.email, PASSWORD)

@@ -167,3 +167,17 @@ def test_the_organisation_list_runs_the_same_number_of_queries_for_5_or_50_rows(
         assert client.get("/organisations").status_code == 200
     assert len(small) == len(large), (len(small), len(large))
     assert len(large) <= 12
+
+
+def test_disabling_a_user_ends_their_session_at_once(make_client):
+    org = gen_organisation()
+    staff = gen_user(org, role="viewer")
+    session = make_client()
+    session.login(staff.email, PASSWORD)
+    assert session.get("/organisations").status_code == 200
+    admin = make_client()
+    admin.login(gen_user(None, role="admin").email, PASSWORD)
+    response = admin.post(f"/users/{staff.id}/disable", follow_redirects=True)
+    assert "セッションは終了しました" in text_of(response)
+    assert session.get("/organisations").status_code == 302
+    assert session.login(staff.email, PASSWORD).status_code == 401
