@@ -16,10 +16,9 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
-from oversight import corporate_number
+from oversight import corporate_number, uow
 from oversight import permissions as perm
 from oversight.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from oversight import uow
 from oversight.extensions import db
 from oversight.registry import chain
 from oversight.registry.models import Certification, Contact, Entrustment, Organisation

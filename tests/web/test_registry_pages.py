@@ -81,8 +81,8 @@ def test_a_contractor_proposes_and_the_original_consignor_approves_through_the_p
     contractor.login(gen_user(toto, role="contractor_user").email, PASSWORD)
     assert contractor.get(f"/organisations/{cloud.id}").status_code == 404
     response = contractor.post(f"/entrustments/{top.id}/subcontracts/new", {
-        "contractor_corporate_number": cloud.corporate_number, "origin": "planned", "data_set": "バックアップ", "person_count": "5000",
-        "storage_country": "JP", "subcontracting_terms": "prohibited"}, follow_redirects=True)
+        "contractor_corporate_number": cloud.corporate_number, "origin": "planned", "data_set": "バックアップ",
+        "person_count": "5000", "storage_country": "JP", "subcontracting_terms": "prohibited"}, follow_redirects=True)
     assert "再委託先の承認を申請しました。" in text_of(response)
     proposal = db.session.scalar(select(Entrustment).where(Entrustment.contractor_id == cloud.id))
     assert proposal.status == "proposed"
