@@ -12,10 +12,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from oversight import permissions as perm
+from oversight import uow
 from oversight.accounts.models import ApiToken, User, new_session_token
 from oversight.choices import ROLE
 from oversight.errors import Forbidden, NotFound, ValidationFailed
-from oversight import uow
 from oversight.extensions import db
 from oversight.registry.models import Organisation
 from oversight.registry.validation import Cleaner
