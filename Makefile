@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 FLASK := FLASK_APP=oversight $(VENV)/bin/flask
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test browser lint bench
+.PHONY: run test install install-test debian-packages lint bench
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -21,9 +21,12 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Debian packages the tests use: Chromium for the browser tests (Playwright drives it; it never downloads a
+# browser), LibreOffice and poppler to prove generated contracts open and convert to PDF, Japanese fonts.
+debian-packages:
+	@command -v chromium >/dev/null 2>&1 && command -v libreoffice >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium libreoffice-writer-nogui poppler-utils fonts-ipaexfont fonts-noto-cjk >/dev/null; }
 
 run: install
 	$(FLASK) db upgrade
@@ -31,7 +34,7 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (.ci/run sets it).
-test: install-test browser
+test: install-test debian-packages
 	env -u TEST_DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "=== again on PostgreSQL ==="; $(PY) -m pytest $(PYTEST_ARGS); fi
 

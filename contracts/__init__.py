@@ -1,1 +1,15 @@
-"""Contract clauses: the clause library (data), contract records, .docx rendering and gap analysis."""
+"""Contract clauses: the clause library (data), contract records, .docx rendering and gap analysis.
+
+Pure modules (no Flask, no database): `assembly`, `era`, `gaps`; `docx_render` is the only one importing
+python-docx. `models`, `services`, `views` (blueprint "contracts"), `cli` and `api` plug into the app.
+"""
+
+
+def init_app(app) -> None:
+    """Register the blueprint and the CLI commands (models are imported with them)."""
+    from contracts import cli
+    from contracts.views import bp
+
+    if "contracts" not in app.blueprints:
+        app.register_blueprint(bp)
+    cli.init_app(app)

@@ -100,8 +100,10 @@ def handle_http_exception(error: HTTPException):
     if isinstance(extra, dict) and extra.get("messages"):
         payload["errors"] = extra["messages"]
     response = _render(status, str(title), str(message), payload)
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if isinstance(response, tuple):
-        return response
+        return (*response, headers)
+    response.headers.extend(headers)
     return response
 
 

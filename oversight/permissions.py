@@ -17,20 +17,22 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(
         VIEW | {"org.create", "org.edit", "org.delete", "entrustment.create", "entrustment.edit",
                 "entrustment.propose", "entrustment.decide", "entrustment.record_discovered",
-                "entrustment.transition", "data.import", "data.export", "trail.view", "user.manage"}
+                "entrustment.transition", "data.import", "data.export", "trail.view", "user.manage",
+                "contract.view", "contract.edit"}
     ),
     "privacy_office": frozenset(
         VIEW | {"org.create", "org.edit", "org.delete", "entrustment.create", "entrustment.edit",
                 "entrustment.propose", "entrustment.decide", "entrustment.record_discovered",
-                "entrustment.transition", "data.import", "data.export", "trail.view"}
+                "entrustment.transition", "data.import", "data.export", "trail.view", "contract.view",
+                "contract.edit"}
     ),
     "procurement": frozenset(
         VIEW | {"org.create", "org.edit", "entrustment.create", "entrustment.edit", "entrustment.propose",
-                "entrustment.transition", "data.import", "data.export"}
+                "entrustment.transition", "data.import", "data.export", "contract.view"}
     ),
-    "legal": frozenset(VIEW | {"data.export"}),
-    "auditor": frozenset(VIEW | {"entrustment.record_discovered", "data.export", "trail.view"}),
-    "incident_team": frozenset(VIEW | {"data.export"}),
+    "legal": frozenset(VIEW | {"data.export", "contract.view", "contract.edit"}),
+    "auditor": frozenset(VIEW | {"entrustment.record_discovered", "data.export", "trail.view", "contract.view"}),
+    "incident_team": frozenset(VIEW | {"data.export", "contract.view"}),
     "contractor_user": frozenset(VIEW | {"org.create", "org.edit", "entrustment.propose",
                                          "entrustment.record_discovered"}),
     "viewer": frozenset(VIEW),
@@ -98,8 +100,19 @@ def can_see_entrustment(actor, entrustment_id: int) -> bool:
 
 
 def can_see_organisation(actor, organisation_id: int) -> bool:
-    query = restrict_organisations(select(Organisation.id).where(Organisation.id == organisation_id), actor)
-    return db.session.scalar(query) is not None
+    """One organisation: own or registered by the actor's organisation, else party to a visible entrustment."""
+    if is_admin(actor):
+        return db.session.get(Organisation, organisation_id) is not None
+    org = db.session.get(Organisation, organisation_id)
+    if org is None:
+        return False
+    if org.id == actor.organisation_id or (
+            actor.organisation_id is not None and org.registered_by_org_id == actor.organisation_id):
+        return True
+    party = select(Entrustment.id).where(
+        or_(Entrustment.consignor_id == organisation_id, Entrustment.contractor_id == organisation_id),
+        Entrustment.id.in_(visible_entrustment_ids(actor))).limit(1)
+    return db.session.scalar(party) is not None
 
 
 def can_edit_organisation(actor, org: Organisation) -> bool:

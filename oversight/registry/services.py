@@ -22,7 +22,7 @@ from oversight.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from oversight.extensions import db
 from oversight.registry import chain
 from oversight.registry.models import Certification, Contact, Entrustment, Organisation
-from oversight.registry.validation import clean_entrustment, clean_organisation
+from oversight.registry.validation import Cleaner, clean_entrustment, clean_organisation
 from oversight.timeutil import today_jst, utcnow
 from oversight.trail import services as trail
 
@@ -173,6 +173,12 @@ def certification_state(cert: Certification, today: date, warning_days: int = 90
     return "valid"
 
 
+def _search_text(q: str | None) -> str:
+    """Search input without control characters (PostgreSQL refuses NUL), NFKC-normalised."""
+    q = unicodedata.normalize("NFKC", q or "")
+    return "".join(ch for ch in q if unicodedata.category(ch) != "Cc").strip()
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped.lower()}%"
@@ -184,7 +190,7 @@ def search_organisations(actor, *, q: str = "", kind: str = "", certification: s
     _require(actor, "org.view")
     today = today or today_jst()
     query = perm.restrict_organisations(select(Organisation), actor)
-    q = unicodedata.normalize("NFKC", q or "").strip()
+    q = _search_text(q)
     if q:
         digits = q.replace("-", "")
         conditions = [func.lower(Organisation.name).like(_like(q), escape="\\"),
@@ -423,7 +429,8 @@ def propose_subcontract(actor, parent_id: int, data: Mapping, origin: str = "pla
     subcontract that already exists without approval — found in an audit, a filing, or declared late.
     """
     parent = get_entrustment(actor, parent_id)
-    values = clean_entrustment(data)
+    values = clean_entrustment({"origin": origin, **data})
+    origin = values["origin"]
     path = chain_path(parent)
     top_consignor = path[0].consignor_id
     if origin == "planned":
@@ -524,11 +531,13 @@ def decide_subcontract(actor, entrustment_id: int, *, approve: bool, conditions:
         if parent_state and not parent_state.settled:
             raise ValidationFailed({"parent_id": [_l(
                 "The entrustment above is not approved yet; approve the chain from the top down.")]})
-    reason = (reason or "").strip()
+    texts = Cleaner({"conditions": conditions, "scope": scope, "reason": reason})
+    for key in ("conditions", "scope", "reason"):
+        texts.text(key, max_length=4000)
+    texts = texts.done()
+    conditions, scope, reason = texts["conditions"], texts["scope"], texts["reason"]
     if not approve and not reason:
         raise ValidationFailed({"reason": [_l("Give the reason for the rejection.")]})
-    if len(conditions) > 4000 or len(scope) > 4000 or len(reason) > 4000:
-        raise ValidationFailed({"conditions": [_l("At most %(n)s characters.", n=4000)]})
     before = e.snapshot()
     e.decided_by_id = getattr(actor, "id", None)
     e.decided_at = utcnow()
@@ -582,7 +591,7 @@ def search_entrustments(actor, *, q: str = "", status: str = "", organisation_id
     """Visible entrustments, with their approval states; `flagged` keeps only violations."""
     _require(actor, "entrustment.view")
     query = perm.restrict_entrustments(select(Entrustment), actor)
-    q = unicodedata.normalize("NFKC", q or "").strip()
+    q = _search_text(q)
     if q:
         query = query.where(func.lower(Entrustment.data_set).like(_like(q), escape="\\"))
     if status:

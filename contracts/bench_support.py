@@ -1,0 +1,105 @@
+"""Measuring contract generation for bench/ (`python -m contracts.bench_support [N]` prints the figures).
+
+`measure(n)` generates n full contracts (assembly + .docx rendering, as the service and the CLI do) and,
+in the same run, a bare python-docx baseline that writes the same paragraph texts into a fresh
+`docx.Document()` and saves it. It reports ms per document for both, their ratio, and memory: the
+resident set size after each quarter of the run and the growth per document after the first quarter.
+Memory is flat when the later quarters stay within the allocator's noise (±10–20 MB on this machine,
+up and down) instead of climbing with every document.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import json
+import os
+import sys
+import time
+
+import docx
+
+from contracts.assembly import Document, assemble
+from contracts.docx_render import render_docx
+
+REQUEST = {
+    "template": "full",
+    "params": {"consignor_name": "さくら商事株式会社", "contractor_name": "株式会社東都システム",
+               "consignor_address": "東京都千代田区丸の内一丁目1番1号",
+               "contractor_address": "大阪府大阪市北区梅田二丁目2番2号",
+               "service_description": "会員サポート窓口の運営", "data_items": ["name", "address", "phone", "email"],
+               "person_count": 1_380_000, "includes_my_number": True, "contract_date": "2026-04-01"},
+}
+
+
+def document_texts(document: Document, lang: str = "ja") -> list[str]:
+    """The paragraph texts a renderer writes for one language (for the baseline to write the same)."""
+    texts = [document.title.get(lang), *(b.get(lang) for b in document.preamble)]
+    for article in document.articles:
+        texts.append(article.heading.get(lang))
+        for paragraph in article.paragraphs:
+            texts.append(paragraph.marker.get(lang) + paragraph.text.get(lang))
+            texts.extend(item.marker.get(lang) + item.text.get(lang) for item in paragraph.items)
+    texts.append(document.closing.get(lang))
+    texts.append(document.date_text.get(lang))
+    for party in document.parties:
+        texts.extend([party.role.get(lang) + party.address, party.name, party.representative + "印"])
+    return texts
+
+
+def _rss_kib() -> int:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except OSError:  # pragma: no cover - not Linux
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _bare(texts: list[str]) -> bytes:
+    document = docx.Document()
+    for text in texts:
+        document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _contract(language: str) -> bytes:
+    return render_docx(assemble({**REQUEST, "language": language}))
+
+
+def measure(n: int = 1000, language: str = "ja") -> dict:
+    """ms per contract, ms per bare document with the same paragraphs, their ratio, and memory growth."""
+    langs = ("ja", "en") if language == "bilingual" else (language,)
+    sample = assemble({**REQUEST, "language": language})
+    texts = [t for lang in langs for t in document_texts(sample, lang)]
+    for _ in range(20):  # warm-up: imports, the cached library and base document
+        _bare(texts)
+        _contract(language)
+    gc.collect()
+    start = time.perf_counter()
+    for _ in range(n):
+        _bare(texts)
+    bare = (time.perf_counter() - start) / n
+    gc.collect()
+    checkpoints = {max(1, n * q // 4) for q in (1, 2, 3, 4)}
+    rss = []
+    start = time.perf_counter()
+    for i in range(1, n + 1):
+        _contract(language)
+        if i in checkpoints:
+            rss.append(_rss_kib())
+    ours = (time.perf_counter() - start) / n
+    # The allocator settles during the first quarter; after that the resident size must not climb.
+    growth = (rss[-1] - rss[0]) * 1024 / max(n - n // 4, 1)
+    return {"documents": n, "language": language, "paragraphs": len(texts), "contract_ms": round(ours * 1000, 2),
+            "bare_python_docx_ms": round(bare * 1000, 2), "ratio": round(ours / bare, 3),
+            "rss_kib_at_quarters": rss, "rss_growth_bytes_per_document_after_first_quarter": round(growth, 1)}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    for lang in ("ja", "bilingual"):
+        print(json.dumps(measure(count, lang), ensure_ascii=False))

@@ -1,0 +1,133 @@
+"""/api/v1/organisations: the registry of consignors, contractors and public bodies, and their chains."""
+
+from __future__ import annotations
+
+from flask import Response, url_for
+
+from oversight.api.base import (
+    ID,
+    LOCATION,
+    WRITE_ERRORS,
+    ApiBlueprint,
+    Derived,
+    actor,
+    documented,
+    json_object,
+    page_body,
+)
+from oversight.api.schemas import (
+    ChainDownSchema,
+    ChainUpSchema,
+    OrganisationCreateSchema,
+    OrganisationPageSchema,
+    OrganisationPatchSchema,
+    OrganisationQuerySchema,
+    OrganisationSchema,
+)
+from oversight.registry import services
+
+blp = ApiBlueprint("organisations", __name__, url_prefix="/organisations",
+                   description="Organisations: consignors (委託元), contractors (委託先) and public bodies.")
+
+
+@blp.route("")
+@blp.arguments(OrganisationQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, OrganisationPageSchema)
+@documented(errors=(401, 403, 422))
+def list_organisations(**query):
+    """List the organisations you may see
+
+    Ordered by kana. Each carries the number of its live subcontracts that lack the approval they need.
+    """
+    page = services.search_organisations(actor(), **query)
+    violations = page.extra["violations"]
+    items = [Derived(org, unapproved_subcontracts=violations.get(org.id, 0)) for org in page.items]
+    return page_body(page, items)
+
+
+@blp.route("", methods=["POST"])
+@blp.response(201, OrganisationSchema, headers=LOCATION)
+@documented(errors=WRITE_ERRORS, body=OrganisationCreateSchema)
+def create_organisation():
+    """Register an organisation
+
+    The corporate number (法人番号) is checked, including its check digit, and must be unique.
+    """
+    org = services.create_organisation(actor(), json_object())
+    return org, 201, {"Location": url_for(".get_organisation", organisation_id=org.id)}
+
+
+@blp.route(f"/<{ID}:organisation_id>")
+@blp.response(200, OrganisationSchema)
+@documented()
+def get_organisation(organisation_id: int):
+    """One organisation, with its contacts and certifications"""
+    return services.get_organisation(actor(), organisation_id)
+
+
+@blp.route(f"/<{ID}:organisation_id>", methods=["PATCH"])
+@blp.response(200, OrganisationSchema)
+@documented(errors=WRITE_ERRORS, body=OrganisationPatchSchema)
+def update_organisation(organisation_id: int):
+    """Change an organisation
+
+    Only the keys sent change. `contacts` and `certifications`, when sent, replace the whole lists.
+    """
+    return services.update_organisation(actor(), organisation_id, json_object())
+
+
+@blp.route(f"/<{ID}:organisation_id>", methods=["DELETE"])
+@blp.response(204)
+@documented(errors=(401, 403, 404, 409))
+def delete_organisation(organisation_id: int):
+    """Delete an organisation that is party to no entrustment and has no users"""
+    services.delete_organisation(actor(), organisation_id)
+    return Response(status=204)
+
+
+@blp.route(f"/<{ID}:organisation_id>/chain/down")
+@blp.response(200, ChainDownSchema)
+@documented()
+def chain_down(organisation_id: int):
+    """Everyone who holds this consignor's data
+
+    A tree per direct entrustment it made, down through every subcontract you may see, each link with
+    its approval state.
+    """
+    view = services.chain_down(actor(), organisation_id)
+    return {"organisation_id": organisation_id, "roots": [_tree(root, view) for root in view.roots]}
+
+
+@blp.route(f"/<{ID}:organisation_id>/chain/up")
+@blp.response(200, ChainUpSchema)
+@documented()
+def chain_up(organisation_id: int):
+    """Whose data this vendor holds
+
+    One path per entrustment or subcontract it holds, from the original consignor down to it (as far up as
+    you may see).
+    """
+    view = services.chain_up(actor(), organisation_id)
+    return {"organisation_id": organisation_id,
+            "paths": [[_link(state, view) for state in path] for path in view.paths]}
+
+
+def _party(organisation_id: int, view) -> dict:
+    org = view.organisations.get(organisation_id)
+    return {"id": organisation_id, "name": org.name if org else ""}
+
+
+def _link(state, view) -> dict:
+    link = state.link
+    return {
+        "entrustment_id": link.id, "parent_id": link.parent_id,
+        "consignor": _party(link.consignor_id, view), "contractor": _party(link.contractor_id, view),
+        "data_set": view.entrustments[link.id].data_set, "status": link.status,
+        "subcontracting_terms": link.subcontracting_terms, "origin": link.origin,
+        "approval_state": state.state, "violation": state.violation,
+        "upstream_settled": state.upstream_settled, "settled": state.settled, "depth": state.depth,
+    }
+
+
+def _tree(state, view) -> dict:
+    return {**_link(state, view), "children": [_tree(child, view) for child in state.children]}

@@ -1,0 +1,406 @@
+"""The facts of an incident as plain, frozen data, and `parse_facts` that builds them from a JSON-friendly dict.
+
+The web form, the API and the CLI all hand the engine the same dict (every key optional unless marked)::
+
+    {
+      "handler_kind": "company",            # company | public_body — the business whose data it is (required)
+      "data_kind": "personal_data",         # personal_data | my_number (特定個人情報)
+      "events": ["leak"],                   # subset of leak / loss / damage; empty → implied by the cause
+      "certainty": "occurred",              # occurred | suspected (おそれ); null → implied by the cause
+      "data_items": ["name", "credit_card_number"],   # codes of oversight/vocabulary/data_items.yaml
+      "cause": "unauthorised_access",       # a code of oversight/incidents/vocabulary/causes.yaml
+      "max_persons": 1200,                  # the largest possible number of persons; null = unknown
+      "max_persons_known_at": null,         # when that number became known (a count that grew later)
+      "high_grade_encryption": false,       # 高度な暗号化その他の…措置
+      "recovered_before_viewed": false,     # all recovered before any third party viewed it
+      "provided_intentionally": false,      # the business gave it out on purpose
+      "same_data_kept_elsewhere": false,    # the same data is kept elsewhere (backup)
+      "occurred_on": "2025-04-01",          # date
+      "known_at": "2025-04-03T10:00:00+09:00",  # when the party where it happened knew (required); a date is "that day"
+      "report_authority": "ppc",            # a code of oversight.choices.REPORT_AUTHORITY
+      "chain": [                            # outsourcing chain, original consignor first
+        {"name": "A社", "kind": "company", "notified_consignor_at": null, "known_at": null},
+        {"name": "B社", "notified_consignor_at": "2025-04-03T15:00:00+09:00"}
+      ],
+      "incident_at": 1,                     # index in the chain, or "consignor"; required with two tiers or more
+      "report_items": {"overview": "…"},    # what is already written of the nine report items (施行規則8条1項)
+      "person_notice": {"contact_available": true},
+      "my_number": {"designated_system": false, "malicious_use": false, "malicious_provision": false,
+                    "used_against_art9": false, "provided_against_art19": false, "public_exposure": null}
+    }
+
+Each tier's `known_at` is when it learned of the incident by itself (say, from the news); a consignor otherwise
+knows when its contractor's notice arrives. Bad input raises one `FactsError` naming every field at fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import MappingProxyType
+
+from oversight.choices import REPORT_AUTHORITY
+
+from .deadlines import JST
+from .vocabulary import CAUSES, CERTAINTY_LABELS, EVENTS, ITEMS, MY_NUMBER_ITEMS, REPORT_ITEM_CODES
+
+HANDLER_KINDS = ("company", "public_body")
+DATA_KINDS = ("personal_data", "my_number")
+MAX_PERSONS = 200_000_000  # more than everyone in Japan: a typo, not a count
+_EVENT_SET = frozenset(EVENTS)
+_MY_NUMBER_FLAGS = ("designated_system", "malicious_use", "malicious_provision", "used_against_art9",
+                    "provided_against_art19")
+_TOP_KEYS = frozenset({
+    "handler_kind", "data_kind", "events", "certainty", "data_items", "cause", "max_persons", "max_persons_known_at",
+    "high_grade_encryption", "recovered_before_viewed", "provided_intentionally", "same_data_kept_elsewhere",
+    "occurred_on", "known_at", "report_authority", "chain", "incident_at", "report_items", "person_notice",
+    "my_number",
+})
+_TIER_KEYS = frozenset({"name", "kind", "notified_consignor_at", "known_at"})
+
+Moment = datetime | date
+_SHARED_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+MESSAGES = {
+    "required": "This field is required.",
+    "unknown_field": "Unknown field.",
+    "unknown_code": "Unknown code: {value}.",
+    "not_a_list": "Expected a list.",
+    "not_an_object": "Expected an object.",
+    "not_a_boolean": "Expected true or false.",
+    "not_an_integer": "Expected a whole number.",
+    "not_a_string": "Expected text.",
+    "negative": "Cannot be negative.",
+    "absurd": "More than 200,000,000 persons cannot be right.",
+    "invalid_date": "Expected a date (YYYY-MM-DD).",
+    "invalid_datetime": "Expected a date, or a date and time with its time zone.",
+    "timezone_required": "A date and time needs its time zone (e.g. +09:00).",
+    "known_before_occurrence": "The business cannot have known before the incident occurred.",
+    "notice_before_occurrence": "The notice to the consignor is dated before the incident occurred.",
+    "notice_before_known": "The notice to the consignor is dated before this tier knew of the incident.",
+    "consignor_has_no_consignor": "The original consignor has no consignor to notify.",
+    "not_in_chain": "No such tier in the chain.",
+    "my_number_item_missing": "My Number data needs the data item my_number.",
+    "conflicts_with_handler_kind": "The original consignor is the business assessed: its kind is handler_kind.",
+}
+
+
+class FactsError(ValueError):
+    """Invalid facts: `errors` maps each field to a list of {code, message} (English; codes are stable)."""
+
+    def __init__(self, errors: dict[str, list[dict[str, str]]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{f}: {', '.join(e['code'] for e in es)}" for f, es in errors.items()))
+
+    def codes(self) -> dict[str, list[str]]:
+        """{field: [code, …]} — what the web layer translates."""
+        return {field: [e["code"] for e in entries] for field, entries in self.errors.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """One organisation in the outsourcing chain (委託元 → 委託先 → 再委託先 …)."""
+
+    name: str
+    kind: str = "company"
+    notified_consignor_at: Moment | None = None
+    known_at: Moment | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MyNumberFacts:
+    """The facts only the My Number rules ask (番号法29条の4, 特定個人情報漏えい等報告規則2条)."""
+
+    designated_system: bool = False
+    malicious_use: bool = False
+    malicious_provision: bool = False
+    used_against_art9: bool = False
+    provided_against_art19: bool = False
+    public_exposure: bool | None = None
+
+
+NO_MY_NUMBER_FACTS = MyNumberFacts()
+NO_REPORT_ITEMS: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """The facts of one incident as the Art. 26 engine reads them (see the module docstring)."""
+
+    handler_kind: str
+    known_at: Moment
+    data_kind: str = "personal_data"
+    events: frozenset[str] = frozenset()
+    certainty: str | None = None
+    data_items: frozenset[str] = frozenset()
+    cause: str | None = None
+    max_persons: int | None = None
+    max_persons_known_at: Moment | None = None
+    high_grade_encryption: bool = False
+    recovered_before_viewed: bool = False
+    provided_intentionally: bool = False
+    same_data_kept_elsewhere: bool = False
+    occurred_on: date | None = None
+    report_authority: str = "ppc"
+    chain: tuple[Tier, ...] = ()
+    incident_at: int = 0
+    report_items: Mapping[str, str] = field(default_factory=lambda: NO_REPORT_ITEMS)
+    contact_available: bool | None = None
+    my_number: MyNumberFacts = NO_MY_NUMBER_FACTS
+
+
+class _Reader:
+    """Collects every problem before raising, so one FactsError names all fields at fault."""
+
+    __slots__ = ("errors",)
+
+    def __init__(self):
+        self.errors: dict[str, list[dict[str, str]]] = {}
+
+    def fail(self, field: str, code: str, **values) -> None:
+        self.errors.setdefault(field, []).append({"code": code, "message": MESSAGES[code].format(**values)})
+
+    def choice(self, raw: Mapping, key: str, allowed, default=None, required=False):
+        value = raw.get(key)
+        if value is None:
+            if required:
+                self.fail(key, "required")
+            return default
+        if not isinstance(value, str) or value not in allowed:
+            self.fail(key, "unknown_code", value=value)
+            return default
+        return value
+
+    def boolean(self, raw: Mapping, key: str, field: str | None = None, default=False):
+        value = raw.get(key)
+        if value is None:
+            return default
+        if value is True or value is False:
+            return value
+        self.fail(field or key, "not_a_boolean")
+        return default
+
+    def moment(self, value, field: str, required=False) -> Moment | None:
+        if value is None or value == "":
+            if required:
+                self.fail(field, "required")
+            return None
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                self.fail(field, "timezone_required")
+                return None
+            return value
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                if len(value) == 10:
+                    return date.fromisoformat(value)
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                self.fail(field, "invalid_datetime")
+                return None
+            if parsed.tzinfo is None:
+                self.fail(field, "timezone_required")
+                return None
+            return parsed
+        self.fail(field, "invalid_datetime")
+        return None
+
+    def day(self, value, field: str) -> date | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, datetime):
+            self.fail(field, "invalid_date")
+            return None
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.fail(field, "invalid_date")
+        return None
+
+    def codes(self, raw: Mapping, key: str, allowed) -> frozenset[str]:
+        value = raw.get(key)
+        if value is None:
+            return frozenset()
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            self.fail(key, "not_a_list")
+            return frozenset()
+        good = []
+        for i, code in enumerate(value):
+            if isinstance(code, str) and code in allowed:
+                good.append(code)
+            else:
+                self.fail(f"{key}[{i}]", "unknown_code", value=code)
+        found = frozenset(good)
+        if len(_SHARED_SETS) < 65536:  # a bounded pool: most incidents repeat a few combinations of items
+            return _SHARED_SETS.setdefault(found, found)
+        return _SHARED_SETS.get(found, found)
+
+
+def _jst_day(moment: Moment) -> date:
+    return moment.astimezone(JST).date() if isinstance(moment, datetime) else moment
+
+
+def _before(earlier: Moment, later: Moment) -> bool:
+    """True if `earlier` is strictly before `later`; a bare date is compared as a JST day."""
+    if isinstance(earlier, datetime) and isinstance(later, datetime):
+        return earlier < later
+    return _jst_day(earlier) < _jst_day(later)
+
+
+def parse_facts(raw: Mapping) -> Facts:
+    """Validate a plain dict (module docstring) into `Facts`, or raise `FactsError` naming each bad field."""
+    if not isinstance(raw, Mapping):
+        raise FactsError({"": [{"code": "not_an_object", "message": MESSAGES["not_an_object"]}]})
+    r = _Reader()
+    for key in raw.keys() - _TOP_KEYS:
+        r.fail(str(key), "unknown_field")
+
+    handler_kind = r.choice(raw, "handler_kind", HANDLER_KINDS, required=True)
+    data_kind = r.choice(raw, "data_kind", DATA_KINDS, default="personal_data")
+    events = r.codes(raw, "events", _EVENT_SET)
+    certainty = r.choice(raw, "certainty", CERTAINTY_LABELS)
+    data_items = r.codes(raw, "data_items", ITEMS)
+    cause = r.choice(raw, "cause", CAUSES)
+    report_authority = r.choice(raw, "report_authority", REPORT_AUTHORITY, default="ppc")
+
+    max_persons = raw.get("max_persons")
+    if max_persons is not None:
+        if isinstance(max_persons, bool) or not isinstance(max_persons, int):
+            r.fail("max_persons", "not_an_integer")
+            max_persons = None
+        elif max_persons < 0:
+            r.fail("max_persons", "negative")
+            max_persons = None
+        elif max_persons > MAX_PERSONS:
+            r.fail("max_persons", "absurd")
+            max_persons = None
+
+    flags = {key: r.boolean(raw, key) for key in (
+        "high_grade_encryption", "recovered_before_viewed", "provided_intentionally", "same_data_kept_elsewhere")}
+    occurred_on = r.day(raw.get("occurred_on"), "occurred_on")
+    known_at = r.moment(raw.get("known_at"), "known_at", required=True)
+    max_persons_known_at = r.moment(raw.get("max_persons_known_at"), "max_persons_known_at")
+    if known_at is not None and occurred_on is not None and _jst_day(known_at) < occurred_on:
+        r.fail("known_at", "known_before_occurrence")
+
+    chain = _read_chain(r, raw.get("chain"), occurred_on, handler_kind)
+    incident_at = _read_incident_at(r, raw, chain)
+    if chain and known_at is not None and incident_at < len(chain):
+        notified = chain[incident_at].notified_consignor_at
+        if notified is not None and _before(notified, known_at):
+            r.fail(f"chain[{incident_at}].notified_consignor_at", "notice_before_known")
+
+    report_items = _read_report_items(r, raw.get("report_items"))
+    contact_available = None
+    notice = raw.get("person_notice")
+    if notice is not None:
+        if isinstance(notice, Mapping):
+            for key in notice.keys() - {"contact_available"}:
+                r.fail(f"person_notice.{key}", "unknown_field")
+            contact_available = r.boolean(notice, "contact_available", "person_notice.contact_available", None)
+        else:
+            r.fail("person_notice", "not_an_object")
+    my_number = _read_my_number(r, raw.get("my_number"))
+
+    if data_kind == "my_number" and not (data_items & MY_NUMBER_ITEMS) and "data_items" not in r.errors:
+        r.fail("data_items", "my_number_item_missing")
+
+    if r.errors:
+        raise FactsError(r.errors)
+    return Facts(
+        handler_kind=handler_kind, known_at=known_at, data_kind=data_kind, events=events, certainty=certainty,
+        data_items=data_items, cause=cause, max_persons=max_persons, max_persons_known_at=max_persons_known_at,
+        occurred_on=occurred_on, report_authority=report_authority, chain=chain, incident_at=incident_at,
+        report_items=report_items, contact_available=contact_available, my_number=my_number, **flags,
+    )
+
+
+def _read_chain(r: _Reader, value, occurred_on: date | None, handler_kind: str | None) -> tuple[Tier, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        r.fail("chain", "not_a_list")
+        return ()
+    tiers = []
+    for i, raw in enumerate(value):
+        field = f"chain[{i}]"
+        if not isinstance(raw, Mapping):
+            r.fail(field, "not_an_object")
+            continue
+        for key in raw.keys() - _TIER_KEYS:
+            r.fail(f"{field}.{key}", "unknown_field")
+        name = raw.get("name")
+        if name is None or name == "":
+            r.fail(f"{field}.name", "required")
+            name = ""
+        elif not isinstance(name, str):
+            r.fail(f"{field}.name", "not_a_string")
+            name = ""
+        kind = raw.get("kind") or (handler_kind if i == 0 else "company") or "company"
+        if not isinstance(kind, str) or kind not in HANDLER_KINDS:
+            r.fail(f"{field}.kind", "unknown_code", value=kind)
+            kind = "company"
+        elif i == 0 and handler_kind and kind != handler_kind:
+            r.fail(f"{field}.kind", "conflicts_with_handler_kind")
+        notified = r.moment(raw.get("notified_consignor_at"), f"{field}.notified_consignor_at")
+        if notified is not None and i == 0:
+            r.fail(f"{field}.notified_consignor_at", "consignor_has_no_consignor")
+        if notified is not None and occurred_on is not None and _jst_day(notified) < occurred_on:
+            r.fail(f"{field}.notified_consignor_at", "notice_before_occurrence")
+        known = r.moment(raw.get("known_at"), f"{field}.known_at")
+        tiers.append(Tier(name=name, kind=kind, notified_consignor_at=notified, known_at=known))
+    return tuple(tiers)
+
+
+def _read_incident_at(r: _Reader, raw: Mapping, chain: tuple[Tier, ...]) -> int:
+    value = raw.get("incident_at")
+    if value is None:
+        if len(chain) > 1:
+            r.fail("incident_at", "required")
+        return 0
+    if value == "consignor":
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        r.fail("incident_at", "not_an_integer")
+        return 0
+    if not 0 <= value < max(len(chain), 1):
+        r.fail("incident_at", "not_in_chain")
+        return 0
+    return value
+
+
+def _read_report_items(r: _Reader, value) -> Mapping[str, str]:
+    if value is None:
+        return NO_REPORT_ITEMS
+    if not isinstance(value, Mapping):
+        r.fail("report_items", "not_an_object")
+        return NO_REPORT_ITEMS
+    items = {}
+    for code, text in value.items():
+        if code not in REPORT_ITEM_CODES:
+            r.fail(f"report_items.{code}", "unknown_code", value=code)
+        elif text is not None and not isinstance(text, str):
+            r.fail(f"report_items.{code}", "not_a_string")
+        elif text and text.strip():
+            items[code] = text
+    return MappingProxyType(items)
+
+
+def _read_my_number(r: _Reader, value) -> MyNumberFacts:
+    if value is None:
+        return NO_MY_NUMBER_FACTS
+    if not isinstance(value, Mapping):
+        r.fail("my_number", "not_an_object")
+        return NO_MY_NUMBER_FACTS
+    for key in value.keys() - {*_MY_NUMBER_FLAGS, "public_exposure"}:
+        r.fail(f"my_number.{key}", "unknown_field")
+    flags = {key: r.boolean(value, key, f"my_number.{key}") for key in _MY_NUMBER_FLAGS}
+    exposure = r.boolean(value, "public_exposure", "my_number.public_exposure", None)
+    return MyNumberFacts(public_exposure=exposure, **flags)

@@ -1,0 +1,17 @@
+"""The demo: weak contracts stand out in the portfolio gap analysis, good ones have generated versions."""
+
+from contracts import demo
+from oversight import demo as oversight_demo
+from oversight.cli import SystemActor
+
+
+def test_the_gap_analysis_lists_the_demo_weak_contracts(client):
+    actor = SystemActor(name="demo")
+    oversight_demo.load(actor)
+    contracts = demo.load(actor)
+    assert len(contracts) == 4 and sum(1 for c in contracts if c.status == "generated") == 2
+    client.login("legal@sakura-hd.example", oversight_demo.DEMO_PASSWORD)
+    page = client.get("/contracts").get_data(as_text=True)
+    assert "事故の報告期限が72時間で" in page and "事故の報告期限が48時間で" in page
+    assert "「事故調査への協力」の条項がありません。" in page
+    assert "契約が登録されていません" in page  # e.g. the health-check data has no contract yet
