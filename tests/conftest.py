@@ -48,7 +48,9 @@ def app(database_url):
     app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
         upgrade()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections before the database is dropped
 
 
 def _empty_all_tables() -> None:
