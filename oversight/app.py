@@ -44,6 +44,7 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
     api.init_app(app)
     errors.init_app(app)  # after the Api, which registers a JSON handler for every HTTP error
 
+    import contracts.models  # noqa: F401 - migration 0003 creates its tables; `flask db check` must see them
     from oversight.accounts import auth
 
     auth.init_app(app)

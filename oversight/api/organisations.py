@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, url_for
+from flask import Response, jsonify, url_for
 
 from oversight.api.base import (
     ID,
@@ -94,8 +94,8 @@ def chain_down(organisation_id: int):
     A tree per direct entrustment it made, down through every subcontract you may see, each link with
     its approval state.
     """
-    view = services.chain_down(actor(), organisation_id)
-    return {"organisation_id": organisation_id, "roots": [_tree(root, view) for root in view.roots]}
+    view = services.chain_down(actor(), organisation_id, detail=False)
+    return jsonify({"organisation_id": organisation_id, "roots": [_tree(root, view) for root in view.roots]})
 
 
 @blp.route(f"/<{ID}:organisation_id>/chain/up")
@@ -107,9 +107,10 @@ def chain_up(organisation_id: int):
     One path per entrustment or subcontract it holds, from the original consignor down to it (as far up as
     you may see).
     """
-    view = services.chain_up(actor(), organisation_id)
-    return {"organisation_id": organisation_id,
-            "paths": [[_link(state, view) for state in path] for path in view.paths]}
+    view = services.chain_up(actor(), organisation_id, detail=False)
+    # Built here already in the documented shape: a Response skips a second pass through the schema.
+    return jsonify({"organisation_id": organisation_id,
+                    "paths": [[_link(state, view) for state in path] for path in view.paths]})
 
 
 def _party(organisation_id: int, view) -> dict:
