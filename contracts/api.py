@@ -1,7 +1,6 @@
 """/api/v1 contract resources: an entrustment's contract, its generated versions, gap analysis, .docx check.
 
-Register with the other resources in oversight/api/__init__.py (`register_api`): csrf.exempt(blp) and
-api.register_blueprint(blp). The same services as the web pages and the CLI; the same JSON refusals.
+The same services as the web pages and the CLI; the same JSON refusals.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from flask import request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
+from marshmallow.validate import Range
 
 from contracts import services
 from contracts.docx_render import DOCX_MIME
@@ -167,7 +167,7 @@ def entrustment_gaps(entrustment_id: int):
 
 
 class PortfolioQuerySchema(Schema):
-    contractor_id = fields.Integer(validate=lambda v: 1 <= v <= 2147483647)
+    contractor_id = fields.Integer(validate=Range(min=1, max=2147483647))
 
 
 @blp.route("/contract-gaps")

@@ -1,23 +1,8 @@
-"""Who may see and edit contracts. Object visibility always goes through the entrustment.
-
-`ROLE_CONTRACT_ACTIONS` is what oversight/permissions.py's ROLE_ACTIONS should grant (see the hand-over
-note); until it does, contract pages refuse every role but the operator admin's actions listed there.
-"""
+"""Who may edit contracts. Viewing is the `contract.view` action plus the entrustment's visibility."""
 
 from __future__ import annotations
 
 from oversight import permissions as perm
-
-ROLE_CONTRACT_ACTIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"contract.view", "contract.edit"}),
-    "privacy_office": frozenset({"contract.view", "contract.edit"}),
-    "legal": frozenset({"contract.view", "contract.edit"}),
-    "procurement": frozenset({"contract.view"}),
-    "auditor": frozenset({"contract.view"}),
-    "incident_team": frozenset({"contract.view"}),
-    "contractor_user": frozenset(),
-    "viewer": frozenset(),
-}
 
 
 def can_edit_contract(actor, entrustment) -> bool:

@@ -44,7 +44,7 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
     api.init_app(app)
     errors.init_app(app)  # after the Api, which registers a JSON handler for every HTTP error
 
-    import contracts.models  # noqa: F401 - migration 0003 creates its tables; `flask db check` must see them
+    import contracts
     from oversight.accounts import auth
 
     auth.init_app(app)
@@ -62,6 +62,7 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
 
     for blueprint in (accounts_bp, dashboard_bp, registry_bp, importexport_bp, trail_bp):
         app.register_blueprint(blueprint)
+    contracts.init_app(app)
     register_api(api)
 
     from oversight import cli

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from contracts import demo as contract_demo
 from oversight.accounts import services as accounts
 from oversight.corporate_number import with_check_digit
 from oversight.registry import services as registry
@@ -172,6 +173,8 @@ def load(actor) -> dict:
                         start_on=(today - timedelta(days=200)).isoformat())
         sub(album, "hikari", f"{today.year}年度 卒業アルバム印刷", data_items=["name", "photo", "school_class"],
             person_count=420)
+
+    contract_demo.load(actor)
 
     for email, name, role, org_key in DEMO_USERS:
         accounts.create_user(None, {"email": email, "name": name, "role": role, "password": DEMO_PASSWORD,

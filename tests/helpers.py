@@ -38,7 +38,7 @@ class WebClient:
     def get(self, url, **kwargs):
         with fresh_g():
             response = self.client.get(url, **kwargs)
-        match = CSRF_RE.search(response.get_data(as_text=True))
+        match = response.mimetype == "text/html" and CSRF_RE.search(response.get_data(as_text=True))
         if match:
             self.token = match.group(1)
         return response

@@ -10,6 +10,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
+from contracts.docx_render import DOCX_MIME
 from oversight import create_app
 from oversight.accounts import services as accounts
 from oversight.config import TestConfig
@@ -25,6 +26,14 @@ CHECKS = {
     # documented 422, so "schema-valid data is accepted" does not hold for this API, by design.
     "positive_data_acceptance": {"enabled": False},
 }
+
+
+
+@schemathesis.serializer(DOCX_MIME)
+def _docx_body(ctx, value) -> bytes:
+    """A .docx upload is sent as raw bytes; generated bodies are arbitrary, so the check must refuse them cleanly."""
+    return value if isinstance(value, bytes) else str(value).encode()
+
 
 # The document is read once, at collection, from an app of its own: schemathesis.pytest.from_fixture (the lazy
 # loader) cannot run under pytest 9, whose nodes no longer have the `_nodeid` it rewrites. Every call goes to

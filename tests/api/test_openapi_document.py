@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from contracts.docx_render import DOCX_MIME
+
 API = "/api/v1"
 
 
@@ -27,7 +29,7 @@ def test_every_route_of_the_api_is_in_the_document_with_its_methods(app, documen
               for method in rule.methods - {"HEAD", "OPTIONS"}}
 
     assert routed == {(method, path) for method, path, _ in operations(document)}
-    assert len(routed) == 16
+    assert len(routed) == 23
 
 
 def test_every_operation_needs_a_bearer_token_and_documents_the_401_challenge(document):
@@ -41,14 +43,18 @@ def test_every_operation_needs_a_bearer_token_and_documents_the_401_challenge(do
 
 
 def test_every_body_documents_its_schema_and_the_refusals_of_a_bad_body(document):
-    bodies = 0
+    bodies, uploads = 0, 0
     for method, path, operation in operations(document):
-        if "requestBody" in operation:
+        content = operation.get("requestBody", {}).get("content", {})
+        if "application/json" in content:
             bodies += 1
-            schema = operation["requestBody"]["content"]["application/json"]["schema"]
-            assert schema["$ref"].split("/")[-1] in document["components"]["schemas"]
+            assert content["application/json"]["schema"]["$ref"].split("/")[-1] in document["components"]["schemas"]
             assert {"400", "413", "415", "422"} <= set(operation["responses"]), (method, path)
-    assert bodies == 7
+        elif content:  # a contract sent as the raw .docx body
+            uploads += 1
+            assert content[DOCX_MIME]["schema"] == {"type": "string", "format": "binary"}
+            assert {"413", "422"} <= set(operation["responses"]), (method, path)
+    assert (bodies, uploads) == (8, 1)
 
 
 def test_every_object_path_documents_404_and_every_list_documents_its_query_refusal(document):

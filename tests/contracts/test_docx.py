@@ -6,6 +6,7 @@ import io
 import json
 import re
 import zipfile
+from pathlib import Path
 
 import docx
 import pytest
@@ -132,6 +133,16 @@ def test_the_cli_generates_a_docx_from_a_parameter_file(app, tmp_path):
     result = app.test_cli_runner().invoke(generate_contract, [str(params), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "第1条（目的）" in _texts(_open(out.read_bytes()))
+
+
+def test_the_readme_example_parameter_file_generates_the_bilingual_contract(app, tmp_path):
+    example = Path(__file__).resolve().parents[2] / "examples" / "contract-params.json"
+    out = tmp_path / "contract.docx"
+    result = app.test_cli_runner().invoke(generate_contract, [str(example), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    texts = _texts(_open(out.read_bytes()))
+    assert "株式会社東都システム" in "".join(texts) and "Article 1 (Purpose)" in texts
+    assert any("24時間以内" in t for t in texts)
 
 
 def test_the_cli_names_the_bad_parameter_and_writes_nothing(app, tmp_path):

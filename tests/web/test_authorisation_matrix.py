@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 import pytest
 
+from contracts import services as contract_services
 from oversight.choices import ROLE
 from oversight.permissions import ROLE_ACTIONS
-from tests.factories import PASSWORD, gen_entrustment, gen_organisation, gen_subcontract, gen_user
+from oversight.registry import services
+from tests.factories import PASSWORD, SYSTEM, gen_entrustment, gen_organisation, gen_subcontract, gen_user
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,13 @@ POLICY: dict[str, Rule] = {
                                         (("decision", "reject"), ("reason", "test"))),
     "registry.entrustment_transition": Rule("POST", "entrustment.transition", "subcontract"),
     "trail.index": Rule("GET", "trail.view"),
+    "contracts.portfolio": Rule("GET", "contract.view"),
+    "contracts.check": Rule("GET", "contract.view"),
+    "contracts.contract": Rule("GET", "contract.view", "entrustment"),
+    "contracts.contract_save": Rule("POST", "contract.edit", "entrustment", (("action", "save"),)),
+    "contracts.preview": Rule("GET", "contract.view", "entrustment"),
+    "contracts.generate": Rule("POST", "contract.edit", "entrustment"),
+    "contracts.download": Rule("GET", "contract.view", "contract_version"),
     "importexport.index": Rule("GET", None),
 }
 PUBLIC = {"static", "accounts.login", "accounts.logout", "accounts.language"}
@@ -79,16 +88,17 @@ def world():
     a, b, c = gen_organisation("委託元A"), gen_organisation("委託先B"), gen_organisation("再委託先C")
     f1, f2 = gen_organisation("他社F1"), gen_organisation("他社F2")
     for org in (a, f1):
-        from oversight.registry import services
-        from tests.factories import SYSTEM
         services.add_contact(SYSTEM, org.id, {"name": "窓口", "role": "general"})
         services.add_certification(SYSTEM, org.id, {"scheme": "pmark", "expires_on": "2030-01-01"})
-    own_e = gen_entrustment(a, b)
+    own_e = gen_entrustment(a, b, data_items=["name", "address"])
     own_sub = gen_subcontract(own_e, c, approve=False)
-    foreign_e = gen_entrustment(f1, f2)
+    foreign_e = gen_entrustment(f1, f2, data_items=["name", "address"])
     foreign_sub = gen_subcontract(foreign_e, gen_organisation("他社F3"), approve=False)
-    return {"own": {"org": a, "entrustment": own_e, "subcontract": own_sub, "user": gen_user(a, role="viewer")},
-            "foreign": {"org": f1, "entrustment": foreign_e, "subcontract": foreign_sub}}
+    own_version, foreign_version = (contract_services.generate(SYSTEM, e.id) for e in (own_e, foreign_e))
+    return {"own": {"org": a, "entrustment": own_e, "subcontract": own_sub, "user": gen_user(a, role="viewer"),
+                    "contract_version": own_version},
+            "foreign": {"org": f1, "entrustment": foreign_e, "subcontract": foreign_sub,
+                        "contract_version": foreign_version}}
 
 
 def _url(app, endpoint: str, rule: Rule, objects: dict, token_id: int | None) -> str:
@@ -106,6 +116,8 @@ def _url(app, endpoint: str, rule: Rule, objects: dict, token_id: int | None) ->
         args["entrustment_id"] = objects["entrustment"].id
     if rule.objects == "subcontract":
         args["entrustment_id"] = objects["subcontract"].id
+    if rule.objects == "contract_version":
+        args["version_id"] = objects["contract_version"].id
     if rule.objects == "token":
         args["token_id"] = token_id
     if rule.objects == "user":
@@ -174,7 +186,7 @@ def test_lists_show_no_row_of_another_tenant(world, make_client):
         user = gen_user(world["own"]["org"], role=role)
         client = make_client()
         client.login(user.email, PASSWORD)
-        for url in ("/organisations", "/entrustments", "/"):
+        for url in ("/organisations", "/entrustments", "/", "/contracts"):
             page = client.get(url).get_data(as_text=True)
             assert "他社F1" not in page and "他社F2" not in page, (role, url)
         if "trail.view" in ROLE_ACTIONS[role]:
