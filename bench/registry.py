@@ -191,6 +191,55 @@ def bench_chain_up(app, engine, manifest: dict, runs: int) -> dict:
                   hub_consignors=manifest["hub_consignors"], hub_holdings=manifest["hub_holdings"])
 
 
+# ---------------------------------------------------------------- (c) an incident at the hub: its fan-out
+
+def bench_fan_out(app, engine, manifest: dict, runs: int) -> dict:
+    """The consignors an incident at the hub touches, with each chain (incidents.services.fan_out), vs the raw
+    recursive query; and, for information, opening such an incident (fan-out, parties, one assessment per
+    chain, inserts) in a transaction that is rolled back."""
+    from oversight import uow
+    from oversight.cli import SystemActor
+    from oversight.extensions import db
+    from oversight.incidents import services as incidents
+
+    hub = manifest["hub_id"]
+    actor = SystemActor(name="bench")
+    facts = {"data_items": ["name", "address", "credit_card_number"], "cause": "ransomware", "max_persons": 5000,
+             "occurred_on": "2026-11-16", "known_at": "2026-11-17T10:00:00+09:00"}
+
+    def subject():
+        with app.app_context():
+            return incidents.fan_out(hub, "engagements")
+
+    def open_and_roll_back():
+        with app.app_context():
+            with uow.atomic(dry_run=True):
+                incident = incidents.open_incident(actor, {"organisation_id": hub, "title": "bench", "facts": facts})
+                parties = len(incident.parties)
+            db.session.remove()
+            return parties
+
+    raw = RawQuery(engine, (RAW_CHAIN_UP, (hub,)))
+    try:
+        paths = subject()
+        fan_times, raw_times = interleaved(runs, subject, raw)
+        parties = open_and_roll_back()
+        open_times = interleaved(max(5, runs // 4), open_and_roll_back)[0]
+    finally:
+        raw.close()
+    value, baseline = median_ms(fan_times), median_ms(raw_times)
+    consignors = len({p.organisation_ids[0] for p in paths})
+    return figure(value, "ms", baseline, "≤ 5×", value <= 5 * baseline,
+                  p95=round(p95_ms(fan_times), 3), baseline_p95=round(p95_ms(raw_times), 3), runs=runs,
+                  via="oversight.incidents.services.fan_out(hub, 'engagements') in an app context",
+                  baseline_query="WITH RECURSIVE upward from the hub's entrustments, joined to both parties, "
+                                 "fetchall on the DBAPI connection",
+                  chains=len(paths), consignors=consignors, parties=parties,
+                  open_incident_ms=round(median_ms(open_times), 3),
+                  open_incident_via="services.open_incident at the hub (fan-out, parties, one Art. 26 assessment "
+                                    "per chain, inserts, trail), rolled back")
+
+
 # ---------------------------------------------------------------- (b) the organisation list page
 
 def login(app, email: str, password: str):
@@ -282,7 +331,8 @@ def run(backend: str, *, keep: bool = False, runs: int = 40) -> dict[str, dict]:
         with app.app_context():
             engine = db.engine
         results = {"chain_up_api": bench_chain_up(app, engine, manifest, runs),
-                   "organisation_list_page": bench_list_page(app, engine, manifest, runs)}
+                   "organisation_list_page": bench_list_page(app, engine, manifest, runs),
+                   "incident_fan_out": bench_fan_out(app, engine, manifest, runs)}
         results["app_memory"] = app_memory(before, len(served))
         for entry in results.values():
             entry["backend"] = backend

@@ -45,6 +45,9 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
     errors.init_app(app)  # after the Api, which registers a JSON handler for every HTTP error
 
     import contracts
+    import oversight.incidents.models  # noqa: F401 - migration 0005 creates its tables; `flask db check` must see them
+    import oversight.incidents.reminders  # noqa: F401 - registers the reminder sweeper with `flask scheduler`
+    import oversight.outbox.models  # noqa: F401
     from oversight.accounts import auth
 
     auth.init_app(app)
@@ -56,11 +59,12 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
     from oversight.accounts.views import bp as accounts_bp
     from oversight.api import register_api
     from oversight.dashboard.views import bp as dashboard_bp
+    from oversight.incidents.views import bp as incidents_bp
     from oversight.registry.importexport_views import bp as importexport_bp
     from oversight.registry.views import bp as registry_bp
     from oversight.trail.views import bp as trail_bp
 
-    for blueprint in (accounts_bp, dashboard_bp, registry_bp, importexport_bp, trail_bp):
+    for blueprint in (accounts_bp, dashboard_bp, registry_bp, importexport_bp, trail_bp, incidents_bp):
         app.register_blueprint(blueprint)
     contracts.init_app(app)
     register_api(api)

@@ -6,6 +6,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 class Config:
     """Production-shaped defaults: SQLite in the instance folder unless DATABASE_URL is set."""
 
@@ -21,7 +25,19 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PAGE_SIZE = 50
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")  # links in e-mail
     CERT_EXPIRY_WARNING_DAYS = 90
+
+    # Outgoing mail (the outbox); an empty MAIL_SERVER leaves queued mail pending, with the reason shown.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_USE_TLS = _flag("MAIL_USE_TLS")  # STARTTLS on a plain connection
+    MAIL_USE_SSL = _flag("MAIL_USE_SSL")  # TLS from the first byte (SMTPS)
+    MAIL_PORT = int(os.environ.get("MAIL_PORT") or (465 if MAIL_USE_SSL else 25))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT") or 30)
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS") or 8)
 
     API_TITLE = "oversight API"
     API_VERSION = "v1"
@@ -43,3 +59,4 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105
     PASSWORD_HASH_FAST = True
+    MAIL_SERVER = ""  # whatever the environment says: a test starts its own SMTP server

@@ -7,13 +7,14 @@ shape of the 2025 case in reference 000), and a graduation-album vendor serving 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from contracts import demo as contract_demo
 from oversight.accounts import services as accounts
 from oversight.corporate_number import with_check_digit
+from oversight.incidents import services as incidents
 from oversight.registry import services as registry
-from oversight.timeutil import today_jst
+from oversight.timeutil import JST, today_jst
 
 DEMO_PASSWORD = "oversight-demo-2026"  # noqa: S105 - printed on screen for the demo logins
 
@@ -175,11 +176,31 @@ def load(actor) -> dict:
             person_count=420)
 
     contract_demo.load(actor)
+    _incidents(actor, orgs, today)
 
     for email, name, role, org_key in DEMO_USERS:
         accounts.create_user(None, {"email": email, "name": name, "role": role, "password": DEMO_PASSWORD,
                                     "organisation_id": orgs[org_key].id if org_key else None})
     return orgs
+
+
+def _incidents(actor, orgs: dict, today) -> None:
+    """Two incidents: the album vendor's stolen laptop (every school it works for is a party, each with its own
+    deadlines; it has notified them), and a card-data leak at the support vendor it has not notified yet."""
+    def moment(days_ago: int, hour: int) -> str:
+        return datetime.combine(today - timedelta(days=days_ago), time(hour), JST).isoformat()
+
+    incidents.open_incident(actor, {
+        "organisation_id": orgs["album"].id, "title": "制作担当者のノートPCの盗難", "scope": "engagements",
+        "notified_consignor_at": moment(2, 17),
+        "facts": {"cause": "theft", "data_items": ["name", "photo", "school_class"], "max_persons": 420,
+                  "occurred_on": (today - timedelta(days=3)).isoformat(), "known_at": moment(2, 9),
+                  "report_items": {"overview": "制作担当者が電車内でノートPCを盗まれた。ディスクは暗号化されていない。"}}})
+    incidents.open_incident(actor, {
+        "organisation_id": orgs["toto"].id, "title": "問合せ管理システムへの不正アクセス", "scope": "engagements",
+        "facts": {"cause": "unauthorised_access", "data_items": ["name", "phone", "credit_card_number"],
+                  "max_persons": 12_000, "occurred_on": (today - timedelta(days=1)).isoformat(),
+                  "known_at": moment(1, 11)}})
 
 
 def login_help() -> str:

@@ -18,24 +18,25 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         VIEW | {"org.create", "org.edit", "org.delete", "entrustment.create", "entrustment.edit",
                 "entrustment.propose", "entrustment.decide", "entrustment.record_discovered",
                 "entrustment.transition", "data.import", "data.export", "trail.view", "user.manage",
-                "contract.view", "contract.edit"}
+                "contract.view", "contract.edit", "incident.view", "incident.edit"}
     ),
     "privacy_office": frozenset(
         VIEW | {"org.create", "org.edit", "org.delete", "entrustment.create", "entrustment.edit",
                 "entrustment.propose", "entrustment.decide", "entrustment.record_discovered",
                 "entrustment.transition", "data.import", "data.export", "trail.view", "contract.view",
-                "contract.edit"}
+                "contract.edit", "incident.view", "incident.edit"}
     ),
     "procurement": frozenset(
         VIEW | {"org.create", "org.edit", "entrustment.create", "entrustment.edit", "entrustment.propose",
-                "entrustment.transition", "data.import", "data.export", "contract.view"}
+                "entrustment.transition", "data.import", "data.export", "contract.view", "incident.view"}
     ),
-    "legal": frozenset(VIEW | {"data.export", "contract.view", "contract.edit"}),
-    "auditor": frozenset(VIEW | {"entrustment.record_discovered", "data.export", "trail.view", "contract.view"}),
-    "incident_team": frozenset(VIEW | {"data.export", "contract.view"}),
+    "legal": frozenset(VIEW | {"data.export", "contract.view", "contract.edit", "incident.view"}),
+    "auditor": frozenset(VIEW | {"entrustment.record_discovered", "data.export", "trail.view", "contract.view",
+                                 "incident.view"}),
+    "incident_team": frozenset(VIEW | {"data.export", "contract.view", "incident.view", "incident.edit"}),
     "contractor_user": frozenset(VIEW | {"org.create", "org.edit", "entrustment.propose",
-                                         "entrustment.record_discovered"}),
-    "viewer": frozenset(VIEW),
+                                         "entrustment.record_discovered", "incident.view", "incident.edit"}),
+    "viewer": frozenset(VIEW | {"incident.view"}),
 }
 
 
@@ -183,4 +184,14 @@ def restrict_trail(query, actor):
         (TrailRecord.object_type == "organisation")
         & TrailRecord.object_id.in_(select(visible_organisation_ids(actor).subquery())),
         (TrailRecord.object_type == "entrustment") & TrailRecord.object_id.in_(visible_entrustment_ids(actor)),
+        (TrailRecord.object_type == "incident") & TrailRecord.object_id.in_(visible_incident_ids(actor)),
     ))
+
+
+def visible_incident_ids(actor):
+    """Ids of the incidents the actor may see: those its organisation is a party to (admins: all)."""
+    from oversight.incidents.models import Incident, IncidentParty
+
+    if is_admin(actor):
+        return select(Incident.id)
+    return select(IncidentParty.incident_id).where(IncidentParty.organisation_id == actor.organisation_id)

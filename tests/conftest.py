@@ -19,6 +19,7 @@ from oversight import create_app
 from oversight.config import TestConfig
 from oversight.extensions import db
 from tests.helpers import WebClient
+from tests.smtp import LocalSMTPServer
 
 BACKEND = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
 
@@ -84,3 +85,14 @@ def client(app) -> WebClient:
 def make_client(app):
     """A fresh browser-like client per user (separate cookie jars)."""
     return lambda: WebClient(app.test_client())
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    """A running local SMTP server, and the app configured to send to it (restored afterwards)."""
+    server = LocalSMTPServer()
+    server.start()
+    for name, value in server.mail_config().items():
+        monkeypatch.setitem(app.config, name, value)
+    yield server
+    server.stop()

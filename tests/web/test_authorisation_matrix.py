@@ -14,6 +14,7 @@ import pytest
 
 from contracts import services as contract_services
 from oversight.choices import ROLE
+from oversight.incidents import services as incident_services
 from oversight.permissions import ROLE_ACTIONS
 from oversight.registry import services
 from tests.factories import PASSWORD, SYSTEM, gen_entrustment, gen_organisation, gen_subcontract, gen_user
@@ -63,6 +64,15 @@ POLICY: dict[str, Rule] = {
                                         (("decision", "reject"), ("reason", "test"))),
     "registry.entrustment_transition": Rule("POST", "entrustment.transition", "subcontract"),
     "trail.index": Rule("GET", "trail.view"),
+    "incidents.index": Rule("GET", "incident.view"),
+    "incidents.new": Rule("GET", "incident.edit"),
+    "incidents.incident": Rule("GET", "incident.view", "incident"),
+    "incidents.facts": Rule("POST", "incident.edit", "incident", (("known_at", "2026-11-20T10:00"),)),
+    "incidents.record": Rule("POST", "incident.edit", "incident_party", (("at", "2026-11-20T10:00"),)),
+    "incidents.add_measure": Rule("POST", "incident.edit", "incident", (("description", "教育"), ("owner", "総務部"),
+                                                                        ("due_on", "2027-01-31"))),
+    "incidents.measure_done": Rule("POST", "incident.edit", "measure"),
+    "incidents.close": Rule("POST", "incident.edit", "incident"),
     "contracts.portfolio": Rule("GET", "contract.view"),
     "contracts.check": Rule("GET", "contract.view"),
     "contracts.contract": Rule("GET", "contract.view", "entrustment"),
@@ -95,10 +105,17 @@ def world():
     foreign_e = gen_entrustment(f1, f2, data_items=["name", "address"])
     foreign_sub = gen_subcontract(foreign_e, gen_organisation("他社F3"), approve=False)
     own_version, foreign_version = (contract_services.generate(SYSTEM, e.id) for e in (own_e, foreign_e))
+    own_incident, foreign_incident = (incident_services.open_incident(SYSTEM, {
+        "organisation_id": org.id, "title": f"{org.name}の事故", "scope": "own",
+        "facts": {"data_items": ["name"], "cause": "lost_outside", "max_persons": 10,
+                  "known_at": "2026-11-17T10:00:00+09:00"}}) for org in (a, f1))
+    for incident in (own_incident, foreign_incident):
+        incident_services.add_measure(SYSTEM, incident.id, {"description": "持出し禁止", "owner": "総務部",
+                                                            "due_on": "2027-01-31"})
     return {"own": {"org": a, "entrustment": own_e, "subcontract": own_sub, "user": gen_user(a, role="viewer"),
-                    "contract_version": own_version},
+                    "contract_version": own_version, "incident": own_incident},
             "foreign": {"org": f1, "entrustment": foreign_e, "subcontract": foreign_sub,
-                        "contract_version": foreign_version}}
+                        "contract_version": foreign_version, "incident": foreign_incident}}
 
 
 def _url(app, endpoint: str, rule: Rule, objects: dict, token_id: int | None) -> str:
@@ -116,6 +133,13 @@ def _url(app, endpoint: str, rule: Rule, objects: dict, token_id: int | None) ->
         args["entrustment_id"] = objects["entrustment"].id
     if rule.objects == "subcontract":
         args["entrustment_id"] = objects["subcontract"].id
+    if rule.objects in ("incident", "incident_party", "measure"):
+        args["incident_id"] = objects["incident"].id
+    if rule.objects == "incident_party":
+        args["party_id"] = objects["incident"].parties[0].id
+        args["action"] = "quick_report"
+    if rule.objects == "measure":
+        args["measure_id"] = objects["incident"].measures[0].id
     if rule.objects == "contract_version":
         args["version_id"] = objects["contract_version"].id
     if rule.objects == "token":
@@ -186,7 +210,7 @@ def test_lists_show_no_row_of_another_tenant(world, make_client):
         user = gen_user(world["own"]["org"], role=role)
         client = make_client()
         client.login(user.email, PASSWORD)
-        for url in ("/organisations", "/entrustments", "/", "/contracts"):
+        for url in ("/organisations", "/entrustments", "/", "/contracts", "/incidents"):
             page = client.get(url).get_data(as_text=True)
             assert "他社F1" not in page and "他社F2" not in page, (role, url)
         if "trail.view" in ROLE_ACTIONS[role]:

@@ -14,7 +14,7 @@ from functools import lru_cache
 from oversight.choices import REPORT_AUTHORITY
 
 from . import rules
-from .deadlines import JST, day_known, report_deadlines
+from .deadlines import JST, report_deadlines, to_jst
 from .facts import Facts, Moment
 from .rules import Ground, Note
 from .vocabulary import (
@@ -310,7 +310,13 @@ def assess(facts: Facts, as_of: datetime | date) -> Assessment:
     if cause is not None and is_incident and cause.note_ja:
         notes.append(_CAUSE_NOTES[cause.code])
 
-    known_day, _ = day_known(facts.known_at)
+    known_at = facts.known_at
+    if isinstance(known_at, datetime):
+        known_key = to_jst(known_at)  # raises on a naive datetime, as deadlines.day_known does
+        known_day = known_key.date()
+    else:
+        known_key = datetime.combine(known_at, _MIDNIGHT, JST)
+        known_day = known_at
     ctx = _Context(facts, cause, events, is_incident, my_number, facts.occurred_on or known_day, as_of_day)
     grounds = ctx.grounds(facts.handler_kind)
     exceptions: tuple[Ground, ...] = ()
@@ -323,9 +329,9 @@ def assess(facts: Facts, as_of: datetime | date) -> Assessment:
                                else "about_to_acquire_only_item_3"])
         if facts.max_persons is None:
             notes.append(NOTES["persons_unknown"])
-        if not any(g.code == "financial" for g in grounds):
-            notes.extend(_NEGATIVE_NOTES[e] for e in rules.financial_negatives(facts.data_items))
-    if _day_key(facts.known_at) > as_of_moment:
+        if not _has_financial(grounds):
+            notes.extend(_negative_notes(facts.data_items))
+    if known_key > as_of_moment:
         notes.append(NOTES["assessed_before_known"])
     reportable = bool(grounds)
 
@@ -345,8 +351,51 @@ def assess(facts: Facts, as_of: datetime | date) -> Assessment:
         as_of=as_of_day, is_incident=is_incident, not_incident_reasons=() if is_incident else rules.shared(reasons),
         events=events, certainty=certainty, reportable=reportable, grounds=grounds, exceptions=exceptions,
         quick_report=quick, final_report=final, person_notice=person_notice, parties=parties,
-        destination=destination, missing_report_items=missing, notes=rules.shared(tuple(notes)),
+        destination=destination, missing_report_items=missing, notes=rules.shared_tuple(tuple(notes)),
     )
+
+
+_MIDNIGHT = time(0)
+# Memos keyed by what is shared (grounds tuples come from rules.shared_tuple and live for good) or by small sets:
+# each holds the key's objects, so an id in a key always names the object it was made from. All are bounded.
+_FINANCIAL_IN: dict[int, tuple[tuple[Ground, ...], bool]] = {}
+_PERIODS: dict[tuple[int, str], tuple[tuple[Ground, ...], int, str]] = {}
+_NEGATIVES: dict[frozenset[str], tuple[Note, ...]] = {}
+_MISSING: dict[tuple, tuple[str, ...]] = {}
+_MEMO_LIMIT = 4096
+
+
+def _has_financial(grounds: tuple[Ground, ...]) -> bool:
+    entry = _FINANCIAL_IN.get(id(grounds))
+    if entry is None:
+        entry = (grounds, any(g.code == "financial" for g in grounds))
+        if len(_FINANCIAL_IN) < _MEMO_LIMIT:
+            _FINANCIAL_IN[id(grounds)] = entry
+    return entry[1]
+
+
+def _period(grounds: tuple[Ground, ...], kind: str) -> tuple[int, str]:
+    """rules.final_report_period, once per grounds tuple and kind."""
+    key = (id(grounds), kind)
+    entry = _PERIODS.get(key)
+    if entry is None:
+        entry = (grounds, *rules.final_report_period(grounds, kind))
+        if len(_PERIODS) < _MEMO_LIMIT:
+            _PERIODS[key] = entry
+    return entry[1], entry[2]
+
+
+def _negative_notes(items: frozenset[str]) -> tuple[Note, ...]:
+    """The "not 7条2号 alone" notes for the items: they depend only on the items among rules.NEGATIVE_ITEMS."""
+    key = items & rules.NEGATIVE_ITEMS
+    if not key:
+        return ()
+    found = _NEGATIVES.get(key)
+    if found is None:
+        found = tuple(_NEGATIVE_NOTES[e] for e in rules.financial_negatives(key))
+        if len(_NEGATIVES) < _MEMO_LIMIT:
+            _NEGATIVES[key] = found
+    return found
 
 
 class _Context:
@@ -376,7 +425,7 @@ class _Context:
                 if self.events:
                     found = rules.personal_data_grounds(self.facts, self.cause, kind, self.reference_day)
                 if self.my_number:
-                    found = rules.shared(rules.my_number_grounds(self.facts, self.cause, self.events) + found)
+                    found = rules.shared_tuple(rules.my_number_grounds(self.facts, self.cause, self.events) + found)
             self._grounds[kind] = found
         return found
 
@@ -385,8 +434,7 @@ class _Context:
         key = (known, kind)
         found = self._deadlines.get(key)
         if found is None:
-            grounds = self.grounds(kind)
-            days, basis = rules.final_report_period(grounds, kind)
+            days, basis = _period(self.grounds(kind), kind)
             start, end, due = report_deadlines(known, days)
             found = (_quick_report(start, end, self.as_of_day > end),
                      _final_report(due, days, basis, (due - self.as_of_day).days))
@@ -539,6 +587,18 @@ _NEGATIVE_NOTES = {
 def _missing_report_items(facts: Facts) -> tuple[str, ...]:
     """Which of the nine report items (施行規則8条1項) the final report still lacks. Items 2–4 are also filled
     by the structured facts (data items, number of persons, cause)."""
+    written = facts.report_items
+    key = (frozenset(written) if written else None, bool(facts.data_items), facts.max_persons is not None,
+           facts.cause is not None and facts.cause != "other")
+    found = _MISSING.get(key)
+    if found is None:
+        found = _missing_items(facts)
+        if len(_MISSING) < _MEMO_LIMIT:
+            _MISSING[key] = found
+    return found
+
+
+def _missing_items(facts: Facts) -> tuple[str, ...]:
     have = set(facts.report_items)
     if facts.data_items:
         have.add("data_items")

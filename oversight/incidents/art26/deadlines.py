@@ -105,9 +105,15 @@ def quick_report_window(known: datetime | date) -> tuple[date, date]:
     return start + _QUICK_FROM, start + _QUICK_TO
 
 
-@lru_cache(maxsize=16384)
 def report_deadlines(known: datetime | date, days: int) -> tuple[date, date, date]:
     """(quick window from, quick window to, final report due) for a moment of knowing and a 30/60-day period."""
     start, at_midnight = day_known(known)
+    return deadlines_from_day(start, at_midnight, days)
+
+
+@lru_cache(maxsize=16384)
+def deadlines_from_day(start: date, at_midnight: bool, days: int) -> tuple[date, date, date]:
+    """`report_deadlines` from the JST day of knowing and whether it was at midnight (see `day_known`): cached by
+    day, which many moments of knowing share."""
     last = start + timedelta(days=days - 1 if at_midnight else days)
     return start + _QUICK_FROM, start + _QUICK_TO, _roll_table(last.year).get(last, last)

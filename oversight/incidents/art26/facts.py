@@ -256,58 +256,102 @@ def _before(earlier: Moment, later: Moment) -> bool:
 
 def parse_facts(raw: Mapping) -> Facts:
     """Validate a plain dict (module docstring) into `Facts`, or raise `FactsError` naming each bad field."""
-    if not isinstance(raw, Mapping):
+    # Each field first tries an inline fast path for the well-formed JSON value (exact str / bool / list types);
+    # anything else goes to the `_Reader` method, which validates it and records the error, in the same order.
+    if raw.__class__ is not dict and not isinstance(raw, Mapping):
         raise FactsError({"": [{"code": "not_an_object", "message": MESSAGES["not_an_object"]}]})
     r = _Reader()
-    for key in raw.keys() - _TOP_KEYS:
-        r.fail(str(key), "unknown_field")
+    if not raw.keys() <= _TOP_KEYS:
+        for key in raw.keys() - _TOP_KEYS:
+            r.fail(str(key), "unknown_field")
+    get = raw.get
 
-    handler_kind = r.choice(raw, "handler_kind", HANDLER_KINDS, required=True)
-    data_kind = r.choice(raw, "data_kind", DATA_KINDS, default="personal_data")
-    events = r.codes(raw, "events", _EVENT_SET)
-    certainty = r.choice(raw, "certainty", CERTAINTY_LABELS)
-    data_items = r.codes(raw, "data_items", ITEMS)
-    cause = r.choice(raw, "cause", CAUSES)
-    report_authority = r.choice(raw, "report_authority", REPORT_AUTHORITY, default="ppc")
+    v = get("handler_kind")
+    handler_kind = v if v.__class__ is str and v in _HANDLER_KIND_SET else \
+        r.choice(raw, "handler_kind", HANDLER_KINDS, required=True)
+    v = get("data_kind")
+    data_kind = "personal_data" if v is None else v if v.__class__ is str and v in _DATA_KIND_SET else \
+        r.choice(raw, "data_kind", DATA_KINDS, default="personal_data")
+    events = _codes_fast(get("events"), _EVENT_SET)
+    if events is None:
+        events = r.codes(raw, "events", _EVENT_SET)
+    v = get("certainty")
+    certainty = v if v is None or v.__class__ is str and v in CERTAINTY_LABELS else \
+        r.choice(raw, "certainty", CERTAINTY_LABELS)
+    data_items = _codes_fast(get("data_items"), _ITEM_SET)
+    if data_items is None:
+        data_items = r.codes(raw, "data_items", ITEMS)
+    v = get("cause")
+    cause = v if v is None or v.__class__ is str and v in CAUSES else r.choice(raw, "cause", CAUSES)
+    v = get("report_authority")
+    report_authority = "ppc" if v is None else v if v.__class__ is str and v in _AUTHORITY_SET else \
+        r.choice(raw, "report_authority", REPORT_AUTHORITY, default="ppc")
 
-    max_persons = raw.get("max_persons")
-    if max_persons is not None:
+    max_persons = get("max_persons")
+    if max_persons is not None and max_persons.__class__ is not int:
         if isinstance(max_persons, bool) or not isinstance(max_persons, int):
             r.fail("max_persons", "not_an_integer")
             max_persons = None
-        elif max_persons < 0:
+    if max_persons is not None:
+        if max_persons < 0:
             r.fail("max_persons", "negative")
             max_persons = None
         elif max_persons > MAX_PERSONS:
             r.fail("max_persons", "absurd")
             max_persons = None
 
-    flags = {key: r.boolean(raw, key) for key in (
-        "high_grade_encryption", "recovered_before_viewed", "provided_intentionally", "same_data_kept_elsewhere")}
-    occurred_on = r.day(raw.get("occurred_on"), "occurred_on")
-    known_at = r.moment(raw.get("known_at"), "known_at", required=True)
-    max_persons_known_at = r.moment(raw.get("max_persons_known_at"), "max_persons_known_at")
+    v = get("high_grade_encryption")
+    high_grade_encryption = v if v is True or v is False else r.boolean(raw, "high_grade_encryption")
+    v = get("recovered_before_viewed")
+    recovered_before_viewed = v if v is True or v is False else r.boolean(raw, "recovered_before_viewed")
+    v = get("provided_intentionally")
+    provided_intentionally = v if v is True or v is False else r.boolean(raw, "provided_intentionally")
+    v = get("same_data_kept_elsewhere")
+    same_data_kept_elsewhere = v if v is True or v is False else r.boolean(raw, "same_data_kept_elsewhere")
+
+    v = get("occurred_on")
+    occurred_on = None
+    if v is not None:
+        if v.__class__ is str and len(v) == 10:
+            try:
+                occurred_on = date.fromisoformat(v)
+            except ValueError:
+                occurred_on = r.day(v, "occurred_on")
+        else:
+            occurred_on = r.day(v, "occurred_on")
+    v = get("known_at")
+    known_at = _moment_fast(v)
+    if known_at is None:
+        known_at = r.moment(v, "known_at", required=True)
+    v = get("max_persons_known_at")
+    max_persons_known_at = None if v is None else _moment_fast(v) or r.moment(v, "max_persons_known_at")
     if known_at is not None and occurred_on is not None and _jst_day(known_at) < occurred_on:
         r.fail("known_at", "known_before_occurrence")
 
-    chain = _read_chain(r, raw.get("chain"), occurred_on, handler_kind)
-    incident_at = _read_incident_at(r, raw, chain)
+    v = get("chain")
+    chain = () if v is None else _read_chain(r, v, occurred_on, handler_kind)
+    incident_at = 0 if not chain and get("incident_at") is None else _read_incident_at(r, raw, chain)
     if chain and known_at is not None and incident_at < len(chain):
         notified = chain[incident_at].notified_consignor_at
         if notified is not None and _before(notified, known_at):
             r.fail(f"chain[{incident_at}].notified_consignor_at", "notice_before_known")
 
-    report_items = _read_report_items(r, raw.get("report_items"))
+    v = get("report_items")
+    report_items = NO_REPORT_ITEMS if v is None else _read_report_items(r, v)
     contact_available = None
-    notice = raw.get("person_notice")
+    notice = get("person_notice")
     if notice is not None:
-        if isinstance(notice, Mapping):
-            for key in notice.keys() - {"contact_available"}:
-                r.fail(f"person_notice.{key}", "unknown_field")
-            contact_available = r.boolean(notice, "contact_available", "person_notice.contact_available", None)
+        if notice.__class__ is dict or isinstance(notice, Mapping):
+            if not notice.keys() <= _NOTICE_KEYS:
+                for key in notice.keys() - _NOTICE_KEYS:
+                    r.fail(f"person_notice.{key}", "unknown_field")
+            v = notice.get("contact_available")
+            contact_available = v if v is True or v is False else \
+                r.boolean(notice, "contact_available", "person_notice.contact_available", None)
         else:
             r.fail("person_notice", "not_an_object")
-    my_number = _read_my_number(r, raw.get("my_number"))
+    v = get("my_number")
+    my_number = NO_MY_NUMBER_FACTS if v is None else _read_my_number(r, v)
 
     if data_kind == "my_number" and not (data_items & MY_NUMBER_ITEMS) and "data_items" not in r.errors:
         r.fail("data_items", "my_number_item_missing")
@@ -315,11 +359,48 @@ def parse_facts(raw: Mapping) -> Facts:
     if r.errors:
         raise FactsError(r.errors)
     return Facts(
-        handler_kind=handler_kind, known_at=known_at, data_kind=data_kind, events=events, certainty=certainty,
-        data_items=data_items, cause=cause, max_persons=max_persons, max_persons_known_at=max_persons_known_at,
-        occurred_on=occurred_on, report_authority=report_authority, chain=chain, incident_at=incident_at,
-        report_items=report_items, contact_available=contact_available, my_number=my_number, **flags,
+        handler_kind, known_at, data_kind, events, certainty, data_items, cause, max_persons, max_persons_known_at,
+        high_grade_encryption, recovered_before_viewed, provided_intentionally, same_data_kept_elsewhere,
+        occurred_on, report_authority, chain, incident_at, report_items, contact_available, my_number,
     )
+
+
+_HANDLER_KIND_SET = frozenset(HANDLER_KINDS)
+_DATA_KIND_SET = frozenset(DATA_KINDS)
+_ITEM_SET = frozenset(ITEMS)
+_AUTHORITY_SET = frozenset(REPORT_AUTHORITY.codes)
+_NOTICE_KEYS = frozenset({"contact_available"})
+
+
+def _codes_fast(value, allowed: frozenset[str]) -> frozenset[str] | None:
+    """A list of allowed codes as the pooled frozenset `_Reader.codes` returns; None for anything else."""
+    if value.__class__ is not list:
+        return None
+    try:
+        found = frozenset(value)
+    except TypeError:  # an unhashable element: let the reader name it
+        return None
+    if not found <= allowed:
+        return None
+    shared = _SHARED_SETS.get(found)
+    if shared is not None:
+        return shared
+    if len(_SHARED_SETS) < 65536:
+        _SHARED_SETS[found] = found
+    return found
+
+
+def _moment_fast(value) -> Moment | None:
+    """A well-formed ISO date or aware datetime string, parsed; None for anything else (the reader decides)."""
+    if value.__class__ is not str:
+        return None
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
 
 
 def _read_chain(r: _Reader, value, occurred_on: date | None, handler_kind: str | None) -> tuple[Tier, ...]:

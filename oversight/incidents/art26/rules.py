@@ -57,6 +57,22 @@ def shared(value):
     return _SHARED.setdefault(value, value)
 
 
+_SHARED_BY_IDS: dict[tuple[int, ...], tuple[tuple, tuple]] = {}
+
+
+def shared_tuple(value: tuple) -> tuple:
+    """`shared(value)` for a tuple of constants, found by the identities of its elements: hashing a tuple of
+    Grounds or Notes hashes every field of each, an id does not. The entry keeps `value` itself, so its elements
+    stay alive and their ids cannot be reused by other objects while the key exists."""
+    key = tuple(map(id, value))
+    entry = _SHARED_BY_IDS.get(key)
+    if entry is None:
+        entry = (value, shared(value))
+        if len(_SHARED_BY_IDS) < 65536:  # bounded: the combinations of constants are few
+            _SHARED_BY_IDS[key] = entry
+    return entry[1]
+
+
 # --- is it a leak / loss / damage at all (通則編3-5-1) -------------------------------------------------------
 
 RECOVERED_BEFORE_VIEWED = Ground(
@@ -169,15 +185,17 @@ _MALICIOUS_BY_CAUSE = {(kind, code): GROUNDS[kind, "malicious"].with_example(cau
 
 def sensitive_ground(items: frozenset[str], kind: str) -> Ground | None:
     """施行規則7条1号 (43条1号): sensitive personal information (要配慮個人情報, 法2条3項) among the items."""
-    for code in sorted(items & SENSITIVE_ITEMS):
-        return _SENSITIVE_BY_ITEM[kind, code]
-    return None
+    found = items & SENSITIVE_ITEMS
+    return _SENSITIVE_BY_ITEM[kind, min(found)] if found else None
 
 
 def financial_ground(items: frozenset[str], kind: str) -> Ground | None:
     """施行規則7条2号 (43条2号): an item that can cause financial damage alone (card number, payment login),
     or only together with another (bank account + net-banking password) — PPC Q&A via 002."""
-    for code in sorted(items & FINANCIAL_ITEMS):
+    found = items & FINANCIAL_ITEMS
+    if not found:
+        return None
+    for code in sorted(found):
         item = ITEMS[code]
         if item.financial_alone or item.financial_with & items:
             return _FINANCIAL_BY_ITEM[kind, code]
@@ -232,7 +250,7 @@ def personal_data_grounds(facts: Facts, cause: Cause | None, kind: str, referenc
         g = threshold_ground(facts.max_persons, kind)
         if g:
             found.append(g)
-    return shared(tuple(found))
+    return shared_tuple(tuple(found))
 
 
 ENCRYPTION_EXCEPTION = Ground(
@@ -309,7 +327,7 @@ def my_number_grounds(facts: Facts, cause: Cause | None, events: frozenset[str])
         found.append(MN_OVER_100_ART9)
     if over_100 and mn.provided_against_art19:
         found.append(MN_OVER_100_ART19)
-    return shared(tuple(found))
+    return shared_tuple(tuple(found))
 
 
 def my_number_incident(facts: Facts) -> bool:

@@ -1,0 +1,150 @@
+"""Incidents (漏えい等事案): the facts as they become known, the parties whose data it touches, what each did.
+
+An incident happens at one organisation. Its parties are that organisation (origin) and every organisation
+up the chain whose data it touches: the original consignors (委託元) and the contractors between them.
+Each party's own duty and deadlines come from the Art. 26 engine over its path; the dates the engine gives
+are stored on the party so the deadline board and the reminders can query them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from oversight.extensions import db
+from oversight.registry.models import Entrustment, Organisation
+from oversight.timeutil import UTCDateTime, utcnow
+
+INCIDENT_SCOPES = ("own", "entrustment", "engagements")
+PARTY_ROLES = ("origin", "intermediate", "consignor")
+
+
+class Incident(db.Model):
+    """One incident at one organisation; `facts` is the engine's input dict (minus the chain, derived)."""
+
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    # own: the organisation's own data; entrustment: one engagement's data; engagements: every engagement
+    scope: Mapped[str] = mapped_column(String(20), default="own")
+    entrustment_id: Mapped[int | None] = mapped_column(ForeignKey("entrustment.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    facts: Mapped[dict] = mapped_column(JSON, default=dict)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    closed_at = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship()
+    entrustment: Mapped[Entrustment | None] = relationship()
+    parties: Mapped[list[IncidentParty]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="IncidentParty.id")
+    events: Mapped[list[IncidentEvent]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="IncidentEvent.id")
+    measures: Mapped[list[PreventionMeasure]] = relationship(
+        back_populates="incident", cascade="all, delete-orphan", order_by="PreventionMeasure.id")
+
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        CheckConstraint("scope IN ('own', 'entrustment', 'engagements')", name="scope"),
+    )
+
+    def __str__(self) -> str:
+        return self.title
+
+    def party_for(self, organisation_id: int | None) -> IncidentParty | None:
+        return next((p for p in self.parties if p.organisation_id == organisation_id), None)
+
+
+class IncidentParty(db.Model):
+    """An organisation the incident concerns, with its own knowledge, notices, reports and computed duty."""
+
+    __tablename__ = "incident_party"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    # Chains from an original consignor down to the origin, as organisation ids (consignors only).
+    paths: Mapped[list] = mapped_column(JSON, default=list)
+    known_at = mapped_column(UTCDateTime)  # when it learned by itself (else: when notice reached it)
+    notified_consignor_at = mapped_column(UTCDateTime)  # its notice to its direct consignor (法26条1項ただし書)
+    quick_reported_at = mapped_column(UTCDateTime)
+    final_reported_at = mapped_column(UTCDateTime)
+    person_notice_at = mapped_column(UTCDateTime)
+    person_notice_alternative: Mapped[str] = mapped_column(Text, default="")  # 代替措置 and why notice was impossible
+    public_notice_at = mapped_column(UTCDateTime)
+    # What the engine concluded at the last change of facts (the board and the reminders read these).
+    must_report: Mapped[bool] = mapped_column(default=False)
+    exempt: Mapped[bool] = mapped_column(default=False)
+    quick_from: Mapped[date | None] = mapped_column()
+    quick_to: Mapped[date | None] = mapped_column()
+    final_due: Mapped[date | None] = mapped_column()
+
+    incident: Mapped[Incident] = relationship(back_populates="parties")
+    organisation: Mapped[Organisation] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("incident_id", "organisation_id", name="uq_incident_party_organisation"),
+        CheckConstraint("role IN ('origin', 'intermediate', 'consignor')", name="role"),
+        Index("ix_incident_party_final_due", "final_due"),
+    )
+
+    @property
+    def next_due(self) -> tuple[str, date] | None:
+        """The next report this party owes: ("quick", last day) or ("final", due day)."""
+        if not self.must_report:
+            return None
+        if self.quick_reported_at is None and self.final_reported_at is None and self.quick_to:
+            return "quick", self.quick_to
+        if self.final_reported_at is None and self.final_due:
+            return "final", self.final_due
+        return None
+
+    def snapshot(self) -> dict:
+        """Plain fields for the timeline and the audit trail."""
+        return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in (
+            ("organisation_id", self.organisation_id), ("role", self.role), ("known_at", self.known_at),
+            ("notified_consignor_at", self.notified_consignor_at), ("quick_reported_at", self.quick_reported_at),
+            ("final_reported_at", self.final_reported_at), ("person_notice_at", self.person_notice_at),
+            ("person_notice_alternative", self.person_notice_alternative or None),
+            ("public_notice_at", self.public_notice_at))}
+
+
+class IncidentEvent(db.Model):
+    """One entry of the timeline: who recorded what, when, and what changed."""
+
+    __tablename__ = "incident_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
+    at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    actor_name: Mapped[str] = mapped_column(String(254), default="")
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
+    changes: Mapped[list] = mapped_column(JSON, default=list)  # [[field, before, after], …]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    incident: Mapped[Incident] = relationship(back_populates="events")
+    organisation: Mapped[Organisation | None] = relationship()
+
+
+class PreventionMeasure(db.Model):
+    """再発防止策: what will be done, by whom, by when, and when it was done."""
+
+    __tablename__ = "prevention_measure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column()
+    done_on: Mapped[date | None] = mapped_column()
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    incident: Mapped[Incident] = relationship(back_populates="measures")

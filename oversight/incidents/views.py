@@ -1,0 +1,215 @@
+"""Incident pages: the deadline board, opening an incident, the workspace (facts, assessment, records)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from oversight import permissions as perm
+from oversight.accounts.auth import requires
+from oversight.errors import ValidationFailed
+from oversight.extensions import db
+from oversight.forms import flash_errors
+from oversight.incidents import services
+from oversight.incidents.forms import ActionForm, choices, facts_from_form, form_values, local_moment
+from oversight.registry.models import Entrustment, Organisation
+from oversight.templating import lang
+from oversight.timeutil import today_jst
+
+bp = Blueprint("incidents", __name__)
+
+EVENT_LABELS = {
+    "opened": _l("opened the incident"), "facts": _l("recorded facts"), "known": _l("recorded when it learned"),
+    "notified_consignor": _l("recorded the notice to its consignor"), "quick_report": _l("recorded the quick report"),
+    "final_report": _l("recorded the final report"), "person_notice": _l("recorded the notice to the persons"),
+    "person_notice_alternative": _l("recorded an alternative to the person notice"),
+    "public_notice": _l("recorded the publication"), "measure": _l("added a prevention measure"),
+    "measure_done": _l("completed a prevention measure"), "closed": _l("closed the incident"),
+}
+
+
+def _expired():
+    flash(_("The form expired or was sent without its security token. Reload the page and try again."), "error")
+
+
+@bp.get("/incidents")
+@requires("incident.view")
+def index():
+    sort = request.args.get("sort", "due")
+    sort = sort if sort in services.BOARD_SORTS else "due"
+    status = request.args.get("status", "open")
+    rows = services.deadline_board(current_user, sort=sort)
+    buckets = {b: [r for r in rows if r.bucket == b] for b in ("overdue", "today", "week", "later")}
+    return render_template("incidents/index.html", rows=rows, buckets=buckets, sort=sort, status=status,
+                           incidents=services.list_incidents(current_user, status=status),
+                           can_open=perm.allows(current_user, "incident.edit"))
+
+
+def _engagements(organisation_id: int | None) -> list[Entrustment]:
+    if organisation_id is None:
+        return []
+    return list(db.session.scalars(select(Entrustment).where(
+        Entrustment.contractor_id == organisation_id, Entrustment.status.not_in(("rejected",)))
+        .order_by(Entrustment.id)))
+
+
+def _new_page(data: dict, errors: dict | None = None, status: int = 200):
+    errors = errors or {}
+    try:
+        organisation_id = int(data.get("organisation_id") or current_user.organisation_id or 0) or None
+    except (TypeError, ValueError):
+        organisation_id = current_user.organisation_id
+    organisations = []
+    if perm.is_admin(current_user):
+        organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.name_kana,
+                                                                             Organisation.name)))
+    facts, notified = data.get("facts") or {}, data.get("notified_consignor_at")
+    return render_template(
+        "incidents/new.html", data=data, errors=errors, values=form_values(facts, notified),
+        vocab=choices(lang()), organisations=organisations, engagements=_engagements(organisation_id),
+        stray=[m for k, v in errors.items() if k not in _FORM_FIELDS for m in v], form=ActionForm()), status
+
+
+_FORM_FIELDS = {"title", "organisation_id", "scope", "entrustment_id", "events", "certainty", "data_kind",
+                "data_items", "cause", "max_persons", "max_persons_known_at", "occurred_on", "known_at",
+                "notified_consignor_at", "report_items", "person_notice", "my_number", *
+                (f"report_items.{c}" for c, _l in choices("ja")["report_items"])}
+
+
+@bp.route("/incidents/new", methods=["GET", "POST"])
+@requires("incident.edit")
+def new():
+    if request.method == "GET":
+        data = {"scope": request.args.get("scope", "engagements"),
+                "entrustment_id": request.args.get("entrustment_id", type=int),
+                "organisation_id": current_user.organisation_id, "facts": {}}
+        if data["entrustment_id"]:
+            data["scope"] = "entrustment"
+        return _new_page(data)
+    facts, notified = facts_from_form(request.form)
+    data = {"title": request.form.get("title", ""), "organisation_id": request.form.get("organisation_id"),
+            "scope": request.form.get("scope", ""), "entrustment_id": request.form.get("entrustment_id"),
+            "facts": facts, "notified_consignor_at": notified}
+    if not ActionForm().validate_on_submit():
+        _expired()
+        return _new_page(data, status=400)
+    try:
+        incident = services.open_incident(current_user, data)
+    except ValidationFailed as error:
+        db.session.rollback()
+        return _new_page(data, {k: [str(m) for m in v] for k, v in error.errors.items()}, 422)
+    flash(_("Incident opened. The assessment below follows the facts as you record them."), "success")
+    return redirect(url_for("incidents.incident", incident_id=incident.id))
+
+
+def _workspace(incident_id: int, posted: dict | None = None, errors: dict | None = None, status: int = 200):
+    incident = services.get_incident(current_user, incident_id)
+    results = services.assessments(incident)
+    origin = incident.party_for(incident.organisation_id)
+    if posted is not None:
+        values = form_values(posted["facts"], posted.get("notified_consignor_at"))
+    else:
+        values = form_values(incident.facts, origin.notified_consignor_at if origin else None)
+    names = {p.organisation_id: p.organisation.name for p in incident.parties}
+    errors = errors or {}
+    return render_template(
+        "incidents/incident.html", incident=incident, results=[(r, r.assessment.to_dict()) for r in results],
+        names=names, values=values, vocab=choices(lang()), errors=errors,
+        stray=[m for k, v in errors.items() if k not in _FORM_FIELDS for m in v],
+        can_edit=services.can_edit_facts(current_user, incident),
+        recordable={p.id for p in incident.parties if services.can_record_for(current_user, p)},
+        today=today_jst(), event_labels=EVENT_LABELS, form=ActionForm()), status
+
+
+@bp.get("/incidents/<int:incident_id>")
+@requires("incident.view")
+def incident(incident_id: int):
+    return _workspace(incident_id)
+
+
+@bp.post("/incidents/<int:incident_id>/facts")
+@requires("incident.edit")
+def facts(incident_id: int):
+    services.get_incident(current_user, incident_id)  # another tenant's id: 404 before anything
+    if not ActionForm().validate_on_submit():
+        _expired()
+        return redirect(url_for("incidents.incident", incident_id=incident_id))
+    facts, notified = facts_from_form(request.form)
+    data = {"facts": facts, "notified_consignor_at": notified, "note": request.form.get("note", "")}
+    try:
+        services.update_facts(current_user, incident_id, data)
+    except ValidationFailed as error:
+        db.session.rollback()
+        return _workspace(incident_id, data, {k: [str(m) for m in v] for k, v in error.errors.items()}, 422)
+    flash(_("Facts recorded."), "success")
+    return redirect(url_for("incidents.incident", incident_id=incident_id))
+
+
+@bp.post("/incidents/<int:incident_id>/parties/<int:party_id>/<action>")
+@requires("incident.edit")
+def record(incident_id: int, party_id: int, action: str):
+    services.get_incident(current_user, incident_id)
+    if not ActionForm().validate_on_submit():
+        _expired()
+    else:
+        try:
+            services.record_for_party(current_user, incident_id, party_id, action, {
+                "at": local_moment(request.form.get("at", "")), "reason": request.form.get("reason", "")})
+        except ValidationFailed as error:
+            db.session.rollback()
+            flash_errors(error)
+        else:
+            flash(_("Recorded."), "success")
+    return redirect(url_for("incidents.incident", incident_id=incident_id) + f"#party-{party_id}")
+
+
+@bp.post("/incidents/<int:incident_id>/measures")
+@requires("incident.edit")
+def add_measure(incident_id: int):
+    services.get_incident(current_user, incident_id)
+    if not ActionForm().validate_on_submit():
+        _expired()
+    else:
+        try:
+            services.add_measure(current_user, incident_id, request.form)
+        except ValidationFailed as error:
+            db.session.rollback()
+            flash_errors(error)
+        else:
+            flash(_("Measure added."), "success")
+    return redirect(url_for("incidents.incident", incident_id=incident_id) + "#measures")
+
+
+@bp.post("/incidents/<int:incident_id>/measures/<int:measure_id>/done")
+@requires("incident.edit")
+def measure_done(incident_id: int, measure_id: int):
+    services.get_incident(current_user, incident_id)
+    if not ActionForm().validate_on_submit():
+        _expired()
+    else:
+        try:
+            services.complete_measure(current_user, incident_id, measure_id, request.form.get("done_on"))
+        except ValidationFailed as error:
+            db.session.rollback()
+            flash_errors(error)
+    return redirect(url_for("incidents.incident", incident_id=incident_id) + "#measures")
+
+
+@bp.post("/incidents/<int:incident_id>/close")
+@requires("incident.edit")
+def close(incident_id: int):
+    services.get_incident(current_user, incident_id)
+    if not ActionForm().validate_on_submit():
+        _expired()
+    else:
+        try:
+            services.close_incident(current_user, incident_id, request.form.get("note", ""))
+        except ValidationFailed as error:
+            db.session.rollback()
+            flash_errors(error)
+        else:
+            flash(_("Incident closed."), "success")
+    return redirect(url_for("incidents.incident", incident_id=incident_id))
