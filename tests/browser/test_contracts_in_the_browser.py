@@ -1,8 +1,6 @@
 """Legal's contract story in a real browser, on the demo data: the portfolio lists the weak contracts, a
 bilingual contract is generated for the CRM vendor that has none, downloaded, and opens in LibreOffice."""
 
-import re
-
 import docx
 import pytest
 from sqlalchemy import select
@@ -11,6 +9,7 @@ from oversight import demo
 from oversight.cli import SystemActor
 from oversight.extensions import db
 from oversight.registry.models import Entrustment
+from tests.browser.steps import log_in
 from tests.contracts.office import convert_to_pdf, office_tools, pdf_text
 
 pytestmark = pytest.mark.browser
@@ -23,11 +22,7 @@ def test_legal_generates_a_bilingual_contract_and_sees_the_weak_ones(page, live_
     crm_id = crm.id
     release_database()
 
-    page.goto(f"{live_server}/login")
-    page.fill("#email", "legal@sakura-hd.example")
-    page.fill("#password", demo.DEMO_PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r"/$"))
+    log_in(page, live_server, "legal@sakura-hd.example", demo.DEMO_PASSWORD)
 
     page.click("nav >> text=契約")
     portfolio = page.inner_text("main")

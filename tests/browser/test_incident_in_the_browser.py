@@ -2,21 +2,13 @@
 it is exempt and that its consignor must report; the consignor finds the deadline on its board and records its
 quick report; then the vendor learns more persons were affected and the timeline keeps the change."""
 
-import re
 
 import pytest
 
-from tests.factories import PASSWORD, gen_entrustment, gen_organisation, gen_user
+from tests.browser.steps import log_in, log_out
+from tests.factories import gen_entrustment, gen_organisation, gen_user
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r"/$"))
 
 
 def test_vendor_records_a_leak_and_the_consignor_meets_its_deadline(page, live_server, release_database):
@@ -48,7 +40,7 @@ def test_vendor_records_a_leak_and_the_consignor_meets_its_deadline(page, live_s
     assert "免除：委託元へ通知済み" in vendor_row.inner_text()
     shop_row = page.locator("#party-table tr[data-organisation='さくら商事株式会社']")
     assert "報告義務あり" in shop_row.inner_text() and "2027年1月18日" in shop_row.inner_text()
-    page.click("#logout")
+    log_out(page)
 
     log_in(page, live_server, "csirt@sakura.example")
     page.click("nav >> text=事案")
@@ -64,7 +56,7 @@ def test_vendor_records_a_leak_and_the_consignor_meets_its_deadline(page, live_s
     assert page.locator("#facts-form").count() == 0  # the consignor cannot rewrite the vendor's facts
     page.click("nav >> text=事案")
     assert "2027年1月18日" in page.locator("#board").inner_text()  # now the final report is what is owed
-    page.click("#logout")
+    log_out(page)
 
     log_in(page, live_server, "staff@toto.example")
     page.click("nav >> text=事案")

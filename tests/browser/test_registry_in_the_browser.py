@@ -1,26 +1,13 @@
 """The foundation's story in a real browser: register a vendor, propose and approve a subcontractor, see the
 chain, and a contractor who cannot open a sibling consignor's entrustment."""
 
-import re
 
 import pytest
 
-from tests.factories import PASSWORD, corporate_number, gen_entrustment, gen_organisation, gen_user
+from tests.browser.steps import log_in, log_out
+from tests.factories import corporate_number, gen_entrustment, gen_organisation, gen_user
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(re.compile(r"/$"))
-
-
-def log_out(page):
-    page.click("#logout")
-    page.wait_for_url(re.compile(r"/login"))
 
 
 def test_register_propose_approve_and_see_the_chain(page, live_server, release_database, tmp_path):
