@@ -11,7 +11,7 @@ import time
 
 from bench import RESULTS_PATH, format_table, write_results
 
-BENCHMARKS = {"registry": "bench.registry", "contracts": "bench.contracts"}
+BENCHMARKS = {"registry": "bench.registry", "contracts": "bench.contracts", "incidents": "bench.incidents"}
 
 
 def _backend(choice: str | None) -> str:
