@@ -340,6 +340,20 @@ def _diff(before: Mapping, after: Mapping) -> list[tuple[str, object, object]]:
             if before.get(k) != after.get(k)]
 
 
+MAX_ID = 2**31 - 1
+
+
+def _object_id(value) -> int | None:
+    """An id from a form or a JSON body; anything that cannot be a row id (text, 0, 2**63) is None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_ID else None
+
+
 def open_incident(actor, data: Mapping) -> Incident:
     """Open an incident at an organisation with the facts known so far; compute who it concerns and their duty.
 
@@ -353,11 +367,7 @@ def open_incident(actor, data: Mapping) -> Incident:
         errors["title"] = [_l("This field is required.")]
     elif len(title) > 200:
         errors["title"] = [_l("At most 200 characters.")]
-    organisation_id = data.get("organisation_id") or getattr(actor, "organisation_id", None)
-    try:
-        organisation_id = int(organisation_id) if organisation_id not in (None, "") else None
-    except (TypeError, ValueError):
-        organisation_id = None
+    organisation_id = _object_id(data.get("organisation_id") or getattr(actor, "organisation_id", None))
     organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
     if organisation is None or not perm.can_see_organisation(actor, organisation.id):
         errors["organisation_id"] = [_l("Choose the organisation where the incident happened.")]
@@ -368,10 +378,7 @@ def open_incident(actor, data: Mapping) -> Incident:
     if scope not in ("own", "entrustment", "engagements"):
         errors["scope"] = [FACT_MESSAGES["unknown_code"] % {"value": scope}]
     elif scope == "entrustment":
-        try:
-            entrustment_id = int(data.get("entrustment_id"))
-        except (TypeError, ValueError):
-            entrustment_id = None
+        entrustment_id = _object_id(data.get("entrustment_id"))
         e = db.session.get(Entrustment, entrustment_id) if entrustment_id else None
         if e is None or organisation is None or e.contractor_id != organisation.id \
                 or not perm.can_see_entrustment(actor, e.id):

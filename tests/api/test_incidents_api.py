@@ -81,3 +81,13 @@ def test_another_tenant_cannot_read_the_incident(api_as):
     stranger = api_as(gen_user(gen_organisation("他社"), role="incident_team"))
     assert stranger.get(f"/api/v1/incidents/{incident_id}").status_code == 404
     assert stranger.get("/api/v1/incidents").get_json()["items"] == []
+
+
+def test_an_id_no_row_can_have_is_refused_by_field(api_as):
+    _shop, _vendor, vendor_api, _shop_api = _world(api_as)
+    for bad in (2**63, -1, "abc", True):
+        refused = vendor_api.post("/api/v1/incidents", json={"title": "x", "facts": FACTS, "organisation_id": bad,
+                                                             "scope": "entrustment", "entrustment_id": bad})
+        assert refused.status_code == 422, bad
+        assert {"organisation_id", "entrustment_id"} <= set(refused.get_json()["errors"])
+    assert db.session.query(Incident).count() == 0

@@ -35,8 +35,8 @@ knows when its contractor's notice arrives. Bad input raises one `FactsError` na
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from types import MappingProxyType
 
@@ -84,6 +84,43 @@ MESSAGES = {
     "my_number_item_missing": "My Number data needs the data item my_number.",
     "conflicts_with_handler_kind": "The original consignor is the business assessed: its kind is handler_kind.",
 }
+
+
+def positional_constructor(cls: type) -> Callable:
+    """A function that builds an instance of the frozen, slotted dataclass `cls` from every field in order.
+
+    The generated __init__ of a frozen dataclass goes through object.__setattr__ once per field, which costs as much
+    as the rest of an assessment's bookkeeping. This fills the slots of a plain twin class with the same slots (so
+    the same layout) and then makes the object a `cls` (`__class__` assignment, which CPython allows exactly between
+    such layouts): the same instance as `cls(*values)`, made about five times faster. Should the twin be refused, it
+    sets each slot through its descriptor; should `cls` not be such a dataclass, it is `cls` itself.
+    """
+    names = [f.name for f in fields(cls)]
+    if (hasattr(cls, "__post_init__") or not all(f.init for f in fields(cls)) or cls.__bases__ != (object,)
+            or tuple(getattr(cls, "__slots__", ())) != tuple(names)):
+        return cls
+    twin = type(f"_{cls.__name__}Slots", (), {"__slots__": tuple(names), "__module__": cls.__module__})
+    args = ", ".join(names)
+    variants = (
+        f"def new({args}):\n    obj = _new(_twin)\n" + "".join(f"    obj.{name} = {name}\n" for name in names)
+        + "    obj.__class__ = _cls\n    return obj\n",
+        f"def new({args}):\n    obj = _new(_cls)\n" + "".join(f"    _set_{name}(obj, {name})\n" for name in names)
+        + "    return obj\n",
+    )
+    setters = {f"_set_{name}": getattr(cls, name).__set__ for name in names}
+    probe = [object() for _ in names]
+    for source in variants:
+        namespace = {"_new": object.__new__, "_cls": cls, "_twin": twin, **setters}
+        exec(source, namespace)  # noqa: S102 - generated from the field names only, as dataclasses itself does
+        new = namespace["new"]
+        try:
+            made = new(*probe)
+        except TypeError:
+            continue
+        if type(made) is cls and all(getattr(made, name) is value for name, value in zip(names, probe, strict=True)):
+            new.__qualname__ = f"{cls.__name__}.positional"
+            return new
+    return cls  # pragma: no cover - both refused
 
 
 class FactsError(ValueError):
@@ -272,15 +309,13 @@ def parse_facts(raw: Mapping) -> Facts:
     v = get("data_kind")
     data_kind = "personal_data" if v is None else v if v.__class__ is str and v in _DATA_KIND_SET else \
         r.choice(raw, "data_kind", DATA_KINDS, default="personal_data")
-    events = _codes_fast(get("events"), _EVENT_SET)
-    if events is None:
-        events = r.codes(raw, "events", _EVENT_SET)
+    v = get("events")
+    events = _NO_CODES if v is None else _codes_fast(v, _EVENT_SET) or r.codes(raw, "events", _EVENT_SET)
     v = get("certainty")
     certainty = v if v is None or v.__class__ is str and v in CERTAINTY_LABELS else \
         r.choice(raw, "certainty", CERTAINTY_LABELS)
-    data_items = _codes_fast(get("data_items"), _ITEM_SET)
-    if data_items is None:
-        data_items = r.codes(raw, "data_items", ITEMS)
+    v = get("data_items")
+    data_items = _NO_CODES if v is None else _codes_fast(v, _ITEM_SET) or r.codes(raw, "data_items", ITEMS)
     v = get("cause")
     cause = v if v is None or v.__class__ is str and v in CAUSES else r.choice(raw, "cause", CAUSES)
     v = get("report_authority")
@@ -325,7 +360,8 @@ def parse_facts(raw: Mapping) -> Facts:
         known_at = r.moment(v, "known_at", required=True)
     v = get("max_persons_known_at")
     max_persons_known_at = None if v is None else _moment_fast(v) or r.moment(v, "max_persons_known_at")
-    if known_at is not None and occurred_on is not None and _jst_day(known_at) < occurred_on:
+    if occurred_on is not None and known_at is not None and (
+            known_at.astimezone(JST).date() if known_at.__class__ is datetime else _jst_day(known_at)) < occurred_on:
         r.fail("known_at", "known_before_occurrence")
 
     v = get("chain")
@@ -358,13 +394,19 @@ def parse_facts(raw: Mapping) -> Facts:
 
     if r.errors:
         raise FactsError(r.errors)
-    return Facts(
+    return _new_facts(
         handler_kind, known_at, data_kind, events, certainty, data_items, cause, max_persons, max_persons_known_at,
         high_grade_encryption, recovered_before_viewed, provided_intentionally, same_data_kept_elsewhere,
         occurred_on, report_authority, chain, incident_at, report_items, contact_available, my_number,
     )
 
 
+_new_facts = positional_constructor(Facts)
+_new_tier = positional_constructor(Tier)
+_new_my_number_facts = positional_constructor(MyNumberFacts)
+_MY_NUMBER_KEYS = frozenset({*_MY_NUMBER_FLAGS, "public_exposure"})
+_REPORT_ITEM_SET = frozenset(REPORT_ITEM_CODES)
+_NO_CODES: frozenset[str] = frozenset()
 _HANDLER_KIND_SET = frozenset(HANDLER_KINDS)
 _DATA_KIND_SET = frozenset(DATA_KINDS)
 _ITEM_SET = frozenset(ITEMS)
@@ -412,11 +454,12 @@ def _read_chain(r: _Reader, value, occurred_on: date | None, handler_kind: str |
     tiers = []
     for i, raw in enumerate(value):
         field = f"chain[{i}]"
-        if not isinstance(raw, Mapping):
+        if raw.__class__ is not dict and not isinstance(raw, Mapping):
             r.fail(field, "not_an_object")
             continue
-        for key in raw.keys() - _TIER_KEYS:
-            r.fail(f"{field}.{key}", "unknown_field")
+        if not raw.keys() <= _TIER_KEYS:
+            for key in raw.keys() - _TIER_KEYS:
+                r.fail(f"{field}.{key}", "unknown_field")
         name = raw.get("name")
         if name is None or name == "":
             r.fail(f"{field}.name", "required")
@@ -430,13 +473,15 @@ def _read_chain(r: _Reader, value, occurred_on: date | None, handler_kind: str |
             kind = "company"
         elif i == 0 and handler_kind and kind != handler_kind:
             r.fail(f"{field}.kind", "conflicts_with_handler_kind")
-        notified = r.moment(raw.get("notified_consignor_at"), f"{field}.notified_consignor_at")
+        v = raw.get("notified_consignor_at")
+        notified = None if v is None else _moment_fast(v) or r.moment(v, f"{field}.notified_consignor_at")
         if notified is not None and i == 0:
             r.fail(f"{field}.notified_consignor_at", "consignor_has_no_consignor")
         if notified is not None and occurred_on is not None and _jst_day(notified) < occurred_on:
             r.fail(f"{field}.notified_consignor_at", "notice_before_occurrence")
-        known = r.moment(raw.get("known_at"), f"{field}.known_at")
-        tiers.append(Tier(name=name, kind=kind, notified_consignor_at=notified, known_at=known))
+        v = raw.get("known_at")
+        known = None if v is None else _moment_fast(v) or r.moment(v, f"{field}.known_at")
+        tiers.append(_new_tier(name, kind, notified, known))
     return tuple(tiers)
 
 
@@ -460,12 +505,12 @@ def _read_incident_at(r: _Reader, raw: Mapping, chain: tuple[Tier, ...]) -> int:
 def _read_report_items(r: _Reader, value) -> Mapping[str, str]:
     if value is None:
         return NO_REPORT_ITEMS
-    if not isinstance(value, Mapping):
+    if value.__class__ is not dict and not isinstance(value, Mapping):
         r.fail("report_items", "not_an_object")
         return NO_REPORT_ITEMS
     items = {}
     for code, text in value.items():
-        if code not in REPORT_ITEM_CODES:
+        if code not in _REPORT_ITEM_SET:
             r.fail(f"report_items.{code}", "unknown_code", value=code)
         elif text is not None and not isinstance(text, str):
             r.fail(f"report_items.{code}", "not_a_string")
@@ -477,11 +522,17 @@ def _read_report_items(r: _Reader, value) -> Mapping[str, str]:
 def _read_my_number(r: _Reader, value) -> MyNumberFacts:
     if value is None:
         return NO_MY_NUMBER_FACTS
-    if not isinstance(value, Mapping):
+    if value.__class__ is not dict and not isinstance(value, Mapping):
         r.fail("my_number", "not_an_object")
         return NO_MY_NUMBER_FACTS
-    for key in value.keys() - {*_MY_NUMBER_FLAGS, "public_exposure"}:
-        r.fail(f"my_number.{key}", "unknown_field")
-    flags = {key: r.boolean(value, key, f"my_number.{key}") for key in _MY_NUMBER_FLAGS}
-    exposure = r.boolean(value, "public_exposure", "my_number.public_exposure", None)
-    return MyNumberFacts(public_exposure=exposure, **flags)
+    if not value.keys() <= _MY_NUMBER_KEYS:
+        for key in value.keys() - _MY_NUMBER_KEYS:
+            r.fail(f"my_number.{key}", "unknown_field")
+    get = value.get
+    flags = []
+    for key in _MY_NUMBER_FLAGS:
+        v = get(key)
+        flags.append(v if v is True or v is False else r.boolean(value, key, f"my_number.{key}"))
+    v = get("public_exposure")
+    exposure = v if v is True or v is False else r.boolean(value, "public_exposure", "my_number.public_exposure", None)
+    return _new_my_number_facts(*flags, exposure)  # the fields in order: the five flags, then public_exposure

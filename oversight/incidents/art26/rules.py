@@ -34,8 +34,9 @@ class Ground:
             self.code, self.article, self.label_ja, self.label_en, example)
 
     def to_dict(self) -> dict:
+        example = self.example  # Example.to_dict(), inlined: this runs for every ground of every assessment
         return {"code": self.code, "article": self.article, "label_ja": self.label_ja, "label_en": self.label_en,
-                "example": self.example.to_dict() if self.example else None}
+                "example": {"ja": example.ja, "source": example.source} if example is not None else None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,23 +235,22 @@ def threshold_ground(max_persons: int | None, kind: str) -> Ground | None:
 def personal_data_grounds(facts: Facts, cause: Cause | None, kind: str, reference_day: date) -> tuple[Ground, ...]:
     """Every Rule 7 (Rule 43) ground that applies. Information not yet acquired is reportable only under
     item 3: items 1, 2 and 4 speak of 個人データ, and only item 3 carries the かっこ書 (施行規則7条)."""
-    about_to_acquire = cause is not None and cause.about_to_acquire
-    found = []
-    if not about_to_acquire:
-        g = sensitive_ground(facts.data_items, kind)
-        if g:
-            found.append(g)
-        g = financial_ground(facts.data_items, kind)
-        if g:
-            found.append(g)
-    g = malicious_ground(cause, kind, reference_day)
-    if g:
-        found.append(g)
-    if not about_to_acquire:
-        g = threshold_ground(facts.max_persons, kind)
-        if g:
-            found.append(g)
-    return shared_tuple(tuple(found))
+    if cause is not None and cause.about_to_acquire:
+        found = (None, None, malicious_ground(cause, kind, reference_day), None)
+    else:
+        items = facts.data_items
+        found = (sensitive_ground(items, kind), financial_ground(items, kind),
+                 malicious_ground(cause, kind, reference_day), threshold_ground(facts.max_persons, kind))
+    key = tuple(map(id, found))  # every ground is a module constant (or None): ids name them
+    entry = _PERSONAL_DATA_GROUNDS.get(key)
+    if entry is None:
+        entry = (found, shared(tuple(g for g in found if g is not None)))
+        if len(_PERSONAL_DATA_GROUNDS) < 65536:
+            _PERSONAL_DATA_GROUNDS[key] = entry  # keeps `found`, so the ids stay theirs
+    return entry[1]
+
+
+_PERSONAL_DATA_GROUNDS: dict[tuple[int, ...], tuple[tuple, tuple[Ground, ...]]] = {}
 
 
 ENCRYPTION_EXCEPTION = Ground(
