@@ -47,18 +47,13 @@ def _lang() -> str:
     return "ja" if locale is None or locale.language == "ja" else "en"
 
 
-def _require(actor, action: str) -> None:
-    if not perm.allows(actor, action):
-        raise Forbidden(_l("Your role does not allow this action."))
-
-
 def _invalid(error: assembly.AssemblyError) -> ValidationFailed:
     return ValidationFailed(error.by_field(_lang()))
 
 
 def get_entrustment(actor, entrustment_id: int) -> Entrustment:
     """The entrustment whose contract the actor wants, if its role and visibility allow; else 403/404."""
-    _require(actor, "contract.view")
+    perm.require(actor, "contract.view")
     return registry.get_entrustment(actor, entrustment_id)
 
 
@@ -198,7 +193,7 @@ def list_versions(actor, entrustment_id: int) -> list[ContractVersion]:
 
 def get_version(actor, version_id: int) -> ContractVersion:
     """One generated version, if the actor may see its entrustment; NotFound otherwise."""
-    _require(actor, "contract.view")
+    perm.require(actor, "contract.view")
     version = db.session.get(ContractVersion, version_id)
     if version is None or not perm.can_see_entrustment(actor, version.contract.entrustment_id):
         raise NotFound(_l("Contract version not found."))
@@ -264,7 +259,7 @@ def gaps_for_entrustment(actor, entrustment_id: int) -> GapRow:
 
 def portfolio(actor, *, contractor_id: int | None = None) -> Portfolio:
     """Gap analysis of every live entrustment the actor may see (optionally one contractor's), worst first."""
-    _require(actor, "contract.view")
+    perm.require(actor, "contract.view")
     if contractor_id is not None:
         registry.get_organisation(actor, contractor_id)
     query = perm.restrict_entrustments(select(Entrustment).where(Entrustment.status.in_(LIVE_STATUSES)), actor)
@@ -289,7 +284,7 @@ def portfolio(actor, *, contractor_id: int | None = None) -> Portfolio:
 
 def check_upload(actor, filename: str, content: bytes) -> gaps.DocxCheck:
     """Check an uploaded existing contract (.docx) for the required provisions (a heuristic)."""
-    _require(actor, "contract.view")
+    perm.require(actor, "contract.view")
     if not (filename or "").lower().endswith(".docx"):
         raise ValidationFailed({"file": [_l("Upload a Word document (.docx).")]})
     try:

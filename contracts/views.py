@@ -18,7 +18,7 @@ from contracts.permissions import can_edit_contract
 from oversight.accounts.auth import requires
 from oversight.errors import ValidationFailed
 from oversight.extensions import db
-from oversight.forms import flash_errors
+from oversight.forms import flash_errors, flash_form_expired
 from oversight.templating import lang
 from oversight.vocabulary import data_item_label
 
@@ -161,7 +161,7 @@ def contract(entrustment_id: int):
 def contract_save(entrustment_id: int):
     e, existing = services.get_contract(current_user, entrustment_id)
     if not ActionForm().validate_on_submit():
-        flash(_("The form expired or was sent without its security token. Reload the page and try again."), "error")
+        flash_form_expired()
         return redirect(url_for("contracts.contract", entrustment_id=e.id))
     data = request_from_form(request.form, services.current_request(e, existing))
     if request.form.get("action") == "preview":
@@ -192,7 +192,7 @@ def preview(entrustment_id: int):
 def generate(entrustment_id: int):
     services.get_entrustment(current_user, entrustment_id)  # another tenant's id: 404 before anything
     if not ActionForm().validate_on_submit():
-        flash(_("The form expired or was sent without its security token. Reload the page and try again."), "error")
+        flash_form_expired()
         return redirect(url_for("contracts.contract", entrustment_id=entrustment_id))
     try:
         version = services.generate(current_user, entrustment_id)

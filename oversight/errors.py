@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+
+FORM_EXPIRED = _l("The form expired or was sent without its security token. Reload the page and try again.")
 
 
 class DomainError(Exception):
@@ -91,7 +94,7 @@ def handle_http_exception(error: HTTPException):
     elif status == 413:
         message = _("The upload or request body is too large.")
     elif status == 400 and "CSRF" in description:
-        message = _("The form expired or was sent without its security token. Reload the page and try again.")
+        message = FORM_EXPIRED
     payload = {"code": title if status >= 500 else str(status), "message": str(message)}
     payload["code"] = {400: "bad_request", 401: "unauthorised", 403: "forbidden", 404: "not_found",
                        405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from oversight.errors import ValidationFailed
+from oversight.errors import FORM_EXPIRED, ValidationFailed
 
 
 def form_data(form: FlaskForm) -> dict:
@@ -33,6 +33,13 @@ def flash_errors(error: ValidationFailed) -> None:
     for messages in error.errors.values():
         for message in messages:
             flash(str(message), "error")
+
+
+def flash_form_expired() -> None:
+    """A POST whose CSRF token is missing or stale: say so; the caller redirects and nothing changes."""
+    from flask import flash
+
+    flash(str(FORM_EXPIRED), "error")
 
 
 def select_choices(pairs) -> list[SelectChoice]:

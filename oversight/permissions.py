@@ -6,9 +6,11 @@ or contractor, and everything downstream of those; never a sibling consignor's. 
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, union
 from sqlalchemy.orm import aliased
 
+from oversight.errors import Forbidden
 from oversight.extensions import db
 from oversight.registry.models import Entrustment, Organisation
 
@@ -49,6 +51,12 @@ def allows(actor, action: str) -> bool:
     if actor is None or not getattr(actor, "is_authenticated", True):
         return False
     return action in ROLE_ACTIONS.get(actor.role, frozenset())
+
+
+def require(actor, action: str) -> None:
+    """Refuse (Forbidden) unless the actor's role allows `action`: the role-level check every service starts with."""
+    if not allows(actor, action):
+        raise Forbidden(_l("Your role does not allow this action."))
 
 
 def visible_entrustment_ids(actor):

@@ -60,11 +60,6 @@ FACT_MESSAGES = {
 }
 
 
-def _require(actor, action: str) -> None:
-    if not perm.allows(actor, action):
-        raise Forbidden(_l("Your role does not allow this action."))
-
-
 def _jst_iso(moment: datetime | None) -> str | None:
     return moment.astimezone(JST).isoformat() if moment else None
 
@@ -195,7 +190,7 @@ def _refresh(incident: Incident) -> list[PathAssessment]:
 
 def get_incident(actor, incident_id: int) -> Incident:
     """The incident if the actor's organisation is a party to it (admins: any); NotFound otherwise."""
-    _require(actor, "incident.view")
+    perm.require(actor, "incident.view")
     incident = db.session.get(Incident, incident_id, options=[
         selectinload(Incident.parties).selectinload(IncidentParty.organisation)])
     if incident is None or not (perm.is_admin(actor) or incident.party_for(actor.organisation_id)):
@@ -224,7 +219,7 @@ def can_record_for(actor, party: IncidentParty) -> bool:
 
 def list_incidents(actor, *, status: str = "open") -> list[Incident]:
     """Incidents the actor may see, newest first."""
-    _require(actor, "incident.view")
+    perm.require(actor, "incident.view")
     query = select(Incident).where(Incident.id.in_(perm.visible_incident_ids(actor))).options(
         selectinload(Incident.organisation)).order_by(Incident.created_at.desc(), Incident.id.desc())
     if status in ("open", "closed"):
@@ -256,7 +251,7 @@ BOARD_SORTS = ("due", "incident", "organisation")
 
 def deadline_board(actor, *, sort: str = "due", today: date | None = None) -> list[BoardRow]:
     """Every report still owed in the open incidents the actor may see, soonest first (or as sorted)."""
-    _require(actor, "incident.view")
+    perm.require(actor, "incident.view")
     today = today or today_jst()
     query = (select(IncidentParty).join(Incident).where(
         Incident.status == "open", Incident.id.in_(perm.visible_incident_ids(actor)),
@@ -360,7 +355,7 @@ def open_incident(actor, data: Mapping) -> Incident:
     data: organisation_id, title, scope (own | entrustment | engagements), entrustment_id (scope entrustment),
     facts (the engine's dict without the derived keys), notified_consignor_at (optional, the origin's notice).
     """
-    _require(actor, "incident.edit")
+    perm.require(actor, "incident.edit")
     errors: dict[str, list] = {}
     title = str(data.get("title") or "").strip()
     if not title:

@@ -12,7 +12,7 @@ from oversight import permissions as perm
 from oversight.accounts.auth import requires
 from oversight.errors import ValidationFailed
 from oversight.extensions import db
-from oversight.forms import flash_errors
+from oversight.forms import flash_errors, flash_form_expired
 from oversight.incidents import services
 from oversight.incidents.forms import ActionForm, choices, facts_from_form, form_values, local_moment
 from oversight.registry.models import Entrustment, Organisation
@@ -29,10 +29,6 @@ EVENT_LABELS = {
     "public_notice": _l("recorded the publication"), "measure": _l("added a prevention measure"),
     "measure_done": _l("completed a prevention measure"), "closed": _l("closed the incident"),
 }
-
-
-def _expired():
-    flash(_("The form expired or was sent without its security token. Reload the page and try again."), "error")
 
 
 @bp.get("/incidents")
@@ -76,7 +72,7 @@ def _new_page(data: dict, errors: dict | None = None, status: int = 200):
 _FORM_FIELDS = {"title", "organisation_id", "scope", "entrustment_id", "events", "certainty", "data_kind",
                 "data_items", "cause", "max_persons", "max_persons_known_at", "occurred_on", "known_at",
                 "notified_consignor_at", "report_items", "person_notice", "my_number", *
-                (f"report_items.{c}" for c, _l in choices("ja")["report_items"])}
+                (f"report_items.{code}" for code, _label in choices("ja")["report_items"])}
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
@@ -94,7 +90,7 @@ def new():
             "scope": request.form.get("scope", ""), "entrustment_id": request.form.get("entrustment_id"),
             "facts": facts, "notified_consignor_at": notified}
     if not ActionForm().validate_on_submit():
-        _expired()
+        flash_form_expired()
         return _new_page(data, status=400)
     try:
         incident = services.open_incident(current_user, data)
@@ -135,7 +131,7 @@ def incident(incident_id: int):
 def facts(incident_id: int):
     services.get_incident(current_user, incident_id)  # another tenant's id: 404 before anything
     if not ActionForm().validate_on_submit():
-        _expired()
+        flash_form_expired()
         return redirect(url_for("incidents.incident", incident_id=incident_id))
     facts, notified = facts_from_form(request.form)
     data = {"facts": facts, "notified_consignor_at": notified, "note": request.form.get("note", "")}
@@ -148,68 +144,47 @@ def facts(incident_id: int):
     return redirect(url_for("incidents.incident", incident_id=incident_id))
 
 
-@bp.post("/incidents/<int:incident_id>/parties/<int:party_id>/<action>")
-@requires("incident.edit")
-def record(incident_id: int, party_id: int, action: str):
-    services.get_incident(current_user, incident_id)
+def _act(incident_id: int, use_case, success: str | None, anchor: str = ""):
+    """A one-button form on the workspace: run the use case, flash the outcome, go back to the page."""
+    services.get_incident(current_user, incident_id)  # another tenant's id: 404 before anything
     if not ActionForm().validate_on_submit():
-        _expired()
+        flash_form_expired()
     else:
         try:
-            services.record_for_party(current_user, incident_id, party_id, action, {
-                "at": local_moment(request.form.get("at", "")), "reason": request.form.get("reason", "")})
+            use_case()
         except ValidationFailed as error:
             db.session.rollback()
             flash_errors(error)
         else:
-            flash(_("Recorded."), "success")
-    return redirect(url_for("incidents.incident", incident_id=incident_id) + f"#party-{party_id}")
+            if success:
+                flash(success, "success")
+    return redirect(url_for("incidents.incident", incident_id=incident_id) + anchor)
+
+
+@bp.post("/incidents/<int:incident_id>/parties/<int:party_id>/<action>")
+@requires("incident.edit")
+def record(incident_id: int, party_id: int, action: str):
+    return _act(incident_id, lambda: services.record_for_party(current_user, incident_id, party_id, action, {
+        "at": local_moment(request.form.get("at", "")), "reason": request.form.get("reason", "")}),
+        _("Recorded."), f"#party-{party_id}")
 
 
 @bp.post("/incidents/<int:incident_id>/measures")
 @requires("incident.edit")
 def add_measure(incident_id: int):
-    services.get_incident(current_user, incident_id)
-    if not ActionForm().validate_on_submit():
-        _expired()
-    else:
-        try:
-            services.add_measure(current_user, incident_id, request.form)
-        except ValidationFailed as error:
-            db.session.rollback()
-            flash_errors(error)
-        else:
-            flash(_("Measure added."), "success")
-    return redirect(url_for("incidents.incident", incident_id=incident_id) + "#measures")
+    return _act(incident_id, lambda: services.add_measure(current_user, incident_id, request.form),
+                _("Measure added."), "#measures")
 
 
 @bp.post("/incidents/<int:incident_id>/measures/<int:measure_id>/done")
 @requires("incident.edit")
 def measure_done(incident_id: int, measure_id: int):
-    services.get_incident(current_user, incident_id)
-    if not ActionForm().validate_on_submit():
-        _expired()
-    else:
-        try:
-            services.complete_measure(current_user, incident_id, measure_id, request.form.get("done_on"))
-        except ValidationFailed as error:
-            db.session.rollback()
-            flash_errors(error)
-    return redirect(url_for("incidents.incident", incident_id=incident_id) + "#measures")
+    return _act(incident_id, lambda: services.complete_measure(current_user, incident_id, measure_id,
+                                                               request.form.get("done_on")), None, "#measures")
 
 
 @bp.post("/incidents/<int:incident_id>/close")
 @requires("incident.edit")
 def close(incident_id: int):
-    services.get_incident(current_user, incident_id)
-    if not ActionForm().validate_on_submit():
-        _expired()
-    else:
-        try:
-            services.close_incident(current_user, incident_id, request.form.get("note", ""))
-        except ValidationFailed as error:
-            db.session.rollback()
-            flash_errors(error)
-        else:
-            flash(_("Incident closed."), "success")
-    return redirect(url_for("incidents.incident", incident_id=incident_id))
+    return _act(incident_id, lambda: services.close_incident(current_user, incident_id, request.form.get("note", "")),
+                _("Incident closed."))

@@ -45,7 +45,7 @@ from oversight.choices import (
     SUBCONTRACTING_TERMS,
     ChoiceSet,
 )
-from oversight.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from oversight.errors import Conflict, DomainError, NotFound, ValidationFailed
 from oversight.extensions import db
 from oversight.registry import services
 from oversight.registry.import_models import ImportBatch
@@ -141,11 +141,6 @@ FIELD_COLUMNS = {
     "consignor_id": ("consignor_corporate_number", "consignor_name"),
     "contractor_id": ("contractor_corporate_number", "contractor_name"),
 }
-
-
-def _require(actor, action: str) -> None:
-    if not perm.allows(actor, action):
-        raise Forbidden(_l("Your role does not allow this action."))
 
 
 def _file_error(message) -> ValidationFailed:
@@ -302,7 +297,7 @@ def _entrustment_rows(actor) -> list[list]:
 
 def export_organisations(actor, fmt: str, *, today: date | None = None) -> Export:
     """Every organisation the actor may see, with contacts and certifications summarised, as CSV or XLSX."""
-    _require(actor, "data.export")
+    perm.require(actor, "data.export")
     _check_format(fmt)
     today = today or today_jst()
     return _package("organisations", fmt, _organisation_rows(actor, today), today)
@@ -310,14 +305,14 @@ def export_organisations(actor, fmt: str, *, today: date | None = None) -> Expor
 
 def export_entrustments(actor, fmt: str, *, today: date | None = None) -> Export:
     """Every entrustment the actor may see, with parties, status, approval state and the violation flag."""
-    _require(actor, "data.export")
+    perm.require(actor, "data.export")
     _check_format(fmt)
     return _package("entrustments", fmt, _entrustment_rows(actor), today or today_jst())
 
 
 def export_workbook(actor, *, today: date | None = None) -> Export:
     """Both exports as the two sheets of one Excel workbook, which imports back as one unit."""
-    _require(actor, "data.export")
+    perm.require(actor, "data.export")
     today = today or today_jst()
     content = _write_xlsx({"organisations": _organisation_rows(actor, today),
                            "entrustments": _entrustment_rows(actor)})
@@ -967,7 +962,7 @@ def _run(actor, sheets: list[Sheet]) -> ImportResult:
 
 def preview(actor, sheets: list[Sheet]) -> ImportResult:
     """What importing the sheets would do, found by doing it with the real services and rolling back."""
-    _require(actor, "data.import")
+    perm.require(actor, "data.import")
     with uow.atomic(dry_run=True):
         return _run(actor, sheets)
 
@@ -981,7 +976,7 @@ def _owned(actor):
 
 def stage_import(actor, kind: str, filename: str, content: bytes) -> ImportBatch:
     """Check and preview an upload, and keep it (for this user only) so that exactly it can be applied."""
-    _require(actor, "data.import")
+    perm.require(actor, "data.import")
     sheets = parse_upload(kind, filename, content)
     result = preview(actor, sheets)
     db.session.execute(delete(ImportBatch).where(ImportBatch.created_at < utcnow() - PREVIEW_LIFETIME))
@@ -997,7 +992,7 @@ def stage_import(actor, kind: str, filename: str, content: bytes) -> ImportBatch
 
 def get_import(actor, batch_id: str) -> ImportBatch:
     """An upload of the actor's, previewed or applied; NotFound for anyone else's."""
-    _require(actor, "data.import")
+    perm.require(actor, "data.import")
     batch = db.session.scalar(select(ImportBatch).where(ImportBatch.id == str(batch_id)[:32], _owned(actor)))
     if batch is None:
         raise NotFound(_l("This import does not exist, has expired, or belongs to someone else."))

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from oversight import permissions as perm
 from oversight.accounts.auth import requires
 from oversight.errors import Conflict, ValidationFailed
-from oversight.forms import attach_errors
+from oversight.forms import attach_errors, flash_form_expired
 from oversight.registry import importexport
 from oversight.registry.forms import ActionForm
 
@@ -80,8 +80,7 @@ def preview(batch_id: str):
 @requires("data.import")
 def apply(batch_id: str):
     if not ActionForm().validate_on_submit():
-        flash(_("The form expired or was sent without its security token. Reload the page and try again."),
-              "error")
+        flash_form_expired()
         return redirect(url_for("importexport.preview", batch_id=batch_id))
     try:
         result = importexport.apply_import(current_user, batch_id)

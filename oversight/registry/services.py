@@ -40,16 +40,11 @@ class Page:
         return max(1, math.ceil(self.total / self.per_page))
 
 
-def _require(actor, action: str) -> None:
-    if not perm.allows(actor, action):
-        raise Forbidden(_l("Your role does not allow this action."))
-
-
 # ---------------------------------------------------------------- organisations
 
 def get_organisation(actor, organisation_id: int) -> Organisation:
     """The organisation if the actor may see it; NotFound otherwise (never reveal what exists)."""
-    _require(actor, "org.view")
+    perm.require(actor, "org.view")
     org = db.session.get(Organisation, organisation_id)
     if org is None or not perm.can_see_organisation(actor, organisation_id):
         raise NotFound(_l("Organisation not found."))
@@ -90,7 +85,7 @@ def _commit_unique() -> None:
 
 def create_organisation(actor, data: Mapping) -> Organisation:
     """Register an organisation (a vendor, a consignor or a public body)."""
-    _require(actor, "org.create")
+    perm.require(actor, "org.create")
     values = clean_organisation(data)
     _check_unique_corporate_number(values.get("corporate_number"), None)
     org = Organisation(registered_by_org_id=getattr(actor, "organisation_id", None))
@@ -187,7 +182,7 @@ def _like(text: str) -> str:
 def search_organisations(actor, *, q: str = "", kind: str = "", certification: str = "", status: str = "",
                          page: int = 1, per_page: int = 50, today: date | None = None) -> Page:
     """Visible organisations matching name, kana or corporate number, filtered and paginated."""
-    _require(actor, "org.view")
+    perm.require(actor, "org.view")
     today = today or today_jst()
     query = perm.restrict_organisations(select(Organisation), actor)
     q = _search_text(q)
@@ -373,7 +368,7 @@ def chain_up(actor, organisation_id: int, detail: bool = True) -> ChainView:
 
 def get_entrustment(actor, entrustment_id: int) -> Entrustment:
     """The entrustment if the actor may see it; NotFound otherwise."""
-    _require(actor, "entrustment.view")
+    perm.require(actor, "entrustment.view")
     e = db.session.get(Entrustment, entrustment_id)
     if e is None or not perm.can_see_entrustment(actor, entrustment_id):
         raise NotFound(_l("Entrustment not found."))
@@ -408,7 +403,7 @@ def _label(e: Entrustment) -> str:
 
 def create_entrustment(actor, data: Mapping) -> Entrustment:
     """A consignor records a direct entrustment (top of a chain) to a contractor."""
-    _require(actor, "entrustment.create")
+    perm.require(actor, "entrustment.create")
     values = clean_entrustment(data)
     if values.get("parent_id"):
         return propose_subcontract(actor, values["parent_id"], data)
@@ -601,7 +596,7 @@ def transition_entrustment(actor, entrustment_id: int, action: str) -> Entrustme
 def search_entrustments(actor, *, q: str = "", status: str = "", organisation_id: int | None = None,
                         flagged: bool = False, page: int = 1, per_page: int = 50) -> Page:
     """Visible entrustments, with their approval states; `flagged` keeps only violations."""
-    _require(actor, "entrustment.view")
+    perm.require(actor, "entrustment.view")
     query = perm.restrict_entrustments(select(Entrustment), actor)
     q = _search_text(q)
     if q:

@@ -11,7 +11,7 @@ from oversight import permissions as perm
 from oversight.accounts.auth import requires
 from oversight.errors import Forbidden, ValidationFailed
 from oversight.extensions import db
-from oversight.forms import attach_errors, flash_errors, form_data
+from oversight.forms import attach_errors, flash_errors, flash_form_expired, form_data
 from oversight.registry import services
 from oversight.registry.forms import (
     ActionForm,
@@ -283,8 +283,7 @@ def subcontract_new(entrustment_id: int):
 def entrustment_decide(entrustment_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
-        flash(_("The form expired or was sent without its security token. Reload the page and try again."),
-              "error")
+        flash_form_expired()
         return redirect(url_for("registry.entrustment", entrustment_id=entrustment_id))
     try:
         services.decide_subcontract(current_user, entrustment_id, approve=form.decision.data == "approve",
