@@ -64,6 +64,15 @@ def get_contract(actor, entrustment_id: int) -> tuple[Entrustment, Contract | No
     return e, contract
 
 
+def contractual_notice_hours(entrustment_id: int) -> int | None:
+    """Hours from knowing or suspecting an incident within which the contractor must report it, as agreed in the
+    entrustment's recorded contract (the same `notice_hours` its clauses are generated from); None when no
+    contract is recorded or its incident-notice clause is left out."""
+    stored = db.session.scalar(select(Contract.parameters).where(Contract.entrustment_id == entrustment_id))
+    hours = ((stored or {}).get("params") or {}).get("notice_hours")
+    return hours if isinstance(hours, int) and not isinstance(hours, bool) and hours > 0 else None
+
+
 def default_request(e: Entrustment) -> dict:
     """A request with parameters taken from the entrustment: parties, data items, persons, My Number, storage."""
     path = registry.chain_path(e)

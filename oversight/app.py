@@ -47,6 +47,7 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
     import contracts
     import oversight.incidents.models  # noqa: F401 - migration 0005 creates its tables; `flask db check` must see them
     import oversight.incidents.reminders  # noqa: F401 - registers the reminder sweeper with `flask scheduler`
+    import oversight.notifications.escalation  # noqa: F401 - registers the escalation sweeper
     import oversight.outbox.models  # noqa: F401
     from oversight.accounts import auth
 
@@ -60,11 +61,13 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
     from oversight.api import register_api
     from oversight.dashboard.views import bp as dashboard_bp
     from oversight.incidents.views import bp as incidents_bp
+    from oversight.notifications.views import bp as notifications_bp
     from oversight.registry.importexport_views import bp as importexport_bp
     from oversight.registry.views import bp as registry_bp
     from oversight.trail.views import bp as trail_bp
 
-    for blueprint in (accounts_bp, dashboard_bp, registry_bp, importexport_bp, trail_bp, incidents_bp):
+    for blueprint in (accounts_bp, dashboard_bp, registry_bp, importexport_bp, trail_bp, incidents_bp,
+                      notifications_bp):
         app.register_blueprint(blueprint)
     contracts.init_app(app)
     register_api(api)

@@ -38,6 +38,10 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "")
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT") or 30)
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS") or 8)
+    # Contractor notifications: the largest attachment, and how long a notification may stay unacknowledged
+    # by its consignor before it is escalated.
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES") or 20 * 1024 * 1024)
+    NOTIFICATION_ACK_HOURS = float(os.environ.get("NOTIFICATION_ACK_HOURS") or 4)
 
     API_TITLE = "oversight API"
     API_VERSION = "v1"

@@ -20,25 +20,30 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         VIEW | {"org.create", "org.edit", "org.delete", "entrustment.create", "entrustment.edit",
                 "entrustment.propose", "entrustment.decide", "entrustment.record_discovered",
                 "entrustment.transition", "data.import", "data.export", "trail.view", "user.manage",
-                "contract.view", "contract.edit", "incident.view", "incident.edit"}
+                "contract.view", "contract.edit", "incident.view", "incident.edit", "notification.view",
+                "notification.file"}
     ),
     "privacy_office": frozenset(
         VIEW | {"org.create", "org.edit", "org.delete", "entrustment.create", "entrustment.edit",
                 "entrustment.propose", "entrustment.decide", "entrustment.record_discovered",
                 "entrustment.transition", "data.import", "data.export", "trail.view", "contract.view",
-                "contract.edit", "incident.view", "incident.edit"}
+                "contract.edit", "incident.view", "incident.edit", "notification.view", "notification.file"}
     ),
     "procurement": frozenset(
         VIEW | {"org.create", "org.edit", "entrustment.create", "entrustment.edit", "entrustment.propose",
-                "entrustment.transition", "data.import", "data.export", "contract.view", "incident.view"}
+                "entrustment.transition", "data.import", "data.export", "contract.view", "incident.view",
+                "notification.view"}
     ),
-    "legal": frozenset(VIEW | {"data.export", "contract.view", "contract.edit", "incident.view"}),
+    "legal": frozenset(VIEW | {"data.export", "contract.view", "contract.edit", "incident.view",
+                               "notification.view"}),
     "auditor": frozenset(VIEW | {"entrustment.record_discovered", "data.export", "trail.view", "contract.view",
-                                 "incident.view"}),
-    "incident_team": frozenset(VIEW | {"data.export", "contract.view", "incident.view", "incident.edit"}),
+                                 "incident.view", "notification.view"}),
+    "incident_team": frozenset(VIEW | {"data.export", "contract.view", "incident.view", "incident.edit",
+                                       "notification.view", "notification.file"}),
     "contractor_user": frozenset(VIEW | {"org.create", "org.edit", "entrustment.propose",
-                                         "entrustment.record_discovered", "incident.view", "incident.edit"}),
-    "viewer": frozenset(VIEW | {"incident.view"}),
+                                         "entrustment.record_discovered", "incident.view", "incident.edit",
+                                         "notification.view", "notification.file"}),
+    "viewer": frozenset(VIEW | {"incident.view", "notification.view"}),
 }
 
 

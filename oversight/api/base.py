@@ -96,12 +96,13 @@ def actor():
     return api_actor()
 
 
-def json_object(*, required: bool = True) -> dict:
+def json_object(*, required: bool = True, limit: int | None = None) -> dict:
     """The request body as a JSON object; refused (400/413/415) before anything is looked up or changed.
 
-    Without a body, `required=False` gives an empty object: the service then says what is missing.
+    Without a body, `required=False` gives an empty object: the service then says what is missing. `limit`
+    raises the size allowed (a body that carries files), API_MAX_JSON_BYTES by default.
     """
-    limit = current_app.config["API_MAX_JSON_BYTES"]
+    limit = limit or current_app.config["API_MAX_JSON_BYTES"]
     too_large = BodyTooLarge(_l("The request body is larger than %(n)s bytes.", n=f"{limit:,}"))
     if request.content_length is not None and request.content_length > limit:
         raise too_large

@@ -300,6 +300,14 @@ def _check(facts: dict, organisation: Organisation, notified: datetime | None) -
         raise ValidationFailed({"notified_consignor_at": [_l("The notice cannot be dated in the future.")]})
 
 
+def validate_facts(raw, organisation: Organisation, *, stored: Mapping | None = None) -> dict:
+    """The facts as stored (empty values dropped), after the engine's own validation; ValidationFailed names
+    each bad field and a future known date. Used by the workspace and by notifications from contractors."""
+    facts = _clean_facts(raw, stored=stored)
+    _check(facts, organisation, None)
+    return facts
+
+
 def _moment(value, field: str) -> datetime | None:
     """A stored UTC moment from an ISO string with a time zone (a bare date: 00:00 Japan time)."""
     if value in (None, ""):
@@ -496,6 +504,25 @@ def record_for_party(actor, incident_id: int, party_id: int, action: str, data: 
                  after=after)
     uow.commit()
     return party
+
+
+def notice_received(actor, incident: Incident, notifier_id: int, recipient_id: int, at: datetime,
+                    receipt_number: str) -> bool:
+    """A filed notification reached `recipient_id` at `at`: the notifier's notice (法26条1項ただし書) and the
+    recipient's knowledge start then, unless either was recorded earlier. The caller has authorised the filing;
+    False if the recipient is not a party to this incident (nothing changes)."""
+    notifier, recipient = incident.party_for(notifier_id), incident.party_for(recipient_id)
+    if notifier is None or recipient is None:
+        return False
+    changes = []
+    if notifier.notified_consignor_at is None or notifier.notified_consignor_at > at:
+        changes.append(("notified_consignor_at", notifier.notified_consignor_at, at))
+        notifier.notified_consignor_at = at
+    if recipient.known_at is None or recipient.known_at > at:
+        recipient.known_at = at
+    _refresh(incident)
+    _event(incident, actor, "notification", changes, note=receipt_number, organisation_id=notifier_id)
+    return True
 
 
 def add_measure(actor, incident_id: int, data: Mapping) -> PreventionMeasure:

@@ -15,6 +15,7 @@ from oversight.extensions import db
 from oversight.forms import flash_errors, flash_form_expired
 from oversight.incidents import services
 from oversight.incidents.forms import ActionForm, choices, facts_from_form, form_values, local_moment
+from oversight.notifications import services as notifications
 from oversight.registry.models import Entrustment, Organisation
 from oversight.templating import lang
 from oversight.timeutil import today_jst
@@ -28,6 +29,7 @@ EVENT_LABELS = {
     "person_notice_alternative": _l("recorded an alternative to the person notice"),
     "public_notice": _l("recorded the publication"), "measure": _l("added a prevention measure"),
     "measure_done": _l("completed a prevention measure"), "closed": _l("closed the incident"),
+    "notification": _l("filed a notification to its consignor"),
 }
 
 
@@ -117,7 +119,8 @@ def _workspace(incident_id: int, posted: dict | None = None, errors: dict | None
         stray=[m for k, v in errors.items() if k not in _FORM_FIELDS for m in v],
         can_edit=services.can_edit_facts(current_user, incident),
         recordable={p.id for p in incident.parties if services.can_record_for(current_user, p)},
-        today=today_jst(), event_labels=EVENT_LABELS, form=ActionForm()), status
+        today=today_jst(), event_labels=EVENT_LABELS, form=ActionForm(),
+        notices=notifications.for_incident(current_user, incident)), status
 
 
 @bp.get("/incidents/<int:incident_id>")
