@@ -11,7 +11,8 @@ import time
 
 from bench import RESULTS_PATH, format_table, write_results
 
-BENCHMARKS = {"registry": "bench.registry", "contracts": "bench.contracts", "incidents": "bench.incidents"}
+BENCHMARKS = {"registry": "bench.registry", "contracts": "bench.contracts", "incidents": "bench.incidents",
+              "portal": "bench.portal"}
 
 
 def _backend(choice: str | None) -> str:

@@ -480,8 +480,10 @@ def _announce(n: Notification) -> None:
         "内容を確認し、受領確認をしてください。/ Read it and acknowledge it:",
         f"{base}/notifications/{n.id}",
     ])
-    outbox.enqueue(f"notification:{n.id}", incident_recipients(n.recipient_id), subject, body,
-                   object_type="notification", object_id=n.id)
+    recipients = incident_recipients(n.recipient_id)
+    if recipients:  # no address at the consignor: still filed; the page tells both sides to telephone
+        outbox.enqueue(f"notification:{n.id}", recipients, subject, body, object_type="notification",
+                       object_id=n.id)
 
 
 def _file(actor, n: Notification, known: datetime | None) -> Notification:
@@ -569,13 +571,15 @@ def acknowledge(actor, notification_id: int) -> Notification:
             return n
         n.acknowledged_at = utcnow()
         n.acknowledged_by_name = getattr(actor, "name", "") or getattr(actor, "email", "")
-        outbox.enqueue(
-            f"notification-ack:{n.id}", incident_recipients(n.filer_id),
-            f"【oversight】受領確認：{n.receipt_number} / Acknowledged: {n.receipt_number}",
-            f"{n.recipient.name}が{n.receipt_number}（{n.title}）の受領を確認しました"
-            f"（{n.acknowledged_at.astimezone(JST):%Y-%m-%d %H:%M} JST）。\n"
-            f"{n.recipient.name} acknowledged {n.receipt_number} ({n.title}).",
-            object_type="notification", object_id=n.id)
+        filer_addresses = incident_recipients(n.filer_id)
+        if filer_addresses:
+            outbox.enqueue(
+                f"notification-ack:{n.id}", filer_addresses,
+                f"【oversight】受領確認：{n.receipt_number} / Acknowledged: {n.receipt_number}",
+                f"{n.recipient.name}が{n.receipt_number}（{n.title}）の受領を確認しました"
+                f"（{n.acknowledged_at.astimezone(JST):%Y-%m-%d %H:%M} JST）。\n"
+                f"{n.recipient.name} acknowledged {n.receipt_number} ({n.title}).",
+                object_type="notification", object_id=n.id)
         trail.record(actor, "notification_acknowledge", "notification", n.id, label=n.title,
                      after={"receipt_number": n.receipt_number, "acknowledged_at": _iso(n.acknowledged_at)})
     return n
@@ -606,8 +610,14 @@ def escalate_unacknowledged(now: datetime | None = None) -> int:
     base = current_app.config.get("BASE_URL", "").rstrip("/")
     for n in due:
         n.escalated_at = now
+        recipients = escalation_recipients(n)
+        if not recipients:  # nobody to tell by mail: the page and the dashboard still show it escalated
+            trail.record(None, "notification_escalate", "notification", n.id, label=n.title,
+                         after={"receipt_number": n.receipt_number, "hours": hours, "mail": None})
+            count += 1
+            continue
         outbox.enqueue(
-            f"notification-escalation:{n.id}", escalation_recipients(n),
+            f"notification-escalation:{n.id}", recipients,
             f"【oversight】未確認の事故報告（{hours}時間経過）：{n.receipt_number} / Unacknowledged for {hours} h",
             "\n".join([
                 f"{n.filer.name}からの報告 {n.receipt_number}（{n.title}）は、受付から{hours}時間を過ぎても"

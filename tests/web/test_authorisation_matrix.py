@@ -17,7 +17,11 @@ from oversight.choices import ROLE
 from oversight.incidents import services as incident_services
 from oversight.permissions import ROLE_ACTIONS
 from oversight.registry import services
+from oversight.notifications import services as notification_services
 from tests.factories import PASSWORD, SYSTEM, gen_entrustment, gen_organisation, gen_subcontract, gen_user
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,7 @@ class Rule:
     objects: str = ""   # which ids the URL needs: "org", "entrustment", "subcontract", "contact", "cert"
     data: tuple = ()
     own_roles: frozenset | None = None  # object-level: roles that pass on the consignor's own object
+    as_organisation: bool = False  # acts as the user's organisation: an operator admin (no organisation) may not
 
     def allowed(self, role: str) -> bool:
         actions = (self.action,) if isinstance(self.action, str) else (self.action or ())
@@ -81,6 +86,18 @@ POLICY: dict[str, Rule] = {
     "contracts.generate": Rule("POST", "contract.edit", "entrustment"),
     "contracts.download": Rule("GET", "contract.view", "contract_version"),
     "importexport.index": Rule("GET", None),
+    "notifications.index": Rule("GET", "notification.view"),
+    "notifications.breaches": Rule("GET", "notification.view"),
+    "notifications.new": Rule("GET", "notification.file"),
+    "notifications.show": Rule("GET", "notification.view", "notification"),
+    "notifications.receipt": Rule("GET", "notification.view", "notification"),
+    "notifications.attachment": Rule("GET", "notification.view", "notification_attachment"),
+    "notifications.acknowledge": Rule("POST", "notification.file", "notification", as_organisation=True),
+    "notifications.forward": Rule("POST", "notification.file", "notification", (("message", "追記"),),
+                                  as_organisation=True),
+    "notifications.update": Rule("POST", "notification.file", "draft", (("title", "下書き"),), as_organisation=True),
+    "notifications.remove_attachment": Rule("POST", "notification.file", "draft_attachment", as_organisation=True),
+    "notifications.discard": Rule("POST", "notification.file", "draft_to_discard", as_organisation=True),
 }
 PUBLIC = {"static", "accounts.login", "accounts.logout", "accounts.language"}
 
@@ -112,10 +129,22 @@ def world():
     for incident in (own_incident, foreign_incident):
         incident_services.add_measure(SYSTEM, incident.id, {"description": "持出し禁止", "owner": "総務部",
                                                             "due_on": "2027-01-31"})
+    notices = {}
+    for side, (consignor, contractor, engagement) in {"own": (a, b, own_e), "foreign": (f1, f2, foreign_e)}.items():
+        # A notice the organisation received, and drafts it writes to a consignor of its own.
+        upstream = gen_entrustment(gen_organisation(f"上位の委託元{side}"), consignor, data_items=["name"])
+        notice = {"facts": {"cause": "lost_outside", "known_at": "2026-11-17T10:00:00+09:00"}, "title": "紛失"}
+        received = notification_services.file_new(gen_user(contractor, role="contractor_user"), {
+            **notice, "entrustment_id": engagement.id}, [("報告.pdf", PDF)])
+        writer = gen_user(consignor, role="contractor_user")
+        drafts = [notification_services.create_draft(writer, {**notice, "entrustment_id": upstream.id},
+                                                     [("報告.pdf", PDF)]) for _ in range(2)]
+        notices[side] = {"notification": received, "notification_attachment": received, "draft": drafts[0],
+                         "draft_attachment": drafts[0], "draft_to_discard": drafts[1]}
     return {"own": {"org": a, "entrustment": own_e, "subcontract": own_sub, "user": gen_user(a, role="viewer"),
-                    "contract_version": own_version, "incident": own_incident},
+                    "contract_version": own_version, "incident": own_incident, **notices["own"]},
             "foreign": {"org": f1, "entrustment": foreign_e, "subcontract": foreign_sub,
-                        "contract_version": foreign_version, "incident": foreign_incident}}
+                        "contract_version": foreign_version, "incident": foreign_incident, **notices["foreign"]}}
 
 
 def _url(app, endpoint: str, rule: Rule, objects: dict, token_id: int | None) -> str:
@@ -140,6 +169,11 @@ def _url(app, endpoint: str, rule: Rule, objects: dict, token_id: int | None) ->
         args["action"] = "quick_report"
     if rule.objects == "measure":
         args["measure_id"] = objects["incident"].measures[0].id
+    if rule.objects in ("notification", "notification_attachment", "draft", "draft_attachment",
+                        "draft_to_discard"):
+        args["notification_id"] = objects[rule.objects].id
+    if rule.objects in ("notification_attachment", "draft_attachment"):
+        args["attachment_id"] = objects[rule.objects].attachments[0].id
     if rule.objects == "contract_version":
         args["version_id"] = objects["contract_version"].id
     if rule.objects == "token":
@@ -190,6 +224,8 @@ def test_each_role_gets_exactly_what_its_permissions_allow(app, world, make_clie
             response = _request(client, rule, _url(app, endpoint, rule, world[side], token.id))
             if not rule.allowed(role):
                 expected = {403}
+            elif role == "admin" and rule.as_organisation:
+                expected = {403}
             elif side == "own" and rule.own_roles is not None and role not in rule.own_roles:
                 expected = {403}
             elif side == "foreign" and role != "admin" and rule.objects:
@@ -210,7 +246,8 @@ def test_lists_show_no_row_of_another_tenant(world, make_client):
         user = gen_user(world["own"]["org"], role=role)
         client = make_client()
         client.login(user.email, PASSWORD)
-        for url in ("/organisations", "/entrustments", "/", "/contracts", "/incidents"):
+        for url in ("/organisations", "/entrustments", "/", "/contracts", "/incidents", "/notifications",
+                    "/notifications/breaches"):
             page = client.get(url).get_data(as_text=True)
             assert "他社F1" not in page and "他社F2" not in page, (role, url)
         if "trail.view" in ROLE_ACTIONS[role]:
