@@ -48,6 +48,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bench import REPO_ROOT, WORK_DIR, BenchConfig, figure
 from bench import seed as seeding
@@ -100,6 +101,7 @@ class Tally:
     wall: float = 0.0
     block_rates: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by whom (see CpuMeter)
 
     def add(self, phase: Tally) -> None:
         self.latencies.extend(phase.latencies)
@@ -108,6 +110,20 @@ class Tally:
         self.wall += phase.wall
         self.block_rates.append(phase.ok / phase.wall if phase.wall else 0.0)
         self.errors.extend(phase.errors[:max(0, ERROR_SAMPLES - len(self.errors))])
+        for who, seconds in phase.cpu.items():
+            self.cpu[who] = self.cpu.get(who, 0.0) + seconds
+
+    def cpu_ms_per_request(self) -> dict[str, float] | None:
+        """CPU milliseconds per 201 answer: gunicorn, the clients, everything else (PostgreSQL mostly)."""
+        if not self.cpu or not self.ok:
+            return None
+        return {who: round(seconds * 1000 / self.ok, 2) for who, seconds in self.cpu.items() if who != "capacity"}
+
+    def machine_busy(self) -> float | None:
+        """The share of all CPUs busy during the phases (1.0: the machine was saturated)."""
+        if not self.cpu.get("capacity"):
+            return None
+        return round(self.cpu["machine"] / self.cpu["capacity"], 3)
 
     @property
     def rate(self) -> float:
@@ -117,6 +133,47 @@ class Tally:
 def percentile_ms(samples: list[float], pct: int) -> float:
     """The pct-th percentile of samples in seconds, in milliseconds."""
     return statistics.quantiles(samples, n=100, method="inclusive")[pct - 1] * 1000
+
+
+class CpuMeter:
+    """CPU seconds used so far (Linux /proc): the gunicorn master and workers, this process (the clients), and
+    the whole machine (busy jiffies of all CPUs); "other" is the machine less the two, PostgreSQL mostly."""
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self.available = Path("/proc/stat").exists()
+
+    def _process(self, pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime, stime
+
+    def _children(self, pid: int) -> list[int]:
+        try:
+            return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except OSError:
+            return []
+
+    def snapshot(self) -> dict[str, float] | None:
+        if not self.available:
+            return None
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        idle = values[3] + values[4]  # idle + iowait
+        times = os.times()
+        return {"server": sum(self._process(p) for p in (self.server_pid, *self._children(self.server_pid))),
+                "clients": times.user + times.system, "machine": (sum(values[:8]) - idle) / self.tick,
+                "wall": time.perf_counter()}
+
+    def between(self, before: dict | None, after: dict | None) -> dict[str, float]:
+        if before is None or after is None:
+            return {}
+        used = {who: after[who] - before[who] for who in ("server", "clients", "machine")}
+        used["other"] = max(0.0, used["machine"] - used["server"] - used["clients"])
+        used["capacity"] = (after["wall"] - before["wall"]) * (os.cpu_count() or 1)
+        return used
 
 
 # ---------------------------------------------------------------- seeding
@@ -417,6 +474,7 @@ def measure(url: str, backend: str, blocks: int) -> dict[str, dict]:
         print(f"  gunicorn: {WORKERS} {WORKER_CLASS} workers on 127.0.0.1:{server.port} (pid {server.process.pid}); "
               f"{CONCURRENCY} clients; {os.cpu_count()} CPUs shared by server, database and clients")
         load = Load(server.port, filers, encoded)
+        meter = CpuMeter(server.process.pid)
         warm = {kind: load.phase(kind, WARMUP_SECONDS) for kind in ("bare", "filing")}
         server.check()
         for kind, tally in warm.items():
@@ -426,7 +484,9 @@ def measure(url: str, backend: str, blocks: int) -> dict[str, dict]:
         for block in range(blocks):
             order = (("bare", BARE_SECONDS, bare), ("filing", FILING_SECONDS, filing))
             for kind, seconds, total in (order if block % 2 == 0 else order[::-1]):
+                before = meter.snapshot()
                 phase = load.phase(kind, seconds)
+                phase.cpu = meter.between(before, meter.snapshot())
                 server.check()
                 total.add(phase)
             print(f"  block {block + 1}/{blocks}: bare {bare.block_rates[-1]:,.0f}/s, "
@@ -462,6 +522,10 @@ def report(backend: str, blocks: int, bare: Tally, filing: Tally, warm: dict[str
     print(f"  filing: {rate:,.1f} filings/s (bare {bare_rate:,.0f}/s); p50 {p50:,.1f} ms, p99 {p99:,.1f} ms "
           f"(bare p50 {bare_p50:,.1f} ms, p99 {bare_p99:,.1f} ms: {p99 / bare_p99:,.1f}×); "
           f"failures {failures}; database consistent: {checked['consistent']}")
+    filing_cpu, bare_cpu = filing.cpu_ms_per_request(), bare.cpu_ms_per_request()
+    if filing_cpu and bare_cpu:
+        print(f"  CPU ms per request, filing: {filing_cpu} (machine {filing.machine_busy():.0%} busy); "
+              f"bare: {bare_cpu} (machine {bare.machine_busy():.0%} busy)")
     for error in (filing.errors + bare.errors)[:ERROR_SAMPLES]:
         print(f"  failure: {error}")
     if not checked["consistent"]:
@@ -491,7 +555,12 @@ def report(backend: str, blocks: int, bare: Tally, filing: Tally, warm: dict[str
             rate, "filings/s", bare_rate, f"≥ {TARGET_RATE:.0f} filings/s", rate_passed,
             block_rates=[round(r, 1) for r in filing.block_rates],
             baseline_block_rates=[round(r, 1) for r in bare.block_rates],
-            wall_seconds=round(filing.wall, 2), baseline_wall_seconds=round(bare.wall, 2), **shared),
+            wall_seconds=round(filing.wall, 2), baseline_wall_seconds=round(bare.wall, 2),
+            cpu_ms_per_filing=filing_cpu, cpu_ms_per_bare_insert=bare_cpu,
+            machine_busy_filing=filing.machine_busy(), machine_busy_bare=bare.machine_busy(),
+            cpu_note="CPU time per 201 answer during the timed phases, from /proc: server = gunicorn master and "
+                     "workers, clients = this process, other = the rest of the machine (PostgreSQL mostly)",
+            **shared),
         "portal_filing_p99": figure(
             p99, "ms", bare_p99, f"≤ {TARGET_P99_RATIO:.0f}× the bare endpoint's p99", p99_passed,
             p50=round(p50, 2), baseline_p50=round(bare_p50, 2),

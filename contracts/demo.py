@@ -1,4 +1,5 @@
-"""Demo contracts for `flask load-demo`: two that meet the policy and two weak ones the gap analysis lists.
+"""Demo contracts for `flask load-demo`: two that meet the policy, two weak ones the gap analysis lists, and a
+subcontract whose notice term the contractor portal applies.
 
 Call `load(actor)` after oversight.demo.load(actor) (it finds the demo entrustments by their data set).
 """
@@ -24,6 +25,9 @@ DEMO_CONTRACTS = [
     # A campaign contract signed in a hurry: 48 hours, audits every two years, no penalty.
     ("キャンペーン応募者データ", "full", "ja", {"notice_hours": 48, "audit_interval_months": 24}, ["penalty"], {},
      False),
+    # 東都's subcontract with UFサポート: 12 hours to notify 東都 (the portal shows whether a notice came in time).
+    ("さくらポイント会員の問合せ対応データ（大阪センター）", "subcontract", "ja",
+     {"contract_date": "2025-10-15", "notice_hours": 12}, [], {}, False),
 ]
 
 
@@ -31,8 +35,8 @@ def load(actor) -> list:
     """Record the demo contracts (and generate versions of the good ones); return the contracts."""
     recorded = []
     for data_set, template, language, params, omit, variants, generate in DEMO_CONTRACTS:
-        e = db.session.scalar(select(Entrustment).where(Entrustment.data_set == data_set,
-                                                        Entrustment.parent_id.is_(None)).limit(1))
+        e = db.session.scalar(select(Entrustment).where(Entrustment.data_set == data_set)
+                              .order_by(Entrustment.id).limit(1))
         if e is None:
             continue
         request = services.default_request(e)

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from sqlalchemy import select
+
 from contracts import demo as contract_demo
 from oversight.accounts import services as accounts
 from oversight.corporate_number import with_check_digit
+from oversight.extensions import db
 from oversight.incidents import services as incidents
 from oversight.registry import services as registry
+from oversight.registry.models import Entrustment
 from oversight.timeutil import JST, today_jst
 
 DEMO_PASSWORD = "oversight-demo-2026"  # noqa: S105 - printed on screen for the demo logins
@@ -177,6 +181,7 @@ def load(actor) -> dict:
 
     contract_demo.load(actor)
     _incidents(actor, orgs, today)
+    _notifications(orgs, today)
 
     for email, name, role, org_key in DEMO_USERS:
         accounts.create_user(None, {"email": email, "name": name, "role": role, "password": DEMO_PASSWORD,
@@ -201,6 +206,23 @@ def _incidents(actor, orgs: dict, today) -> None:
         "facts": {"cause": "unauthorised_access", "data_items": ["name", "phone", "credit_card_number"],
                   "max_persons": 12_000, "occurred_on": (today - timedelta(days=1)).isoformat(),
                   "known_at": moment(1, 11)}})
+
+
+def _notifications(orgs: dict, today) -> None:
+    """The DM vendor reports a misdelivery to さくら four days after it knew: later than the 72 hours its
+    memorandum allows, so the privacy office sees it unacknowledged and in the contract-breach list."""
+    from oversight.cli import SystemActor
+    from oversight.notifications import services as notifications
+
+    vendor = SystemActor(name="demo:hayabusa", role="contractor_user", organisation_id=orgs["hayabusa"].id)
+    dm = db.session.scalar(select(Entrustment).where(Entrustment.data_set == "会員向けダイレクトメール発送リスト"))
+    known = datetime.combine(today - timedelta(days=4), time(10), JST).isoformat()
+    notifications.file_new(vendor, {
+        "entrustment_id": dm.id, "title": "DMの誤封入（他の会員宛ての宛名台紙を同封）",
+        "facts": {"cause": "misdelivery", "data_items": ["name", "address"], "max_persons": 37,
+                  "occurred_on": (today - timedelta(days=5)).isoformat(), "known_at": known,
+                  "report_items": {"overview": "封入機の設定誤りにより、37通に他の会員の宛名台紙が同封された。"}},
+        "message": "回収を依頼する文書を該当会員に発送済み。"})
 
 
 def login_help() -> str:

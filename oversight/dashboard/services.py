@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -23,10 +23,13 @@ class Attention:
     pending: list[Entrustment]
     today: date
     counts: dict
+    notifications_waiting: list = field(default_factory=list)  # received, not acknowledged yet
+    late_notifications: list = field(default_factory=list)  # later than the contract allows
 
 
 def attention(actor, today: date | None = None, warning_days: int = 90) -> Attention:
-    """Unapproved subcontracting, expired and expiring certifications, subcontracts awaiting a decision."""
+    """Unapproved subcontracting, expired and expiring certifications, subcontracts awaiting a decision,
+    incident notifications not yet acknowledged and those later than their contract allows."""
     today = today or today_jst()
     flagged = registry.search_entrustments(actor, flagged=True, per_page=500)
     unapproved = [e for e in flagged.items if e.status != "terminated"]
@@ -40,9 +43,14 @@ def attention(actor, today: date | None = None, warning_days: int = 90) -> Atten
     pending = registry.pending_decisions(actor)
     total_entrustments = db.session.scalar(
         perm.restrict_entrustments(select(db.func.count(Entrustment.id)), actor))
+    waiting, late = [], []
+    if perm.allows(actor, "notification.view"):
+        from oversight.notifications import services as notifications
+
+        waiting, late = notifications.lists(actor).unacknowledged, notifications.breaches(actor)
     return Attention(
         unapproved=unapproved, states=flagged.extra["states"], certifications=certifications,
-        pending=pending, today=today,
+        pending=pending, today=today, notifications_waiting=waiting, late_notifications=late,
         counts={"entrustments": total_entrustments,
                 "expired": sum(1 for c in certifications if c.expires_on < today),
                 "expiring": sum(1 for c in certifications if c.expires_on >= today)},

@@ -12,7 +12,7 @@ def test_the_gap_analysis_lists_the_demo_weak_contracts(client):
     actor = SystemActor(name="demo")
     oversight_demo.load(actor)  # records the demo contracts too
     contracts = db.session.scalars(select(Contract)).all()
-    assert len(contracts) == 4 and sum(1 for c in contracts if c.status == "generated") == 2
+    assert len(contracts) == 5 and sum(1 for c in contracts if c.status == "generated") == 2
     client.login("legal@sakura-hd.example", oversight_demo.DEMO_PASSWORD)
     page = client.get("/contracts").get_data(as_text=True)
     assert "事故の報告期限が72時間で" in page and "事故の報告期限が48時間で" in page
