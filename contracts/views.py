@@ -18,7 +18,7 @@ from contracts.permissions import can_edit_contract
 from oversight.accounts.auth import requires
 from oversight.errors import ValidationFailed
 from oversight.extensions import db
-from oversight.forms import flash_errors, flash_form_expired
+from oversight.forms import ActionForm, flash_errors, flash_form_expired
 from oversight.templating import lang
 from oversight.vocabulary import data_item_label
 
@@ -27,10 +27,6 @@ bp = Blueprint("contracts", __name__)
 
 class CheckForm(FlaskForm):
     file = FileField(_l("Contract (.docx)"), validators=[FileRequired(_l("Choose a file to upload."))])
-
-
-class ActionForm(FlaskForm):
-    """CSRF only: the parameter fields are generated from the clause library and read from request.form."""
 
 
 @dataclass

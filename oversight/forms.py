@@ -8,6 +8,33 @@ from wtforms.fields.choices import SelectChoice
 from oversight.errors import FORM_EXPIRED, ValidationFailed
 
 
+class ActionForm(FlaskForm):
+    """CSRF only: a button, or fields generated from data files and read from request.form by the view."""
+
+
+def one_button(use_case, success: str | None = None):
+    """A one-button form on a detail page: check CSRF, run the use case, flash the outcome.
+
+    Returns the use case's result, or None when the form had expired or the service refused (both flashed;
+    a refusal is rolled back)."""
+    from flask import flash
+
+    from oversight.extensions import db
+
+    if not ActionForm().validate_on_submit():
+        flash_form_expired()
+        return None
+    try:
+        result = use_case()
+    except ValidationFailed as error:
+        db.session.rollback()
+        flash_errors(error)
+        return None
+    if success:
+        flash(success, "success")
+    return result
+
+
 def form_data(form: FlaskForm) -> dict:
     """The submitted values, without the CSRF token and buttons."""
     return {name: field.data for name, field in form._fields.items()

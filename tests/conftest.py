@@ -96,3 +96,11 @@ def smtp_server(app, monkeypatch):
         monkeypatch.setitem(app.config, name, value)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def chain():
+    """The call-centre chain the portal stories walk (tests/factories.py: gen_call_centre_chain)."""
+    from tests.factories import gen_call_centre_chain
+
+    return gen_call_centre_chain()

@@ -16,8 +16,7 @@ from oversight.accounts.models import ApiToken, User
 from oversight.choices import ROLE
 from oversight.errors import ValidationFailed
 from oversight.extensions import db
-from oversight.forms import attach_errors, flash_errors, form_data, select_choices
-from oversight.registry.forms import ActionForm
+from oversight.forms import ActionForm, attach_errors, flash_errors, form_data, select_choices
 from oversight.registry.models import Organisation
 from oversight.templating import lang
 

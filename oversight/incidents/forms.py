@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from flask_wtf import FlaskForm
-
 from oversight.incidents.art26.deadlines import JST
 from oversight.incidents.art26.vocabulary import CAUSES, EVENTS, ITEMS, REPORT_ITEMS
 
@@ -18,10 +16,6 @@ FLAGS = ("high_grade_encryption", "recovered_before_viewed", "provided_intention
 MY_NUMBER_FLAGS = ("designated_system", "malicious_use", "malicious_provision", "used_against_art9",
                    "provided_against_art19")
 MOMENTS = ("known_at", "max_persons_known_at")
-
-
-class ActionForm(FlaskForm):
-    """CSRF only: the facts fields are generated from the vocabularies and read from request.form."""
 
 
 def local_input(value) -> str:

@@ -12,9 +12,9 @@ from oversight import permissions as perm
 from oversight.accounts.auth import requires
 from oversight.errors import ValidationFailed
 from oversight.extensions import db
-from oversight.forms import flash_errors, flash_form_expired
+from oversight.forms import ActionForm, flash_form_expired, one_button
 from oversight.incidents import services
-from oversight.incidents.forms import ActionForm, choices, facts_from_form, form_values, local_moment
+from oversight.incidents.forms import choices, facts_from_form, form_values, local_moment
 from oversight.notifications import services as notifications
 from oversight.registry.models import Entrustment, Organisation
 from oversight.templating import lang
@@ -150,17 +150,7 @@ def facts(incident_id: int):
 def _act(incident_id: int, use_case, success: str | None, anchor: str = ""):
     """A one-button form on the workspace: run the use case, flash the outcome, go back to the page."""
     services.get_incident(current_user, incident_id)  # another tenant's id: 404 before anything
-    if not ActionForm().validate_on_submit():
-        flash_form_expired()
-    else:
-        try:
-            use_case()
-        except ValidationFailed as error:
-            db.session.rollback()
-            flash_errors(error)
-        else:
-            if success:
-                flash(success, "success")
+    one_button(use_case, success)
     return redirect(url_for("incidents.incident", incident_id=incident_id) + anchor)
 
 

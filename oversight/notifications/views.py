@@ -9,11 +9,11 @@ from flask_login import current_user
 
 from oversight import permissions as perm
 from oversight.accounts.auth import requires
-from oversight.errors import ValidationFailed
+from oversight.errors import NotFound, ValidationFailed
 from oversight.extensions import db
-from oversight.forms import flash_errors, flash_form_expired
+from oversight.forms import ActionForm, flash_form_expired, one_button
 from oversight.incidents import services as incidents
-from oversight.incidents.forms import ActionForm, choices, facts_from_form, form_values
+from oversight.incidents.forms import choices, facts_from_form, form_values
 from oversight.notifications import services
 from oversight.notifications.services import MAX_ATTACHMENTS
 from oversight.templating import lang
@@ -65,12 +65,12 @@ def _editor(data: dict, errors: dict | None = None, status: int = 200, draft=Non
     if e is None and data.get("follow_up_to"):
         try:
             parent = services.get_notification(current_user, int(data["follow_up_to"])).root
+        except (ValueError, TypeError, NotFound):  # the form says so when it is submitted
+            parent = None
+        else:
             e = parent.entrustment
-        except (ValueError, TypeError):
-            parent = None
-        except Exception:  # noqa: BLE001 - an unknown or foreign notification: the form says so on submit
-            db.session.rollback()
-            parent = None
+            if not data.get("facts"):  # a follow-up starts from what was reported: change what changed
+                data = {**data, "facts": dict(parent.facts)}
     own = services.engagements(current_user)
     if e is None and data.get("entrustment_id"):
         e = next((x for x in own if str(x.id) == str(data["entrustment_id"])), None)
@@ -163,19 +163,8 @@ def update(notification_id: int):
 def _act(notification_id: int, use_case, success: str | None):
     """A one-button form: run the use case, flash the outcome, go back to the notification."""
     services.get_notification(current_user, notification_id)  # another tenant's id: 404 before anything
-    target = notification_id
-    if not ActionForm().validate_on_submit():
-        flash_form_expired()
-    else:
-        try:
-            result = use_case()
-        except ValidationFailed as error:
-            db.session.rollback()
-            flash_errors(error)
-        else:
-            if success:
-                flash(success, "success")
-            target = getattr(result, "id", None) or notification_id
+    result = one_button(use_case, success)
+    target = getattr(result, "id", None) or notification_id
     if not db.session.get(services.Notification, target):
         return redirect(url_for("notifications.index"))
     return redirect(url_for("notifications.show", notification_id=target))

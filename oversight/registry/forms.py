@@ -114,7 +114,3 @@ class DecisionForm(FlaskForm):
     conditions = TextAreaField(_l("Conditions of approval"))
     scope = TextAreaField(_l("Scope of data allowed"))
     reason = TextAreaField(_l("Reason for rejection"))
-
-
-class ActionForm(FlaskForm):
-    """A bare form: a button that posts with a CSRF token."""

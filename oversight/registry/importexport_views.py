@@ -16,9 +16,8 @@ from wtforms.fields.choices import SelectChoice
 from oversight import permissions as perm
 from oversight.accounts.auth import requires
 from oversight.errors import Conflict, ValidationFailed
-from oversight.forms import attach_errors, flash_form_expired
+from oversight.forms import ActionForm, attach_errors, flash_form_expired
 from oversight.registry import importexport
-from oversight.registry.forms import ActionForm
 
 bp = Blueprint("importexport", __name__)
 

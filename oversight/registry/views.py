@@ -11,10 +11,9 @@ from oversight import permissions as perm
 from oversight.accounts.auth import requires
 from oversight.errors import Forbidden, ValidationFailed
 from oversight.extensions import db
-from oversight.forms import attach_errors, flash_errors, flash_form_expired, form_data
+from oversight.forms import ActionForm, attach_errors, flash_errors, flash_form_expired, form_data
 from oversight.registry import services
 from oversight.registry.forms import (
-    ActionForm,
     CertificationForm,
     ContactForm,
     DecisionForm,

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from oversight.extensions import db
 from oversight.notifications.models import Notification
-from tests.notifications.conftest import SUSPECTED_LEAK, chain  # noqa: F401 - the fixture
+from tests.factories import SUSPECTED_LEAK
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 

@@ -14,7 +14,7 @@ from oversight.outbox import services as outbox
 from oversight.templating import format_date
 from tests.browser.steps import log_in, log_out
 from tests.contracts.office import office_tools
-from tests.notifications.conftest import chain, contract_with_notice_hours  # noqa: F401 - the fixture
+from tests.factories import contract_with_notice_hours
 
 pytestmark = pytest.mark.browser
 

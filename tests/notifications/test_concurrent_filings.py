@@ -13,8 +13,7 @@ from oversight.outbox.models import OutboxMessage
 from oversight.trail import services as trail
 from oversight.trail.models import TrailRecord
 from tests.api.conftest import ApiClient
-from tests.factories import gen_organisation, gen_subcontract, gen_user
-from tests.notifications.conftest import SUSPECTED_LEAK
+from tests.factories import SUSPECTED_LEAK, gen_organisation, gen_subcontract, gen_user
 
 FILINGS = 50
 

@@ -14,7 +14,7 @@ from oversight.notifications import services
 from oversight.notifications.models import Notification
 from oversight.trail import services as trail
 from oversight.trail.models import TrailRecord
-from tests.notifications.conftest import SUSPECTED_LEAK, contract_with_notice_hours
+from tests.factories import SUSPECTED_LEAK, contract_with_notice_hours
 
 
 def file_suspected_leak(chain, **changes):

@@ -17,7 +17,7 @@ from oversight.outbox import services as outbox
 from oversight.outbox.models import OutboxMessage
 from oversight.timeutil import utcnow
 from tests.contracts.office import office_tools
-from tests.notifications.conftest import SUSPECTED_LEAK
+from tests.factories import SUSPECTED_LEAK
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -120,7 +120,8 @@ def test_an_unacknowledged_notification_is_escalated_once_after_the_configured_h
     db.session.expire_all()
     assert db.session.get(Notification, waiting.id).escalated_at is not None
     assert db.session.get(Notification, answered.id).escalated_at is None
-    escalation = db.session.scalar(select(OutboxMessage).where(OutboxMessage.key == f"notification-escalation:{waiting.id}"))
+    escalation = db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.key == f"notification-escalation:{waiting.id}"))
     assert "ops@uf.example" in escalation.recipients and "soc@toto.example" in escalation.recipients
     ack_mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.key == f"notification-ack:{answered.id}"))
     assert "ops@uf.example" in ack_mail.recipients

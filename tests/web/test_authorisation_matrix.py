@@ -15,11 +15,10 @@ import pytest
 from contracts import services as contract_services
 from oversight.choices import ROLE
 from oversight.incidents import services as incident_services
+from oversight.notifications import services as notification_services
 from oversight.permissions import ROLE_ACTIONS
 from oversight.registry import services
-from oversight.notifications import services as notification_services
 from tests.factories import PASSWORD, SYSTEM, gen_entrustment, gen_organisation, gen_subcontract, gen_user
-
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
