@@ -36,6 +36,10 @@ def init_app(app) -> None:
     app.cli.add_command(create_token)
     scheduler.init_app(app)  # `flask scheduler`, `flask outbox-deliver`
     app.cli.add_command(assess)
+    from oversight.notifications.cli import file_notification, verify_notification
+
+    app.cli.add_command(file_notification)
+    app.cli.add_command(verify_notification)
 
 
 @click.command("create-admin")

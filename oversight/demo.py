@@ -214,7 +214,7 @@ def _notifications(orgs: dict, today) -> None:
     from oversight.cli import SystemActor
     from oversight.notifications import services as notifications
 
-    vendor = SystemActor(name="demo:hayabusa", role="contractor_user", organisation_id=orgs["hayabusa"].id)
+    vendor = SystemActor(name="はやぶさ物流 品質管理部", role="contractor_user", organisation_id=orgs["hayabusa"].id)
     dm = db.session.scalar(select(Entrustment).where(Entrustment.data_set == "会員向けダイレクトメール発送リスト"))
     known = datetime.combine(today - timedelta(days=4), time(10), JST).isoformat()
     notifications.file_new(vendor, {

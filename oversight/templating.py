@@ -19,8 +19,15 @@ def lang() -> str:
     return "ja" if locale is None or locale.language == "ja" else "en"
 
 
-def format_datetime(value: datetime | None) -> str:
-    """Japan time, e.g. 2026-11-23 18:04 JST."""
+def format_datetime(value: datetime | str | None) -> str:
+    """Japan time, e.g. 2026-11-23 18:04 JST (an ISO string with its zone, as facts store moments, too)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if value.tzinfo is None:  # a bare date: that day in Japan
+            return value.strftime("%Y-%m-%d")
     local = to_jst(value)
     return local.strftime("%Y-%m-%d %H:%M JST") if local else ""
 

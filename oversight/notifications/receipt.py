@@ -25,16 +25,21 @@ LINE = 5.2 * mm
 
 
 def _wrap(text: str, width: float, size: float) -> list[str]:
-    """Lines of `text` no wider than `width` (Japanese has no spaces: break by character)."""
+    """Lines of `text` no wider than `width`: English breaks at a space, Japanese (no spaces) at any character."""
     lines: list[str] = []
     for paragraph in str(text).splitlines() or [""]:
         line = ""
         for char in paragraph:
-            if pdfmetrics.stringWidth(line + char, FONT, size) > width:
-                lines.append(line)
-                line = char
-            else:
+            if pdfmetrics.stringWidth(line + char, FONT, size) <= width:
                 line += char
+                continue
+            cut = line.rfind(" ")
+            if char.isascii() and not char.isspace() and cut > 0 and line[cut + 1:].isascii():
+                lines.append(line[:cut])
+                line = line[cut + 1:] + char
+            else:
+                lines.append(line)
+                line = char.lstrip()
         lines.append(line)
     return lines
 
