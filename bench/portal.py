@@ -31,7 +31,9 @@ and its counter at n, and the trail's hash chain intact.
 
 Before gunicorn starts, one filing and one bare insert go through Flask's test client in this process with
 SQL statements counted (reported as statements per request), which also proves the request bodies are
-accepted before the load starts.
+accepted before the load starts. During the timed phases CPU time is read from /proc (gunicorn's processes,
+this process, the PostgreSQL processes, the whole machine) and reported per request: on a small machine the
+server, the database and the clients share the CPUs, and this says which of them a filing costs.
 """
 
 from __future__ import annotations
@@ -499,6 +501,11 @@ def measure(url: str, backend: str, blocks: int) -> dict[str, dict]:
                   f"filing {filing.block_rates[-1]:,.1f}/s"
                   + (f"; failures so far: bare {bare.failures}, filing {filing.failures}"
                      if bare.failures or filing.failures else ""))
+    except BaseException:
+        print(f"  gunicorn's log is kept: {server.log_path}")
+        raise
+    else:
+        server.log_path.unlink(missing_ok=True)
     finally:
         if load is not None:
             load.close()
@@ -508,11 +515,11 @@ def measure(url: str, backend: str, blocks: int) -> dict[str, dict]:
     checked = integrity(app, filings_total, bares_total)
     with app.app_context():
         db.engine.dispose()
-    return report(backend, blocks, bare, filing, warm, statements, checked, server)
+    return report(backend, blocks, bare, filing, warm, statements, checked)
 
 
 def report(backend: str, blocks: int, bare: Tally, filing: Tally, warm: dict[str, Tally], statements: dict,
-           checked: dict, server: Server) -> dict[str, dict]:
+           checked: dict) -> dict[str, dict]:
     if not (bare.latencies and filing.latencies):
         raise BenchmarkError("no requests completed")
     failures = bare.failures + filing.failures
@@ -532,6 +539,11 @@ def report(backend: str, blocks: int, bare: Tally, filing: Tally, warm: dict[str
     if filing_cpu and bare_cpu:
         print(f"  CPU ms per request, filing: {filing_cpu} (machine {filing.machine_busy():.0%} busy); "
               f"bare: {bare_cpu} (machine {bare.machine_busy():.0%} busy)")
+    busy_elsewhere = max(tally.cpu.get("other", 0.0) / tally.cpu["capacity"] if tally.cpu.get("capacity") else 0.0
+                         for tally in (bare, filing))
+    if busy_elsewhere > 0.1:
+        print(f"  note: up to {busy_elsewhere:.0%} of the CPUs went to other work during the phases (neither gunicorn, "
+              f"the clients nor PostgreSQL): the figures are pessimistic")
     for error in (filing.errors + bare.errors)[:ERROR_SAMPLES]:
         print(f"  failure: {error}")
     if not checked["consistent"]:
@@ -564,6 +576,7 @@ def report(backend: str, blocks: int, bare: Tally, filing: Tally, warm: dict[str
             wall_seconds=round(filing.wall, 2), baseline_wall_seconds=round(bare.wall, 2),
             cpu_ms_per_filing=filing_cpu, cpu_ms_per_bare_insert=bare_cpu,
             machine_busy_filing=filing.machine_busy(), machine_busy_bare=bare.machine_busy(),
+            cpu_share_elsewhere=round(busy_elsewhere, 3),
             cpu_note="CPU time per 201 answer during the timed phases, from /proc: server = gunicorn master and "
                      "workers, clients = this process, postgres = processes named postgres, machine = all CPUs "
                      "busy, other = machine less the three (kernel networking, the rest), steal = the hypervisor's",

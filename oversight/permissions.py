@@ -109,6 +109,14 @@ def restrict_organisations(query, actor):
 
 
 def can_see_entrustment(actor, entrustment_id: int) -> bool:
+    """One entrustment: a party to it sees it at once (usually from the session); else the visibility query."""
+    org_id = getattr(actor, "organisation_id", None)
+    if org_id is not None and not is_admin(actor):
+        e = db.session.get(Entrustment, entrustment_id)
+        if e is None:
+            return False
+        if org_id in (e.consignor_id, e.contractor_id):
+            return True
     query = restrict_entrustments(select(Entrustment.id).where(Entrustment.id == entrustment_id), actor)
     return db.session.scalar(query) is not None
 

@@ -109,12 +109,13 @@ def fan_out(organisation_id: int, scope: str, entrustment_id: int | None = None)
     up to the original consignor); none for its own data."""
     if scope == "own":
         return []
-    seeds = select(Entrustment.id).where(Entrustment.contractor_id == organisation_id)
-    if scope == "entrustment":
-        seeds = seeds.where(Entrustment.id == entrustment_id)
+    if scope == "entrustment":  # one chain: walked through the session, where it usually is already
+        e = db.session.get(Entrustment, entrustment_id)
+        links = {x.id: registry._to_link(x) for x in registry.chain_path(e)} if e is not None else {}
     else:
-        seeds = seeds.where(Entrustment.status.not_in(("rejected", "terminated")))
-    links = {row.id: registry._to_link(row) for row in registry._with_ancestors(seeds)}
+        seeds = select(Entrustment.id).where(Entrustment.contractor_id == organisation_id,
+                                             Entrustment.status.not_in(("rejected", "terminated")))
+        links = {row.id: registry._to_link(row) for row in registry._with_ancestors(seeds)}
     paths = []
     for link in links.values():
         if link.contractor_id != organisation_id or (scope == "entrustment" and link.id != entrustment_id):
@@ -327,7 +328,9 @@ def _moment(value, field: str) -> datetime | None:
 
 
 def _event(incident: Incident, actor, kind: str, changes=(), note: str = "", organisation_id=None) -> None:
-    incident.events.append(IncidentEvent(
+    # Through the backref, not incident.events.append: a long timeline is not loaded to add one line to it.
+    db.session.add(IncidentEvent(
+        incident=incident,
         kind=kind, actor_id=getattr(actor, "id", None),
         actor_name=getattr(actor, "email", None) or getattr(actor, "name", "system"),
         organisation_id=organisation_id or getattr(actor, "organisation_id", None),

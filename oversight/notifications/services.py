@@ -275,6 +275,22 @@ def create_draft(actor, data: Mapping, uploads: Iterable[tuple[str, bytes]] = ()
     """Save a notification as a draft. data: entrustment_id, title, facts (the incident engine's), message,
     incident_id (optional: attach to an open incident of the filer), follow_up_to (a filed notification of
     the filer's: this one is then its follow-up 続報). Nothing is stored unless everything is valid."""
+    n = _new(actor, data, uploads)
+    db.session.add(n)
+    uow.commit()
+    return n
+
+
+def _notification(e: Entrustment, *, parent=None, forwarded_from=None, **fields) -> Notification:
+    # Ids beside the objects: filing reads them before the one flush that would copy them over.
+    return Notification(entrustment=e, entrustment_id=e.id, filer=e.contractor, filer_id=e.contractor_id,
+                        recipient=e.consignor, recipient_id=e.consignor_id, parent=parent,
+                        parent_id=parent.id if parent else None, forwarded_from=forwarded_from,
+                        forwarded_from_id=forwarded_from.id if forwarded_from else None, **fields)
+
+
+def _new(actor, data: Mapping, uploads) -> Notification:
+    """A validated new notification, not yet in the session (filing adds it when complete: one INSERT)."""
     perm.require(actor, "notification.file")
     _own_organisation(actor)
     parent = None
@@ -291,13 +307,9 @@ def create_draft(actor, data: Mapping, uploads: Iterable[tuple[str, bytes]] = ()
     title, message, facts, accepted = _validated(
         actor, data, e, stored_facts=parent.facts if parent else None, uploads=uploads)
     incident_id = parent.incident_id if parent else _incident_choice(actor, data, e)
-    n = Notification(entrustment_id=e.id, filer_id=e.contractor_id, recipient_id=e.consignor_id,
-                     kind="follow_up" if parent else "original", parent_id=parent.id if parent else None,
-                     incident_id=incident_id, title=title, facts=facts, message=message,
-                     created_by_id=getattr(actor, "id", None))
+    n = _notification(e, parent=parent, kind="follow_up" if parent else "original", incident_id=incident_id,
+                      title=title, facts=facts, message=message, created_by_id=getattr(actor, "id", None))
     _attach(n, accepted)
-    db.session.add(n)
-    uow.commit()
     return n
 
 
@@ -410,9 +422,7 @@ def _known_moment(facts: Mapping) -> datetime | None:
 
 
 def _approval_state(e: Entrustment) -> str:
-    state = registry.link_states([e.id]).get(e.id)
-    if state is None:
-        return "direct"
+    state = registry.link_state(e)
     return state.state if state.upstream_settled or state.state not in SETTLED else "unapproved_upstream"
 
 
@@ -430,23 +440,27 @@ def _contract_clock(n: Notification, known: datetime | None) -> None:
 def _stamp(actor, n: Notification, known: datetime | None) -> None:
     """Fix the receipt: sequence, server time, approval state, contract clock, content hash."""
     n.sequence = _next_sequence(n.recipient_id)
-    n.filed_at = utcnow()
+    n.filed_at = utcnow()  # after the lock: receipt numbers and times run in the same order
     n.filed_by_id = getattr(actor, "id", None)
     n.filed_by_name = getattr(actor, "name", "") or getattr(actor, "email", "")
     n.status = "filed"
     n.approval_state = _approval_state(n.entrustment)
     _contract_clock(n, known)
-    db.session.flush()
     n.content_sha256 = content_hash(n)
+    db.session.flush()
 
 
-def _link_incident(actor, n: Notification) -> None:
-    """Open the incident (or attach to the chosen one) and record the notice and the consignor's knowledge."""
+def _open_incident(actor, n: Notification) -> None:
+    """An original notification without a chosen incident opens one at the filer, on this engagement."""
     if n.kind == "original" and n.incident_id is None:
         incident = incidents.open_incident(actor, {
             "organisation_id": n.filer_id, "title": n.title, "scope": "entrustment",
             "entrustment_id": n.entrustment_id, "facts": n.facts})
         n.incident_id = incident.id
+
+
+def _record_on_incident(actor, n: Notification) -> None:
+    """The notice and the recipient's knowledge on the incident; a follow-up's facts when the filer is its origin."""
     if n.incident_id is None:
         return
     incident = db.session.get(Incident, n.incident_id)
@@ -483,18 +497,24 @@ def _announce(n: Notification) -> None:
     recipients = incident_recipients(n.recipient_id)
     if recipients:  # no address at the consignor: still filed; the page tells both sides to telephone
         outbox.enqueue(f"notification:{n.id}", recipients, subject, body, object_type="notification",
-                       object_id=n.id)
+                       object_id=n.id, fresh_key=True)
 
 
 def _file(actor, n: Notification, known: datetime | None) -> Notification:
-    _stamp(actor, n, known)
-    _link_incident(actor, n)
-    _announce(n)
-    trail.record(actor, "notification_file", "notification", n.id, label=n.title, after={
-        "receipt_number": n.receipt_number, "filed_at": _iso(n.filed_at), "content_sha256": n.content_sha256,
-        "kind": n.kind, "filer_id": n.filer_id, "recipient_id": n.recipient_id,
-        "entrustment_id": n.entrustment_id, "approval_state": n.approval_state, "late": n.late,
-        "incident_id": n.incident_id, "attachments": [a.sha256 for a in n.attachments]})
+    # The trail's records are appended last: its lock (global) is held only from there to the commit, and the
+    # recipient's counter is always taken before it, so two filings never wait on each other in a cycle.
+    # Reads here never need this filing's pending rows: flushes are explicit.
+    with trail.deferred(), db.session.no_autoflush:
+        _open_incident(actor, n)
+        db.session.add(n)
+        _stamp(actor, n, known)
+        _record_on_incident(actor, n)
+        _announce(n)
+        trail.record(actor, "notification_file", "notification", n.id, label=n.title, after={
+            "receipt_number": n.receipt_number, "filed_at": _iso(n.filed_at), "content_sha256": n.content_sha256,
+            "kind": n.kind, "filer_id": n.filer_id, "recipient_id": n.recipient_id,
+            "entrustment_id": n.entrustment_id, "approval_state": n.approval_state, "late": n.late,
+            "incident_id": n.incident_id, "attachments": [a.sha256 for a in n.attachments]})
     return n
 
 
@@ -512,7 +532,7 @@ def file_draft(actor, notification_id: int) -> Notification:
 def file_new(actor, data: Mapping, uploads: Iterable[tuple[str, bytes]] = ()) -> Notification:
     """Write and file in one step (the API's usual call; the form's "file now")."""
     with uow.atomic():
-        n = create_draft(actor, data, uploads)
+        n = _new(actor, data, uploads)
         known = _known_moment(n.facts) if n.kind == "original" else None
         _file(actor, n, known)
     return n
@@ -546,13 +566,10 @@ def forward(actor, notification_id: int, data: Mapping, uploads: Iterable[tuple[
             upstream_parent = db.session.scalar(select(Notification).where(
                 Notification.forwarded_from_id == source.parent_id, Notification.filer_id == org_id,
                 Notification.status == "filed").limit(1))
-        n = Notification(entrustment_id=e.id, filer_id=org_id, recipient_id=e.consignor_id, kind="forward",
-                         forwarded_from_id=source.id, parent_id=upstream_parent.id if upstream_parent else None,
-                         incident_id=source.incident_id, title=title, facts=facts, message=message,
-                         created_by_id=getattr(actor, "id", None))
-        n.entrustment, n.forwarded_from = e, source
+        n = _notification(e, kind="forward", forwarded_from=source, parent=upstream_parent,
+                          incident_id=source.incident_id, title=title, facts=facts, message=message,
+                          created_by_id=getattr(actor, "id", None))
         _attach(n, accepted)
-        db.session.add(n)
         incident = db.session.get(Incident, source.incident_id) if source.incident_id else None
         party = incident.party_for(org_id) if incident else None
         known = min(filter(None, [party.known_at if party else None, source.filed_at]))

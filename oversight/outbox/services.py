@@ -64,11 +64,12 @@ class _Claimed:
 
 
 def enqueue(key: str, recipients: Iterable[str], subject: str, body: str, *, object_type: str | None = None,
-            object_id: int | None = None) -> OutboxMessage:
+            object_id: int | None = None, fresh_key: bool = False) -> OutboxMessage:
     """Queue a plain-text mail in the caller's transaction, which commits it (so it is sent only if the change
     it reports is committed). A message with the same `key` already queued or sent is returned instead.
 
-    Refuses (ValidationFailed) an empty recipient list, an invalid address or an empty subject.
+    Refuses (ValidationFailed) an empty recipient list, an invalid address or an empty subject. `fresh_key`:
+    the key names a row this transaction created, so nobody else can have queued it (no look-up, no savepoint).
     """
     if not key or len(key) > KEY_LENGTH:
         raise ValueError(f"an outbox key has 1 to {KEY_LENGTH} characters: {key!r}")
@@ -81,12 +82,15 @@ def enqueue(key: str, recipients: Iterable[str], subject: str, body: str, *, obj
     if errors:
         raise ValidationFailed(errors)
 
-    existing = _by_key(key)
+    existing = None if fresh_key else _by_key(key)
     if existing is not None:
         return existing
     message = OutboxMessage(key=key, recipients=addresses, subject=subject, body=str(body or ""),
                             status="pending", attempts=0, next_attempt_at=utcnow(),
                             object_type=object_type, object_id=object_id)
+    if fresh_key:
+        db.session.add(message)
+        return message
     # A concurrent transaction may insert the same key between the look-up and the insert: the unique
     # constraint refuses ours, and the savepoint keeps the caller's transaction usable.
     try:

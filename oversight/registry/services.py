@@ -277,6 +277,14 @@ def violations_by_contractor(organisation_ids: list[int]) -> dict[int, int]:
     return counts
 
 
+def link_state(e: Entrustment) -> chain.LinkState:
+    """The approval state of one entrustment, judged with its ancestors (walked through the session)."""
+    links = [chain.Link(id=x.id, parent_id=x.parent_id, consignor_id=x.consignor_id, contractor_id=x.contractor_id,
+                        status=x.status, subcontracting_terms=x.subcontracting_terms, origin=x.origin,
+                        approved=x.approved_at is not None) for x in chain_path(e)]
+    return chain.assess(links)[e.id]
+
+
 def original_consignor_id(e: Entrustment) -> int:
     """The consignor at the top of this entrustment's chain (委託元)."""
     top = e

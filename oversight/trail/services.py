@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import g, has_request_context
@@ -40,23 +41,24 @@ def compute_hash(record: TrailRecord) -> str:
     return hashlib.sha256(_canonical(record)).hexdigest()
 
 
-def _lock_chain() -> None:
-    # Two writers must not both append after the same last record; SQLite already serialises writers
-    # (BEGIN IMMEDIATE), PostgreSQL needs a transaction-scoped lock.
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(262626)"))
+def lock() -> None:
+    """Hold the trail for the rest of the transaction (a writer that also takes other locks takes this first).
+
+    Two writers must not both append after the same last record; SQLite already serialises writers
+    (BEGIN IMMEDIATE), PostgreSQL needs a transaction-scoped lock (taking it again is a no-op)."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    transaction = db.session().get_transaction()
+    if transaction is not None and db.session.info.get("trail_locked_in") is transaction:
+        return  # already held: it lasts until this transaction ends
+    db.session.execute(text("SELECT pg_advisory_xact_lock(262626)"))
+    db.session.info["trail_locked_in"] = db.session().get_transaction()
 
 
 def record(actor, action: str, object_type: str, object_id: int | None, *, label: str = "",
            before: dict | None = None, after: dict | None = None) -> TrailRecord:
-    """Append one record in the caller's transaction (the caller commits)."""
-    _lock_chain()
-    last = db.session.execute(
-        select(TrailRecord.seq, TrailRecord.hash).order_by(TrailRecord.seq.desc()).limit(1)
-    ).first()
+    """Append one record in the caller's transaction (the caller commits); inside `deferred()`, at its end."""
     entry = TrailRecord(
-        seq=(last.seq + 1) if last else 1,
-        at=utcnow(),
         actor_user_id=getattr(actor, "id", None),
         actor_name=getattr(actor, "email", None) or getattr(actor, "name", "system"),
         actor_org_id=getattr(actor, "organisation_id", None),
@@ -67,11 +69,45 @@ def record(actor, action: str, object_type: str, object_id: int | None, *, label
         before=before,
         after=after,
         request_id=(g.get("request_id", "") if has_request_context() else ""),
-        prev_hash=last.hash if last else GENESIS,
     )
-    entry.hash = compute_hash(entry)
-    db.session.add(entry)
+    pending = db.session.info.get("trail_deferred")
+    if pending is not None:
+        pending.append(entry)
+    else:
+        _append([entry])
     return entry
+
+
+def _append(entries: list[TrailRecord]) -> None:
+    lock()
+    db.session.flush()  # a record added earlier in this transaction must be the one these follow
+    last = db.session.execute(
+        select(TrailRecord.seq, TrailRecord.hash).order_by(TrailRecord.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS)
+    at = utcnow()
+    for entry in entries:
+        seq += 1
+        entry.seq, entry.at, entry.prev_hash = seq, at, prev_hash
+        entry.hash = prev_hash = compute_hash(entry)
+        db.session.add(entry)
+
+
+@contextmanager
+def deferred():
+    """Collect the records of the block and append them when it ends, in order: the trail's lock (one for the
+    whole database) is then held only from the end of the block to the commit, not through the block's work."""
+    if db.session.info.get("trail_deferred") is not None:
+        yield  # an enclosing block appends them
+        return
+    pending: list[TrailRecord] = []
+    db.session.info["trail_deferred"] = pending
+    try:
+        yield
+    finally:
+        db.session.info.pop("trail_deferred", None)
+    if pending:
+        _append(pending)
 
 
 @dataclass
