@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, union
 from sqlalchemy.orm import selectinload
 
 from oversight.accounts.models import User
@@ -38,11 +38,11 @@ def stage_for(kind: str, due: date, today: date) -> str | None:
 
 def recipients(organisation_id: int) -> list[str]:
     """The organisation's incident contacts and its privacy-office and incident-team users."""
-    contacts = db.session.scalars(select(Contact.email).where(
-        Contact.organisation_id == organisation_id, Contact.role == "incident", Contact.email != ""))
-    users = db.session.scalars(select(User.email).where(
-        User.organisation_id == organisation_id, User.role.in_(RECIPIENT_ROLES), User.is_enabled.is_(True)))
-    return sorted(set(contacts) | set(users))
+    contacts = select(Contact.email).where(
+        Contact.organisation_id == organisation_id, Contact.role == "incident", Contact.email != "")
+    users = select(User.email).where(
+        User.organisation_id == organisation_id, User.role.in_(RECIPIENT_ROLES), User.is_enabled.is_(True))
+    return sorted(set(db.session.scalars(union(contacts, users))))
 
 
 def _text(party: IncidentParty, kind: str, due: date, stage: str, today: date) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from contracts import services as contracts
@@ -367,17 +367,17 @@ def get_attachment(actor, notification_id: int, attachment_id: int) -> Notificat
 # ---------------------------------------------------------------- filing: the receipt
 
 def _next_sequence(organisation_id: int) -> int:
-    """The recipient's next receipt number. The counter row's lock orders concurrent filings: none is lost and
-    none shares a number."""
+    """The recipient's next receipt number, in one upsert. The counter row's lock orders concurrent filings:
+    none is lost and none shares a number."""
     table = ReceiptCounter.__table__
     if db.engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(table).values(organisation_id=organisation_id, last_sequence=0)
-                       .on_conflict_do_nothing(index_elements=["organisation_id"]))
-    return db.session.execute(update(table).where(table.c.organisation_id == organisation_id).values(
-        last_sequence=table.c.last_sequence + 1).returning(table.c.last_sequence)).scalar_one()
+    statement = insert(table).values(organisation_id=organisation_id, last_sequence=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["organisation_id"], set_={"last_sequence": table.c.last_sequence + 1})
+    return db.session.execute(statement.returning(table.c.last_sequence)).scalar_one()
 
 
 def _iso(moment: datetime | None) -> str | None:
