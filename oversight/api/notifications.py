@@ -16,7 +16,7 @@ from marshmallow import Schema, fields, validate
 
 from oversight import uow
 from oversight.api.base import ID, LOCATION, WRITE_ERRORS, ApiBlueprint, actor, documented, json_object
-from oversight.api.incidents import IncidentFactsSchema
+from oversight.api.incidents import IncidentFactsSchema, IncidentOrganisationSchema
 from oversight.errors import ValidationFailed
 from oversight.notifications import services
 from oversight.notifications.models import NOTIFICATION_KINDS
@@ -60,11 +60,6 @@ class ForwardSchema(Schema):
     attachments = fields.List(fields.Nested(AttachmentInSchema))
 
 
-class OrganisationRefSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-
-
 class AttachmentSchema(Schema):
     id = fields.Integer()
     filename = fields.String()
@@ -94,8 +89,8 @@ class NotificationSchema(Schema):
     status = fields.String()
     title = fields.String()
     entrustment_id = fields.Integer()
-    filer = fields.Nested(OrganisationRefSchema)
-    recipient = fields.Nested(OrganisationRefSchema)
+    filer = fields.Nested(IncidentOrganisationSchema)
+    recipient = fields.Nested(IncidentOrganisationSchema)
     follows_up = fields.Integer(allow_none=True)
     forwarded_from = fields.Integer(allow_none=True)
     incident_id = fields.Integer(allow_none=True)
@@ -121,7 +116,7 @@ class NotificationItemsSchema(Schema):
 
 class EngagementSchema(Schema):
     id = fields.Integer()
-    consignor = fields.Nested(OrganisationRefSchema)
+    consignor = fields.Nested(IncidentOrganisationSchema)
     data_set = fields.String()
     status = fields.String()
 
