@@ -144,3 +144,26 @@ def test_a_draft_is_private_to_its_writer_until_filed(chain):
         services.get_notification(chain.toto_staff, draft.id)
     filed = services.file_draft(chain.uf_staff, draft.id)
     assert filed.is_filed and filed.sequence == 1 and services.get_notification(chain.toto_staff, draft.id)
+
+
+def test_a_follow_up_forwarded_up_joins_the_thread_at_the_top(chain):
+    first = file_suspected_leak(chain)
+    up = services.forward(chain.toto_staff, first.id, {})
+    later = services.file_new(chain.uf_staff, {"follow_up_to": first.id, "title": "続報：C2サーバーへの通信を確認",
+                                               "facts": {"cause": "c2_traffic"}})
+    up_later = services.forward(chain.toto_staff, later.id, {"message": "東都の端末は感染なし"})
+    assert up_later.parent_id == up.id and up_later.forwarded_from_id == later.id
+    assert services.receipt_content(up_later)["follows_up"] == up.content_sha256
+    assert [t.id for t in services.thread(chain.sakura_csirt, up_later)] == [up.id, up_later.id]
+    # さくら learned on the first forward: the follow-up does not move its clock.
+    incident = db.session.get(Incident, first.incident_id)
+    assert incident.party_for(chain.sakura.id).known_at == up.filed_at
+
+
+def test_only_the_recipient_forwards_and_only_what_it_received(chain):
+    first = file_suspected_leak(chain)
+    for actor in (chain.uf_staff, chain.sakura_csirt):
+        with pytest.raises((ValidationFailed, NotFound)):
+            services.forward(actor, first.id, {})
+        db.session.rollback()
+    assert count() == 1
