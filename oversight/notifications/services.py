@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from contracts import services as contracts
@@ -50,10 +50,6 @@ ATTACHMENT_MESSAGES = {
 
 
 # ---------------------------------------------------------------- who sees what
-
-def _direct(organisation_id: int):
-    return or_(Notification.filer_id == organisation_id, Notification.recipient_id == organisation_id)
-
 
 def _forwards_of(notification_ids: Iterable[int]) -> list[Notification]:
     ids = list(notification_ids)
