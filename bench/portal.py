@@ -597,18 +597,12 @@ def run(backend: str, *, keep: bool = False, runs: int = 40) -> dict[str, dict]:
     from bench.registry import seed_in_subprocess
 
     blocks = max(2, min(8, runs // 10))
-    url = seeding.create_database(backend)
-    try:
+    with seeding.throwaway_database(backend, keep=keep) as url:
         started = time.perf_counter()
         manifest = seed_in_subprocess(url)
         print(f"  registry seeded in {time.perf_counter() - started:.1f} s: {manifest['organisations']:,} "
               f"organisations, {manifest['entrustments']:,} entrustments")
         results = measure(url, backend, blocks)
-    finally:
-        if keep:
-            print(f"database kept: {url}")
-        else:
-            seeding.drop_database(url)
     return results
 
 

@@ -310,8 +310,7 @@ def app_memory(before: dict[str, float], requests: int) -> dict:
 
 def run(backend: str, *, keep: bool = False, runs: int = 40) -> dict[str, dict]:
     """Create and seed a database, measure the three figures in this process, drop the database."""
-    url = seeding.create_database(backend)
-    try:
+    with seeding.throwaway_database(backend, keep=keep) as url:
         started = time.perf_counter()
         manifest = seed_in_subprocess(url)
         print(f"seeded in {time.perf_counter() - started:.1f} s: {manifest['organisations']:,} organisations, "
@@ -337,9 +336,4 @@ def run(backend: str, *, keep: bool = False, runs: int = 40) -> dict[str, dict]:
         for entry in results.values():
             entry["backend"] = backend
         engine.dispose()
-    finally:
-        if keep:
-            print(f"database kept: {url}")
-        else:
-            seeding.drop_database(url)
     return results

@@ -16,6 +16,7 @@ import os
 import random
 import sys
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
@@ -423,6 +424,19 @@ def create_database(backend: str) -> str:
     with psycopg.connect(server.render_as_string(hide_password=False), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return server.set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def throwaway_database(backend: str, *, keep: bool = False):
+    """A new database for one run (its URL), dropped afterwards unless `keep` (then its URL is printed)."""
+    url = create_database(backend)
+    try:
+        yield url
+    finally:
+        if keep:
+            print(f"database kept: {url}")
+        else:
+            drop_database(url)
 
 
 def drop_database(url: str) -> None:

@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from oversight import permissions as perm
 from oversight import uow
@@ -134,7 +135,8 @@ TOKEN_USE_PRECISION = timedelta(minutes=1)
 
 def user_for_token(secret: str) -> User | None:
     """The enabled user behind a live token."""
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.digest(secret)))
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.digest(secret))
+                              .options(joinedload(ApiToken.user)))
     if token is None or token.revoked_at is not None or not token.user.is_enabled:
         return None
     now = utcnow()

@@ -10,7 +10,7 @@ import base64
 import binascii
 import io
 
-from flask import current_app, jsonify, send_file, url_for
+from flask import current_app, jsonify, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
@@ -251,8 +251,6 @@ def forward_notification(notification_id: int):
 
 
 def _has_body() -> bool:
-    from flask import request
-
     return bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
 
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from contracts import services as contracts
 from oversight import permissions as perm
@@ -222,7 +222,8 @@ def _attach(n: Notification, accepted: list[tuple[str, str, bytes]]) -> None:
 
 
 def _engagement(actor, entrustment_id) -> Entrustment:
-    e = db.session.get(Entrustment, incidents._object_id(entrustment_id) or 0)
+    e = db.session.get(Entrustment, incidents._object_id(entrustment_id) or 0,
+                       options=[joinedload(Entrustment.consignor), joinedload(Entrustment.contractor)])
     if e is None or e.contractor_id != getattr(actor, "organisation_id", None):
         raise ValidationFailed({"entrustment_id": [
             _l("Choose an engagement your organisation holds as contractor: you can notify only your own "
@@ -466,6 +467,16 @@ def _record_on_incident(actor, n: Notification) -> None:
         n.incident_id = None  # the recipient is not a party (a forward to an unlinked engagement)
 
 
+def _mail(n: Notification, key: str, recipients: list[str], subject: str, body: str, *,
+          fresh_key: bool = False) -> bool:
+    """Queue a mail about a notification; False when nobody has an address (nothing is blocked: the
+    notification page shows that no mail went out, and says to telephone)."""
+    if not recipients:
+        return False
+    outbox.enqueue(key, recipients, subject, body, object_type="notification", object_id=n.id, fresh_key=fresh_key)
+    return True
+
+
 def _announce(n: Notification) -> None:
     base = current_app.config.get("BASE_URL", "").rstrip("/")
     kinds = {"original": ("事故等の報告", "Incident notification"), "follow_up": ("続報", "Follow-up"),
@@ -490,10 +501,7 @@ def _announce(n: Notification) -> None:
         "内容を確認し、受領確認をしてください。/ Read it and acknowledge it:",
         f"{base}/notifications/{n.id}",
     ])
-    recipients = incident_recipients(n.recipient_id)
-    if recipients:  # no address at the consignor: still filed; the page tells both sides to telephone
-        outbox.enqueue(f"notification:{n.id}", recipients, subject, body, object_type="notification",
-                       object_id=n.id, fresh_key=True)
+    _mail(n, f"notification:{n.id}", incident_recipients(n.recipient_id), subject, body, fresh_key=True)
 
 
 def _file(actor, n: Notification, known: datetime | None) -> Notification:
@@ -584,15 +592,11 @@ def acknowledge(actor, notification_id: int) -> Notification:
             return n
         n.acknowledged_at = utcnow()
         n.acknowledged_by_name = getattr(actor, "name", "") or getattr(actor, "email", "")
-        filer_addresses = incident_recipients(n.filer_id)
-        if filer_addresses:
-            outbox.enqueue(
-                f"notification-ack:{n.id}", filer_addresses,
-                f"【oversight】受領確認：{n.receipt_number} / Acknowledged: {n.receipt_number}",
-                f"{n.recipient.name}が{n.receipt_number}（{n.title}）の受領を確認しました"
-                f"（{n.acknowledged_at.astimezone(JST):%Y-%m-%d %H:%M} JST）。\n"
-                f"{n.recipient.name} acknowledged {n.receipt_number} ({n.title}).",
-                object_type="notification", object_id=n.id)
+        _mail(n, f"notification-ack:{n.id}", incident_recipients(n.filer_id),
+              f"【oversight】受領確認：{n.receipt_number} / Acknowledged: {n.receipt_number}",
+              f"{n.recipient.name}が{n.receipt_number}（{n.title}）の受領を確認しました"
+              f"（{n.acknowledged_at.astimezone(JST):%Y-%m-%d %H:%M} JST）。\n"
+              f"{n.recipient.name} acknowledged {n.receipt_number} ({n.title}).")
         trail.record(actor, "notification_acknowledge", "notification", n.id, label=n.title,
                      after={"receipt_number": n.receipt_number, "acknowledged_at": _iso(n.acknowledged_at)})
     return n
@@ -623,25 +627,19 @@ def escalate_unacknowledged(now: datetime | None = None) -> int:
     base = current_app.config.get("BASE_URL", "").rstrip("/")
     for n in due:
         n.escalated_at = now
-        recipients = escalation_recipients(n)
-        if not recipients:  # nobody to tell by mail: the page and the dashboard still show it escalated
-            trail.record(None, "notification_escalate", "notification", n.id, label=n.title,
-                         after={"receipt_number": n.receipt_number, "hours": hours, "mail": None})
-            count += 1
-            continue
-        outbox.enqueue(
-            f"notification-escalation:{n.id}", recipients,
-            f"【oversight】未確認の事故報告（{hours}時間経過）：{n.receipt_number} / Unacknowledged for {hours} h",
+        mailed = _mail(
+            n, f"notification-escalation:{n.id}", escalation_recipients(n),
+            f"【oversight】未確認の事故報告（{hours:g}時間経過）：{n.receipt_number} / Unacknowledged for {hours:g} h",
             "\n".join([
-                f"{n.filer.name}からの報告 {n.receipt_number}（{n.title}）は、受付から{hours}時間を過ぎても"
+                f"{n.filer.name}からの報告 {n.receipt_number}（{n.title}）は、受付から{hours:g}時間を過ぎても"
                 f"{n.recipient.name}で受領確認されていません。",
                 f"Notification {n.receipt_number} from {n.filer.name} has not been acknowledged by "
-                f"{n.recipient.name} {hours} hours after it was received.",
+                f"{n.recipient.name} {hours:g} hours after it was received.",
                 f"受付日時 / Received at: {n.filed_at.astimezone(JST):%Y-%m-%d %H:%M} JST",
-                f"{base}/notifications/{n.id}"]),
-            object_type="notification", object_id=n.id)
+                f"{base}/notifications/{n.id}"]))
+        # Without an address the page and the dashboard still show it escalated.
         trail.record(None, "notification_escalate", "notification", n.id, label=n.title,
-                     after={"receipt_number": n.receipt_number, "hours": hours})
+                     after={"receipt_number": n.receipt_number, "hours": hours, "mailed": mailed})
         count += 1
     db.session.commit()
     return count
@@ -667,8 +665,9 @@ def _when(moment: datetime | None) -> str:
 
 
 def receipt_document(actor, notification_id: int) -> tuple[str, bytes]:
-    """The receipt (受領証) of a filed notification as a PDF, with its file name; the same bytes every time."""
-    from oversight.notifications import receipt
+    """The receipt (受領証) of a filed notification as a PDF, with its file name; the same bytes for the same
+    notification (its acknowledgement, once given, is printed on it)."""
+    from oversight.notifications import receipt  # ReportLab loads only when a receipt is asked for
 
     n = get_notification(actor, notification_id)
     if not n.is_filed:

@@ -3,6 +3,8 @@ acknowledging and forwarding, receipts, and the list of contractually late notic
 
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +17,7 @@ from oversight.forms import ActionForm, flash_form_expired, one_button
 from oversight.incidents import services as incidents
 from oversight.incidents.forms import choices, facts_from_form, form_values
 from oversight.notifications import services
+from oversight.notifications.models import Notification
 from oversight.notifications.services import MAX_ATTACHMENTS
 from oversight.templating import lang
 
@@ -126,14 +129,15 @@ def show(notification_id: int):
 def _detail(n, forward_errors: dict | None = None, status: int = 200):
     org_id = current_user.organisation_id
     below = n.entrustment
+    own = services.engagements(current_user)
     can_forward = (n.recipient_id == org_id and perm.allows(current_user, "notification.file")
-                   and (below.parent_id is not None or services.engagements(current_user)))
+                   and (below.parent_id is not None or bool(own)))
     return render_template(
         "notifications/show.html", n=n, path=services.path(current_user, n), thread=services.thread(current_user, n),
         forwards=services.forwards(current_user, n), mails=services.mail_status(n), verified=services.verify(n),
         can_acknowledge=n.recipient_id == org_id and perm.allows(current_user, "notification.file"),
         can_follow_up=n.filer_id == org_id and perm.allows(current_user, "notification.file"),
-        can_forward=can_forward, upward=below.parent, engagements=services.engagements(current_user),
+        can_forward=can_forward, upward=below.parent, engagements=own,
         kind_labels=services.KIND_LABELS, approval_labels=services.APPROVAL_LABELS, vocab=choices(lang()),
         forward_errors=forward_errors or {}, form=ActionForm()), status
 
@@ -165,7 +169,7 @@ def _act(notification_id: int, use_case, success: str | None):
     services.get_notification(current_user, notification_id)  # another tenant's id: 404 before anything
     result = one_button(use_case, success)
     target = getattr(result, "id", None) or notification_id
-    if not db.session.get(services.Notification, target):
+    if not db.session.get(Notification, target):  # a discarded draft: back to the list
         return redirect(url_for("notifications.index"))
     return redirect(url_for("notifications.show", notification_id=target))
 
@@ -212,8 +216,6 @@ def forward(notification_id: int):
 @bp.get("/notifications/<int:notification_id>/receipt.pdf")
 @requires("notification.view")
 def receipt(notification_id: int):
-    import io
-
     filename, pdf = services.receipt_document(current_user, notification_id)
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=filename)
 
@@ -221,7 +223,5 @@ def receipt(notification_id: int):
 @bp.get("/notifications/<int:notification_id>/attachments/<int:attachment_id>")
 @requires("notification.view")
 def attachment(notification_id: int, attachment_id: int):
-    import io
-
     a = services.get_attachment(current_user, notification_id, attachment_id)
     return send_file(io.BytesIO(a.content), mimetype=a.media_type, as_attachment=True, download_name=a.filename)

@@ -79,11 +79,13 @@ def record(actor, action: str, object_type: str, object_id: int | None, *, label
 
 
 def _append(entries: list[TrailRecord]) -> None:
-    lock()
-    db.session.flush()  # a record added earlier in this transaction must be the one these follow
-    last = db.session.execute(
-        select(TrailRecord.seq, TrailRecord.hash).order_by(TrailRecord.seq.desc()).limit(1)
-    ).first()
+    with db.session.no_autoflush:  # the rest of the transaction is flushed once, at its commit
+        lock()
+        if any(isinstance(obj, TrailRecord) for obj in db.session.new):
+            db.session.flush()  # a record added earlier in this transaction must be the one these follow
+        last = db.session.execute(
+            select(TrailRecord.seq, TrailRecord.hash).order_by(TrailRecord.seq.desc()).limit(1)
+        ).first()
     seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS)
     at = utcnow()
     for entry in entries:
