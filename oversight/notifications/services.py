@@ -41,6 +41,7 @@ MAX_ATTACHMENTS = 10
 MAX_MESSAGE = 10_000
 SETTLED = ("direct", "approved", "notified")  # approval states that are not unapproved subcontracting
 
+NOT_YOURS = _l("There is no filed notification of your organisation with that number.")
 ATTACHMENT_MESSAGES = {
     "too_large": _l("%(name)s is larger than %(mb)s MB. Send a smaller file (or split it)."),
     "empty": _l("%(name)s is empty."),
@@ -292,11 +293,9 @@ def _new(actor, data: Mapping, uploads) -> Notification:
     _own_organisation(actor)
     parent = None
     if data.get("follow_up_to") not in (None, ""):
-        parent = _own_filed(actor, data.get("follow_up_to"), "follow_up_to",
-                            _l("There is no filed notification of your organisation with that number."))
+        parent = _own_filed(actor, data.get("follow_up_to"), "follow_up_to", NOT_YOURS)
         if parent.filer_id != actor.organisation_id:
-            raise ValidationFailed({"follow_up_to": [
-                _l("There is no filed notification of your organisation with that number.")]})
+            raise ValidationFailed({"follow_up_to": [NOT_YOURS]})
         parent = parent.root
         e = parent.entrustment
     else:
