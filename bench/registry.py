@@ -194,12 +194,13 @@ def bench_chain_up(app, engine, manifest: dict, runs: int) -> dict:
 # ---------------------------------------------------------------- (c) an incident at the hub: its fan-out
 
 def bench_fan_out(app, engine, manifest: dict, runs: int) -> dict:
-    """The consignors an incident at the hub touches, with each chain (incidents.services.fan_out), vs the raw
+    """The consignors an incident at the hub touches, with each chain (incidents.chains.fan_out), vs the raw
     recursive query; and, for information, opening such an incident (fan-out, parties, one assessment per
     chain, inserts) in a transaction that is rolled back."""
     from oversight import uow
     from oversight.cli import SystemActor
     from oversight.extensions import db
+    from oversight.incidents import chains
     from oversight.incidents import services as incidents
 
     hub = manifest["hub_id"]
@@ -209,7 +210,7 @@ def bench_fan_out(app, engine, manifest: dict, runs: int) -> dict:
 
     def subject():
         with app.app_context():
-            return incidents.fan_out(hub, "engagements")
+            return chains.fan_out(hub, "engagements")
 
     def open_and_roll_back():
         with app.app_context():
@@ -231,7 +232,7 @@ def bench_fan_out(app, engine, manifest: dict, runs: int) -> dict:
     consignors = len({p.organisation_ids[0] for p in paths})
     return figure(value, "ms", baseline, "≤ 5×", value <= 5 * baseline,
                   p95=round(p95_ms(fan_times), 3), baseline_p95=round(p95_ms(raw_times), 3), runs=runs,
-                  via="oversight.incidents.services.fan_out(hub, 'engagements') in an app context",
+                  via="oversight.incidents.chains.fan_out(hub, 'engagements') in an app context",
                   baseline_query="WITH RECURSIVE upward from the hub's entrustments, joined to both parties, "
                                  "fetchall on the DBAPI connection",
                   chains=len(paths), consignors=consignors, parties=parties,

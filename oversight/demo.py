@@ -198,7 +198,7 @@ def _incidents(actor, orgs: dict, today) -> None:
     incidents.open_incident(actor, {
         "organisation_id": orgs["album"].id, "title": "制作担当者のノートPCの盗難", "scope": "engagements",
         "notified_consignor_at": moment(2, 17),
-        "facts": {"cause": "theft", "data_items": ["name", "photo", "school_class"], "max_persons": 420,
+        "facts": {"cause": "theft", "data_items": ["name", "photo", "school_class"], "max_persons": 4_620,
                   "occurred_on": (today - timedelta(days=3)).isoformat(), "known_at": moment(2, 9),
                   "report_items": {"overview": "制作担当者が電車内でノートPCを盗まれた。ディスクは暗号化されていない。"}}})
     incidents.open_incident(actor, {

@@ -195,24 +195,26 @@ def can_transition(actor, e: Entrustment, original_consignor_id: int) -> bool:
 
 
 def restrict_trail(query, actor):
-    """Trail records about objects the actor may see, or made by its own organisation."""
+    """Trail records about objects the actor may see, or made by its own organisation. Of a shared incident, a
+    party other than where it happened sees only the records about its own part (incidents.visibility)."""
+    from oversight.incidents.models import Incident, IncidentParty
+    from oversight.notifications.models import Notification
     from oversight.trail.models import TrailRecord
 
     if is_admin(actor):
         return query
+    org_id = actor.organisation_id
+    at_own = select(Incident.id).where(Incident.organisation_id == org_id)
+    own_parts = select(IncidentParty.id).where(or_(IncidentParty.organisation_id == org_id,
+                                                   IncidentParty.incident_id.in_(at_own)))
+    notices = select(Notification.id).where(or_(Notification.filer_id == org_id, Notification.recipient_id == org_id),
+                                            Notification.status == "filed")
     return query.where(or_(
-        TrailRecord.actor_org_id == actor.organisation_id,
+        TrailRecord.actor_org_id == org_id,
         (TrailRecord.object_type == "organisation")
         & TrailRecord.object_id.in_(select(visible_organisation_ids(actor).subquery())),
         (TrailRecord.object_type == "entrustment") & TrailRecord.object_id.in_(visible_entrustment_ids(actor)),
-        (TrailRecord.object_type == "incident") & TrailRecord.object_id.in_(visible_incident_ids(actor)),
+        (TrailRecord.object_type == "incident") & TrailRecord.object_id.in_(at_own),
+        (TrailRecord.object_type == "incident_party") & TrailRecord.object_id.in_(own_parts),
+        (TrailRecord.object_type == "notification") & TrailRecord.object_id.in_(notices),
     ))
-
-
-def visible_incident_ids(actor):
-    """Ids of the incidents the actor may see: those its organisation is a party to (admins: all)."""
-    from oversight.incidents.models import Incident, IncidentParty
-
-    if is_admin(actor):
-        return select(Incident.id)
-    return select(IncidentParty.incident_id).where(IncidentParty.organisation_id == actor.organisation_id)

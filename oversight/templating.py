@@ -11,7 +11,7 @@ from flask_login import current_user
 from oversight import permissions as perm
 from oversight.choices import ALL_CHOICE_SETS
 from oversight.timeutil import to_jst, today_jst
-from oversight.vocabulary import data_item_label, data_items
+from oversight.vocabulary import cite, data_item_label, data_items
 
 
 def lang() -> str:
@@ -58,6 +58,7 @@ def init_app(app) -> None:
         label=label,
         item_label=lambda code: data_item_label(code, lang()),
         number=lambda n: f"{n:,}" if n is not None else "",
+        cite=lambda source: cite(source, lang()),
     )
     app.jinja_env.globals.update(
         lang=lang,

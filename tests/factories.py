@@ -94,3 +94,39 @@ def gen_call_centre_chain() -> SimpleNamespace:
         toto_staff=gen_user(toto, "contractor_user", email="staff@toto.example"),
         uf_staff=gen_user(uf, "contractor_user", email="staff@uf.example"),
         minato_staff=gen_user(minato, "contractor_user"))
+
+
+def gen_shared_vendor() -> SimpleNamespace:
+    """The graduation-album vendor of reference 001 in small: 京都市 and 大津市 (public bodies) entrust 420 pupils each
+    to it directly; 学校法人さくら学園 entrusts 420 to a photo studio, which subcontracts the album to the same vendor
+    (approved). Each has an incident contact and users; the vendor has staff."""
+    vendor = gen_organisation("卒業アルバム制作株式会社")
+    studio = gen_organisation("みやこ写真館株式会社")
+    kyoto = gen_organisation("京都市教育委員会", kind="public_body")
+    otsu = gen_organisation("大津市教育委員会", kind="public_body")
+    sakura = gen_organisation("学校法人さくら学園")
+    for org, address in ((kyoto, "privacy@kyoto.example"), (otsu, "privacy@otsu.example"),
+                         (sakura, "office@sakura-gakuen.example"), (studio, "studio@miyako.example"),
+                         (vendor, "soc@album.example")):
+        registry.add_contact(SYSTEM, org.id, {"role": "incident", "name": "事故窓口", "email": address,
+                                              "phone": "075-000-0000"})
+    items = ["name", "photo", "school_class"]
+    albums = {key: gen_entrustment(org, vendor, data_set=f"{org.name} 卒業アルバム", data_items=items, person_count=420)
+              for key, org in (("kyoto", kyoto), ("otsu", otsu))}
+    sakura_studio = gen_entrustment(sakura, studio, data_set="さくら学園 卒業アルバム", data_items=items,
+                                    person_count=420)
+    albums["sakura"] = gen_subcontract(sakura_studio, vendor, data_set="さくら学園 卒業アルバム制作",
+                                       data_items=items, person_count=420)
+    return SimpleNamespace(
+        vendor=vendor, studio=studio, kyoto=kyoto, otsu=otsu, sakura=sakura, albums=albums,
+        sakura_studio=sakura_studio,
+        vendor_staff=gen_user(vendor, "contractor_user", email="staff@album.example"),
+        studio_staff=gen_user(studio, "contractor_user", email="staff@miyako.example"),
+        kyoto_privacy=gen_user(kyoto, "privacy_office", email="privacy-user@kyoto.example"),
+        otsu_privacy=gen_user(otsu, "privacy_office", email="privacy-user@otsu.example"),
+        sakura_csirt=gen_user(sakura, "incident_team", email="csirt@sakura-gakuen.example"))
+
+
+STOLEN_LAPTOP = {"cause": "theft", "data_items": ["name", "photo", "school_class"], "max_persons": 1260,
+                 "occurred_on": "2026-11-20", "known_at": "2026-11-21T09:00:00+09:00",
+                 "report_items": {"overview": "制作担当者のノートPCが盗難に遭った。"}}

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from oversight.api.base import ID, LOCATION, WRITE_ERRORS, ApiBlueprint, actor, documented, json_object
 from oversight.errors import ValidationFailed
-from oversight.incidents import services
+from oversight.incidents import board, services, workspace
 from oversight.incidents.art26.facts import DATA_KINDS, HANDLER_KINDS, MAX_PERSONS
 from oversight.incidents.art26.vocabulary import CAUSES, EVENTS, ITEMS, REPORT_ITEM_CODES
 from oversight.incidents.models import INCIDENT_SCOPES
@@ -114,17 +114,29 @@ class IncidentOrganisationSchema(Schema):
     name = fields.String()
 
 
+class ConsignorNoticeSchema(Schema):
+    consignor = fields.Nested(IncidentOrganisationSchema)
+    at = fields.DateTime()
+
+
 class IncidentPartySchema(Schema):
     id = fields.Integer()
     organisation = fields.Nested(IncidentOrganisationSchema)
     role = fields.String()
-    must_report = fields.Boolean()
-    exempt = fields.Boolean()
+    status = fields.String(metadata={"description": "must_report, exempt or no_duty — for another organisation, as "
+                                                    "far as your chains go; consignor: a consignor above you"})
+    full = fields.Boolean(metadata={"description": "true when its own deadlines and records are shown"})
+    must_report = fields.Boolean(allow_none=True)
+    exempt = fields.Boolean(allow_none=True)
+    notice_from = fields.Date(allow_none=True, metadata={"description": "window to notify its consignor"})
+    notice_to = fields.Date(allow_none=True)
     quick_from = fields.Date(allow_none=True)
     quick_to = fields.Date(allow_none=True)
     final_due = fields.Date(allow_none=True)
     known_at = fields.DateTime(allow_none=True)
-    notified_consignor_at = fields.DateTime(allow_none=True)
+    notices = fields.List(fields.Nested(ConsignorNoticeSchema),
+                          metadata={"description": "its notices to consignors you may see (法26条1項ただし書)"})
+    facts = fields.Dict(allow_none=True, metadata={"description": "a consignor's own facts, when you may see them"})
     quick_reported_at = fields.DateTime(allow_none=True)
     final_reported_at = fields.DateTime(allow_none=True)
     person_notice_at = fields.DateTime(allow_none=True)
@@ -133,7 +145,9 @@ class IncidentPartySchema(Schema):
 
 
 class PathAssessmentSchema(Schema):
-    path = fields.List(fields.Integer(), metadata={"description": "organisation ids, original consignor first"})
+    path = fields.List(fields.Integer(), metadata={"description": "organisation ids you may see, top first"})
+    consignor = fields.Nested(IncidentOrganisationSchema, allow_none=True)
+    facts = fields.Dict(metadata={"description": "the facts this chain is assessed on: its consignor's own data"})
     assessment = fields.Nested(AssessmentSchema)
 
 
@@ -178,19 +192,50 @@ class FactsUpdateSchema(Schema):
     note = fields.String()
 
 
+class PartyFactsSchema(Schema):
+    """A consignor's own data in the incident: only the keys sent change; null clears."""
+
+    max_persons = fields.Integer(allow_none=True, validate=validate.Range(0, MAX_PERSONS))
+    persons_reason = fields.String(allow_none=True, metadata={
+        "description": "required when max_persons is above the persons recorded for its entrustments"})
+    max_persons_known_at = fields.String(allow_none=True)
+    data_items = fields.List(fields.String(validate=validate.OneOf(tuple(ITEMS))), allow_none=True)
+    high_grade_encryption = fields.Boolean(allow_none=True)
+    report_items = fields.Dict(keys=fields.String(validate=validate.OneOf(REPORT_ITEM_CODES)),
+                               values=fields.String(), allow_none=True)
+    person_notice = fields.Nested(PersonNoticeFactsSchema, allow_none=True)
+
+
+class PartyFactsUpdateSchema(Schema):
+    facts = fields.Nested(PartyFactsSchema, required=True)
+    note = fields.String()
+
+
 class PartyRecordSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(
         (*services.PARTY_ACTIONS, "person_notice_alternative")))
     at = fields.String(metadata={"example": "2026-11-19T10:00:00+09:00"})
     reason = fields.String(metadata={"description": "person_notice_alternative: the measure and why"})
+    consignor_id = fields.Integer(metadata={"description": "notified_consignor: which consignor, when it has several"})
+
+
+class WindowSchema(Schema):
+    first = fields.Date(allow_none=True, metadata={"description": "the first day of a window (none: a due day)"})
+    last = fields.Date()
+    days_left = fields.Integer()
 
 
 class DeadlineSchema(Schema):
     incident_id = fields.Integer()
     incident_title = fields.String()
     organisation = fields.Nested(IncidentOrganisationSchema)
-    report = fields.String(metadata={"description": "quick (guideline target) or final"})
-    due = fields.Date()
+    notice = fields.Nested(WindowSchema, allow_none=True, metadata={
+        "description": "notify its consignor: about 3–5 days from knowing (通則編3-5-3-5)"})
+    quick_report = fields.Nested(WindowSchema, allow_none=True, metadata={
+        "description": "quick report window, a guideline target (通則編3-5-3-3)"})
+    final_report = fields.Nested(WindowSchema, allow_none=True, metadata={"description": "施行規則8条2項"})
+    next = fields.String(metadata={"description": "what is owed soonest: notice, quick or final"})
+    due = fields.Date(metadata={"description": "the last day of what is owed soonest"})
     days_left = fields.Integer()
     bucket = fields.String(metadata={"description": "overdue, today, week or later"})
 
@@ -200,7 +245,7 @@ class DeadlineListSchema(Schema):
 
 
 class BoardQuerySchema(Schema):
-    sort = fields.String(validate=validate.OneOf(services.BOARD_SORTS))
+    sort = fields.String(validate=validate.OneOf(board.SORTS))
 
 
 class StatusQuerySchema(Schema):
@@ -254,26 +299,34 @@ def causes():
         "about_to_acquire": c.about_to_acquire, "public_exposure": c.public_exposure}} for c in CAUSES.values())
 
 
-def _org(org) -> dict:
-    return {"id": org.id, "name": org.name}
+def _org(org) -> dict | None:
+    return {"id": org.id, "name": org.name} if org is not None else None
 
 
-def _party(p) -> dict:
-    return {"id": p.id, "organisation": _org(p.organisation), "role": p.role, "must_report": p.must_report,
-            "exempt": p.exempt, "quick_from": p.quick_from, "quick_to": p.quick_to, "final_due": p.final_due,
-            "known_at": p.known_at, "notified_consignor_at": p.notified_consignor_at,
-            "quick_reported_at": p.quick_reported_at, "final_reported_at": p.final_reported_at,
-            "person_notice_at": p.person_notice_at, "person_notice_alternative": p.person_notice_alternative,
-            "public_notice_at": p.public_notice_at}
+def _party(view) -> dict:
+    p, full = view.party, view.full
+    own = {"must_report": p.must_report, "exempt": p.exempt, "notice_from": p.notice_from, "notice_to": p.notice_to,
+           "quick_from": p.quick_from, "quick_to": p.quick_to, "final_due": p.final_due, "known_at": p.known_at,
+           "quick_reported_at": p.quick_reported_at, "final_reported_at": p.final_reported_at,
+           "person_notice_at": p.person_notice_at, "person_notice_alternative": p.person_notice_alternative,
+           "public_notice_at": p.public_notice_at,
+           "facts": dict(p.facts or {}) if p.role == "consignor" else None} if full else {}
+    return {"id": p.id, "organisation": _org(p.organisation), "role": p.role, "status": view.status, "full": full,
+            "notices": [{"consignor": _org(org), "at": at} for org, at in view.notices], **own}
 
 
-def _incident(incident) -> dict:
+def _incident(incident_id: int) -> dict:
+    page = workspace.build(actor(), incident_id)
+    incident = page.incident
     return {"id": incident.id, "title": incident.title, "status": incident.status, "scope": incident.scope,
             "organisation": _org(incident.organisation), "entrustment_id": incident.entrustment_id,
-            "facts": incident.facts, "created_at": incident.created_at,
-            "parties": [_party(p) for p in incident.parties],
-            "assessments": [{"path": list(r.path), "assessment": r.assessment.to_dict()}
-                            for r in services.assessments(incident)]}
+            "facts": page.facts, "created_at": incident.created_at,
+            "parties": [_party(p) for p in page.parties],
+            "assessments": [{"path": list(c.path), "consignor": _org(c.consignor), "facts": c.facts,
+                             "assessment": {**c.assessment, "parties": [
+                                 t.engine if not t.above else {"name": t.organisation.name, "role": t.engine["role"]}
+                                 for t in c.tiers]}}
+                            for c in page.chains]}
 
 
 @blp.route("/incidents")
@@ -295,7 +348,7 @@ def open_incident():
     Every consignor whose data it touches (through the chain) becomes a party with its own assessment.
     """
     incident = services.open_incident(actor(), json_object())
-    return _incident(incident), 201, {"Location": url_for(".get_incident", incident_id=incident.id)}
+    return _incident(incident.id), 201, {"Location": url_for(".get_incident", incident_id=incident.id)}
 
 
 @blp.route(f"/incidents/<{ID}:incident_id>")
@@ -303,15 +356,34 @@ def open_incident():
 @documented()
 def get_incident(incident_id: int):
     """One incident: its facts, parties, duties and deadlines, and the assessment of each chain"""
-    return _incident(services.get_incident(actor(), incident_id))
+    return _incident(incident_id)
 
 
 @blp.route(f"/incidents/<{ID}:incident_id>/facts", methods=["PATCH"])
 @blp.response(200, IncidentSchema)
 @documented(errors=WRITE_ERRORS, body=FactsUpdateSchema)
 def update_facts(incident_id: int):
-    """Record facts as they become known (the timeline keeps each change)"""
-    return _incident(services.update_facts(actor(), incident_id, json_object()))
+    """Record facts as they become known (the timeline keeps each change)
+
+    The organisation where it happened records the incident's facts. A consignor records the facts of its own
+    data (persons, data items, encryption, report items) on its own party instead: the same as
+    `PATCH /incidents/{id}/parties/{party_id}/facts`.
+    """
+    services.update_facts(actor(), incident_id, json_object())
+    return _incident(incident_id)
+
+
+@blp.route(f"/incidents/<{ID}:incident_id>/parties/<{ID}:party_id>/facts", methods=["PATCH"])
+@blp.response(200, IncidentSchema)
+@documented(errors=WRITE_ERRORS, body=PartyFactsUpdateSchema)
+def update_party_facts(incident_id: int, party_id: int):
+    """Record the facts of one consignor's own data, without changing any other party's
+
+    By the consignor itself, or by the organisation where it happened (which knows them per consignor). A count above
+    the persons recorded for the consignor's entrustments needs `persons_reason`.
+    """
+    services.record_party_facts(actor(), incident_id, party_id, json_object())
+    return _incident(incident_id)
 
 
 @blp.route(f"/incidents/<{ID}:incident_id>/parties/<{ID}:party_id>/records", methods=["POST"])
@@ -323,7 +395,9 @@ def record(incident_id: int, party_id: int):
     action = body.get("action")
     if not isinstance(action, str):
         raise ValidationFailed({"action": [_l("This field is required.")]})
-    return _party(services.record_for_party(actor(), incident_id, party_id, action, body))
+    party = services.record_for_party(actor(), incident_id, party_id, action, body)
+    page = workspace.build(actor(), incident_id)
+    return _party(next(v for v in page.parties if v.party.id == party.id))
 
 
 @blp.route("/deadlines")
@@ -331,8 +405,12 @@ def record(incident_id: int, party_id: int):
 @blp.response(200, DeadlineListSchema)
 @documented(errors=(401, 403, 422))
 def deadlines(sort: str = "due"):
-    """Every report still owed in the open incidents you may see: overdue, due today, this week, later"""
+    """Every notice and report still owed in the open incidents, by the parties you may see, soonest first"""
+    def window(w):
+        return {"first": w.first, "last": w.last, "days_left": w.days_left} if w else None
+
     return {"items": [{"incident_id": r.incident.id, "incident_title": r.incident.title,
-                       "organisation": _org(r.party.organisation), "report": r.kind, "due": r.due,
-                       "days_left": r.days_left, "bucket": r.bucket}
-                      for r in services.deadline_board(actor(), sort=sort)]}
+                       "organisation": _org(r.party.organisation), "notice": window(r.notice),
+                       "quick_report": window(r.quick), "final_report": window(r.final), "next": r.next[0],
+                       "due": r.next[1].last, "days_left": r.next[1].days_left, "bucket": r.bucket}
+                      for r in board.deadline_board(actor(), sort=sort)]}

@@ -25,6 +25,7 @@ class Attention:
     counts: dict
     notifications_waiting: list = field(default_factory=list)  # received, not acknowledged yet
     late_notifications: list = field(default_factory=list)  # later than the contract allows
+    deadlines: list = field(default_factory=list)  # notices and reports its own organisation owes (incidents.board)
 
 
 def attention(actor, today: date | None = None, warning_days: int = 90) -> Attention:
@@ -43,14 +44,19 @@ def attention(actor, today: date | None = None, warning_days: int = 90) -> Atten
     pending = registry.pending_decisions(actor)
     total_entrustments = db.session.scalar(
         perm.restrict_entrustments(select(db.func.count(Entrustment.id)), actor))
-    waiting, late = [], []
+    waiting, late, deadlines = [], [], []
+    if perm.allows(actor, "incident.view"):
+        from oversight.incidents import board
+
+        deadlines = [r for r in board.deadline_board(actor, today=today)
+                     if r.party.organisation_id == getattr(actor, "organisation_id", None)]
     if perm.allows(actor, "notification.view"):
         from oversight.notifications import services as notifications
 
         waiting, late = notifications.lists(actor).unacknowledged, notifications.breaches(actor)
     return Attention(
         unapproved=unapproved, states=flagged.extra["states"], certifications=certifications,
-        pending=pending, today=today, notifications_waiting=waiting, late_notifications=late,
+        pending=pending, today=today, notifications_waiting=waiting, late_notifications=late, deadlines=deadlines,
         counts={"entrustments": total_entrustments,
                 "expired": sum(1 for c in certifications if c.expires_on < today),
                 "expiring": sum(1 for c in certifications if c.expires_on >= today)},

@@ -43,6 +43,11 @@ def local_moment(text: str) -> str | None:
     return text  # anything else goes to the engine as typed, which names the field if it is wrong
 
 
+def now_local_input() -> str:
+    """Now in Japan time, as the value of a datetime-local input (the default of "when did it happen")."""
+    return datetime.now(JST).strftime("%Y-%m-%dT%H:%M")
+
+
 def _integer(text: str):
     text = (text or "").strip().replace(",", "").replace("，", "")
     if not text:
@@ -81,6 +86,22 @@ def facts_from_form(form: Mapping) -> tuple[dict, str | None]:
     else:
         facts["my_number"] = None
     return facts, local_moment(form.get("notified_consignor_at", ""))
+
+
+def party_facts_from_form(form: Mapping) -> dict:
+    """A consignor's own facts from its form: its persons (and why they differ from the registry), its data items,
+    encryption, whether its persons can be contacted, and its report items (None clears)."""
+    contact = form.get("contact_available", "")
+    return {
+        "max_persons": _integer(form.get("max_persons", "")),
+        "persons_reason": (form.get("persons_reason") or "").strip() or None,
+        "max_persons_known_at": local_moment(form.get("max_persons_known_at", "")),
+        "data_items": [code for code in ITEMS if form.get(f"item.{code}")] or None,
+        "high_grade_encryption": bool(form.get("high_grade_encryption")) or None,
+        "person_notice": {"contact_available": contact == "yes"} if contact in ("yes", "no") else None,
+        "report_items": {code: form.get(f"report.{code}", "").strip() for code, _ja, _en in REPORT_ITEMS
+                         if form.get(f"report.{code}", "").strip()} or None,
+    }
 
 
 def form_values(facts: Mapping, notified=None) -> dict:

@@ -8,7 +8,7 @@ are stored on the party so the deadline board and the reminders can query them.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -69,10 +69,16 @@ class IncidentParty(db.Model):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20))
-    # Chains from an original consignor down to the origin, as organisation ids (consignors only).
+    # Chains from an original consignor down to the origin, as organisation ids, and the entrustment ids behind
+    # each (consignors only, in the same order).
     paths: Mapped[list] = mapped_column(JSON, default=list)
+    entrustment_paths: Mapped[list] = mapped_column(JSON, default=list)
+    # A consignor's own facts (its persons, data items, report items …) over the incident's; see incidents.chains.
+    facts: Mapped[dict] = mapped_column(JSON, default=dict)
     known_at = mapped_column(UTCDateTime)  # when it learned by itself (else: when notice reached it)
-    notified_consignor_at = mapped_column(UTCDateTime)  # its notice to its direct consignor (法26条1項ただし書)
+    # Its notices to its direct consignors, {consignor organisation id: UTC ISO moment}: a notice exempts it only
+    # towards the consignor it reached (法26条1項ただし書).
+    consignor_notices: Mapped[dict] = mapped_column(JSON, default=dict)
     quick_reported_at = mapped_column(UTCDateTime)
     final_reported_at = mapped_column(UTCDateTime)
     person_notice_at = mapped_column(UTCDateTime)
@@ -84,6 +90,9 @@ class IncidentParty(db.Model):
     quick_from: Mapped[date | None] = mapped_column()
     quick_to: Mapped[date | None] = mapped_column()
     final_due: Mapped[date | None] = mapped_column()
+    # The window to notify its consignor while it has not (通則編3-5-3-5: promptly, about 3–5 days).
+    notice_from: Mapped[date | None] = mapped_column()
+    notice_to: Mapped[date | None] = mapped_column(index=True)
 
     incident: Mapped[Incident] = relationship(back_populates="parties")
     organisation: Mapped[Organisation] = relationship()
@@ -94,22 +103,30 @@ class IncidentParty(db.Model):
         Index("ix_incident_party_final_due", "final_due"),
     )
 
+    def notice_to_consignor(self, consignor_id: int) -> datetime | None:
+        """When this party notified `consignor_id` (None: not yet)."""
+        value = (self.consignor_notices or {}).get(str(consignor_id))
+        return datetime.fromisoformat(value) if value else None
+
+    def record_notice(self, consignor_id: int, at: datetime) -> bool:
+        """Keep the earliest notice to `consignor_id`; True if it changed."""
+        earlier = self.notice_to_consignor(consignor_id)
+        if earlier is not None and earlier <= at:
+            return False
+        self.consignor_notices = {**(self.consignor_notices or {}), str(consignor_id): at.astimezone(UTC).isoformat()}
+        return True
+
     @property
-    def next_due(self) -> tuple[str, date] | None:
-        """The next report this party owes: ("quick", last day) or ("final", due day)."""
-        if not self.must_report:
-            return None
-        if self.quick_reported_at is None and self.final_reported_at is None and self.quick_to:
-            return "quick", self.quick_to
-        if self.final_reported_at is None and self.final_due:
-            return "final", self.final_due
-        return None
+    def notified_consignor_at(self) -> datetime | None:
+        """Its first notice to any of its direct consignors."""
+        moments = [datetime.fromisoformat(v) for v in (self.consignor_notices or {}).values()]
+        return min(moments) if moments else None
 
     def snapshot(self) -> dict:
         """Plain fields for the timeline and the audit trail."""
         return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in (
             ("organisation_id", self.organisation_id), ("role", self.role), ("known_at", self.known_at),
-            ("notified_consignor_at", self.notified_consignor_at), ("quick_reported_at", self.quick_reported_at),
+            ("consignor_notices", dict(self.consignor_notices or {})), ("quick_reported_at", self.quick_reported_at),
             ("final_reported_at", self.final_reported_at), ("person_notice_at", self.person_notice_at),
             ("person_notice_alternative", self.person_notice_alternative or None),
             ("public_notice_at", self.public_notice_at))}
@@ -129,9 +146,11 @@ class IncidentEvent(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
     changes: Mapped[list] = mapped_column(JSON, default=list)  # [[field, before, after], …]
     note: Mapped[str] = mapped_column(Text, default="")
+    # The party the entry is about (its notices, reports, own facts); None: the incident as a whole.
+    concerns_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
 
     incident: Mapped[Incident] = relationship(back_populates="events")
-    organisation: Mapped[Organisation | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
 
 
 class PreventionMeasure(db.Model):

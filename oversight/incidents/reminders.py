@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import select, union
+from sqlalchemy import or_, select, union
 from sqlalchemy.orm import selectinload
 
 from oversight.accounts.models import User
 from oversight.extensions import db
+from oversight.incidents import board
 from oversight.incidents.models import Incident, IncidentParty
 from oversight.outbox import services as outbox
 from oversight.outbox.models import OutboxMessage
@@ -22,8 +23,9 @@ from oversight.scheduler import register_job
 from oversight.timeutil import today_jst
 
 # Days before the due day on which a reminder goes out; "overdue" once the day has passed.
-STAGES = {"quick": (2, 0), "final": (7, 3, 1, 0)}
-REPORT_NAMES = {"quick": ("速報（目安）", "quick report (guideline target)"), "final": ("確報", "final report")}
+STAGES = {"notice": (1, 0), "quick": (2, 0), "final": (7, 3, 1, 0)}
+REPORT_NAMES = {"notice": ("委託元への通知（目安）", "notice to the consignor (guideline target)"),
+                "quick": ("速報（目安）", "quick report (guideline target)"), "final": ("確報", "final report")}
 RECIPIENT_ROLES = ("privacy_office", "incident_team")
 
 
@@ -72,18 +74,22 @@ def _text(party: IncidentParty, kind: str, due: date, stage: str, today: date) -
 
 
 def enqueue_due_reminders(now: datetime | None = None) -> int:
-    """Queue the reminders due today for every report still owed in open incidents; returns how many are new."""
+    """Queue the reminders due today for every notice and report still owed in open incidents; returns how many
+    are new. Each kind is reminded on its own: the final report's from the first day, not only after the quick."""
     today = today_jst(now)
     parties = db.session.scalars(
         select(IncidentParty).join(Incident).where(
-            Incident.status == "open", IncidentParty.must_report.is_(True), IncidentParty.final_reported_at.is_(None))
+            Incident.status == "open", or_(IncidentParty.notice_to.is_not(None),
+                                           IncidentParty.must_report.is_(True)
+                                           & IncidentParty.final_reported_at.is_(None)))
         .options(selectinload(IncidentParty.incident), selectinload(IncidentParty.organisation)))
     wanted = []
-    for party in parties:
-        due = party.next_due
-        stage = stage_for(*due, today) if due else None
-        if stage:
-            wanted.append((f"incident-reminder:{party.id}:{due[0]}:{due[1].isoformat()}:{stage}", party, due, stage))
+    for row in board.rows_for(parties, today):
+        for kind, window in (("notice", row.notice), ("quick", row.quick), ("final", row.final)):
+            stage = stage_for(kind, window.last, today) if window else None
+            if stage:
+                key = f"incident-reminder:{row.party.id}:{kind}:{window.last.isoformat()}:{stage}"
+                wanted.append((key, row.party, (kind, window.last), stage))
     sent_before = set(db.session.scalars(select(OutboxMessage.key).where(
         OutboxMessage.key.in_([key for key, *_rest in wanted])))) if wanted else set()
     queued = 0

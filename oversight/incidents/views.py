@@ -13,11 +13,19 @@ from oversight.accounts.auth import requires
 from oversight.errors import ValidationFailed
 from oversight.extensions import db
 from oversight.forms import ActionForm, flash_form_expired, one_button
-from oversight.incidents import services
-from oversight.incidents.forms import choices, facts_from_form, form_values, local_moment
+from oversight.incidents import board, services, workspace
+from oversight.incidents.forms import (
+    choices,
+    facts_from_form,
+    form_values,
+    local_moment,
+    now_local_input,
+    party_facts_from_form,
+)
+from oversight.incidents.labels import FIELD_LABELS, describe, readable_changes
 from oversight.notifications import services as notifications
 from oversight.registry.models import Entrustment, Organisation
-from oversight.templating import lang
+from oversight.templating import format_datetime, lang
 from oversight.timeutil import today_jst
 
 bp = Blueprint("incidents", __name__)
@@ -30,6 +38,7 @@ EVENT_LABELS = {
     "public_notice": _l("recorded the publication"), "measure": _l("added a prevention measure"),
     "measure_done": _l("completed a prevention measure"), "closed": _l("closed the incident"),
     "notification": _l("filed a notification to its consignor"),
+    "party_facts": _l("recorded the facts of a consignor's data"),
 }
 
 
@@ -37,9 +46,9 @@ EVENT_LABELS = {
 @requires("incident.view")
 def index():
     sort = request.args.get("sort", "due")
-    sort = sort if sort in services.BOARD_SORTS else "due"
+    sort = sort if sort in board.SORTS else "due"
     status = request.args.get("status", "open")
-    rows = services.deadline_board(current_user, sort=sort)
+    rows = board.deadline_board(current_user, sort=sort)
     buckets = {b: [r for r in rows if r.bucket == b] for b in ("overdue", "today", "week", "later")}
     return render_template("incidents/index.html", rows=rows, buckets=buckets, sort=sort, status=status,
                            incidents=services.list_incidents(current_user, status=status),
@@ -104,23 +113,40 @@ def new():
 
 
 def _workspace(incident_id: int, posted: dict | None = None, errors: dict | None = None, status: int = 200):
-    incident = services.get_incident(current_user, incident_id)
-    results = services.assessments(incident)
+    page = workspace.build(current_user, incident_id)
+    incident = page.incident
     origin = incident.party_for(incident.organisation_id)
-    if posted is not None:
+    if posted is not None and "party_id" not in posted:
         values = form_values(posted["facts"], posted.get("notified_consignor_at"))
     else:
         values = form_values(incident.facts, origin.notified_consignor_at if origin else None)
-    names = {p.organisation_id: p.organisation.name for p in incident.parties}
+    party_values = {}
+    for chain in page.chains:
+        party = incident.party_for(chain.consignor.id) if chain.consignor else None
+        if party is not None and services.can_record_facts_for(current_user, incident, party):
+            stored = posted["facts"] if posted and posted.get("party_id") == party.id else party.facts or {}
+            party_values[party.id] = (party, form_values({**chain.facts, **stored}), stored.get("persons_reason", ""))
     errors = errors or {}
+    names = {p.party.organisation_id: p.party.organisation.name for p in page.parties}
     return render_template(
-        "incidents/incident.html", incident=incident, results=[(r, r.assessment.to_dict()) for r in results],
-        names=names, values=values, vocab=choices(lang()), errors=errors,
-        stray=[m for k, v in errors.items() if k not in _FORM_FIELDS for m in v],
+        "incidents/incident.html", page=page, incident=incident, values=values, party_values=party_values,
+        posted_party=(posted or {}).get("party_id"), vocab=choices(lang()), errors=errors,
+        stray=_stray(errors, services.can_edit_facts(current_user, incident) or "party_id" in (posted or {})),
         can_edit=services.can_edit_facts(current_user, incident),
-        recordable={p.id for p in incident.parties if services.can_record_for(current_user, p)},
-        today=today_jst(), event_labels=EVENT_LABELS, form=ActionForm(),
+        recordable={p.party.id for p in page.parties if services.can_record_for(current_user, p.party)},
+        consignors={p.party.id: [(c, names[c]) for c in services.direct_consignors(incident, p.party.organisation_id)
+                                 if c in names] for p in page.parties},
+        changes=lambda event_changes: readable_changes(event_changes, lang(), format_datetime, names),
+        describe=lambda key, value: describe(key, value, lang(), format_datetime, names),
+        field_label=lambda key: str(FIELD_LABELS.get(key, key)),
+        today=today_jst(), now_local=now_local_input(), event_labels=EVENT_LABELS, form=ActionForm(),
         notices=notifications.for_incident(current_user, incident)), status
+
+
+def _stray(errors: dict, shown_on_a_form: bool) -> list[str]:
+    """The messages no field on the page shows (all of them when the posted form is not on the page)."""
+    found = [m for k, v in errors.items() if not shown_on_a_form or k not in _FORM_FIELDS for m in v]
+    return list(dict.fromkeys(found))
 
 
 @bp.get("/incidents/<int:incident_id>")
@@ -147,6 +173,24 @@ def facts(incident_id: int):
     return redirect(url_for("incidents.incident", incident_id=incident_id))
 
 
+@bp.post("/incidents/<int:incident_id>/parties/<int:party_id>/facts")
+@requires("incident.edit")
+def party_facts(incident_id: int, party_id: int):
+    services.get_incident(current_user, incident_id)  # another tenant's id: 404 before anything
+    if not ActionForm().validate_on_submit():
+        flash_form_expired()
+        return redirect(url_for("incidents.incident", incident_id=incident_id))
+    facts = party_facts_from_form(request.form)
+    data = {"facts": facts, "note": request.form.get("note", ""), "party_id": party_id}
+    try:
+        services.record_party_facts(current_user, incident_id, party_id, data)
+    except ValidationFailed as error:
+        db.session.rollback()
+        return _workspace(incident_id, data, {k: [str(m) for m in v] for k, v in error.errors.items()}, 422)
+    flash(_("Facts recorded."), "success")
+    return redirect(url_for("incidents.incident", incident_id=incident_id) + f"#facts-{party_id}")
+
+
 def _act(incident_id: int, use_case, success: str | None, anchor: str = ""):
     """A one-button form on the workspace: run the use case, flash the outcome, go back to the page."""
     services.get_incident(current_user, incident_id)  # another tenant's id: 404 before anything
@@ -158,8 +202,8 @@ def _act(incident_id: int, use_case, success: str | None, anchor: str = ""):
 @requires("incident.edit")
 def record(incident_id: int, party_id: int, action: str):
     return _act(incident_id, lambda: services.record_for_party(current_user, incident_id, party_id, action, {
-        "at": local_moment(request.form.get("at", "")), "reason": request.form.get("reason", "")}),
-        _("Recorded."), f"#party-{party_id}")
+        "at": local_moment(request.form.get("at", "")), "reason": request.form.get("reason", ""),
+        "consignor_id": request.form.get("consignor_id")}), _("Recorded."), f"#party-{party_id}")
 
 
 @bp.post("/incidents/<int:incident_id>/measures")

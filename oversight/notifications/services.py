@@ -29,6 +29,7 @@ from oversight.incidents import services as incidents
 from oversight.incidents.art26.deadlines import JST
 from oversight.incidents.models import Incident
 from oversight.incidents.reminders import recipients as incident_recipients
+from oversight.incidents.validation import object_id, validate_facts
 from oversight.notifications import attachments as files
 from oversight.notifications.models import Notification, NotificationAttachment, ReceiptCounter
 from oversight.outbox import services as outbox
@@ -223,7 +224,7 @@ def _attach(n: Notification, accepted: list[tuple[str, str, bytes]]) -> None:
 
 
 def _engagement(actor, entrustment_id) -> Entrustment:
-    e = db.session.get(Entrustment, incidents._object_id(entrustment_id) or 0,
+    e = db.session.get(Entrustment, object_id(entrustment_id) or 0,
                        options=[joinedload(Entrustment.consignor), joinedload(Entrustment.contractor)])
     if e is None or e.contractor_id != getattr(actor, "organisation_id", None):
         raise ValidationFailed({"entrustment_id": [
@@ -233,7 +234,7 @@ def _engagement(actor, entrustment_id) -> Entrustment:
 
 
 def _own_filed(actor, notification_id, field: str, message) -> Notification:
-    n = db.session.get(Notification, incidents._object_id(notification_id) or 0)
+    n = db.session.get(Notification, object_id(notification_id) or 0)
     if n is None or not n.is_filed or not can_see(actor, n):
         raise ValidationFailed({field: [message]})
     return n
@@ -245,7 +246,7 @@ def _validated(actor, data: Mapping, e: Entrustment, *, stored_facts: Mapping | 
     title, message = _clean_text(data, errors)
     facts = {}
     try:
-        facts = incidents.validate_facts(data.get("facts") or {}, e.contractor, stored=stored_facts)
+        facts = validate_facts(data.get("facts") or {}, e.contractor, stored=stored_facts)
     except ValidationFailed as error:
         errors.update(error.errors)
     try:
@@ -261,7 +262,7 @@ def _incident_choice(actor, data: Mapping, e: Entrustment) -> int | None:
     raw = data.get("incident_id")
     if raw in (None, ""):
         return None
-    incident = db.session.get(Incident, incidents._object_id(raw) or 0)
+    incident = db.session.get(Incident, object_id(raw) or 0)
     if incident is None or incident.organisation_id != actor.organisation_id or incident.status != "open" \
             or incident.party_for(e.consignor_id) is None:
         raise ValidationFailed({"incident_id": [
@@ -526,7 +527,7 @@ def file_draft(actor, notification_id: int) -> Notification:
     with uow.atomic():
         n = _own_draft(actor, notification_id)
         _engagement(actor, n.entrustment_id)  # still the filer's engagement
-        incidents.validate_facts(n.facts, n.entrustment.contractor)  # a known date still in the past, etc.
+        validate_facts(n.facts, n.entrustment.contractor)  # a known date still in the past, etc.
         known = _known_moment(n.facts) if n.kind == "original" else None
         _file(actor, n, known)
     return n

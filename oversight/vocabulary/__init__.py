@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -26,3 +27,23 @@ def data_item_label(code: str, lang: str) -> str:
 
 def sensitive_items() -> frozenset[str]:
     return frozenset(code for code, e in data_items().items() if e.get("sensitive"))
+
+
+@cache
+def references() -> dict[str, dict]:
+    """The reference documents by their number ("000" …), with the names a user reads."""
+    entries = yaml.safe_load((HERE / "references.yaml").read_text(encoding="utf-8"))
+    return {entry["code"]: entry for entry in entries}
+
+
+_REFERENCE = re.compile(r"(?<![0-9])(00[0-9])(?![0-9])")
+
+
+def cite(source: str, lang: str) -> str:
+    """A source as cited in the rules ("002 規則7条2号 (PPC Q&A)") with each reference number replaced by the
+    document's name."""
+    def name(match: re.Match) -> str:
+        entry = references().get(match.group(1))
+        return (entry["ja"] if lang.startswith("ja") else entry["en"]) if entry else match.group(1)
+
+    return _REFERENCE.sub(name, source or "")

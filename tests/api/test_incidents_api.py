@@ -29,21 +29,24 @@ def test_a_ticketing_system_opens_an_incident_and_the_consignor_sees_its_deadlin
     assert chain["path"] == [shop.id, vendor.id] and chain["assessment"]["reportable"]
 
     deadlines = shop_api.get("/api/v1/deadlines").get_json()["items"]
-    assert [(d["organisation"]["name"], d["report"], d["due"]) for d in deadlines] == [
+    assert [(d["organisation"]["name"], d["next"], d["due"]) for d in deadlines] == [
         ("さくら商事株式会社", "quick", "2026-11-22")]
+    # The quick report is a window, and the final report's due date shows from the start.
+    assert deadlines[0]["quick_report"]["first"] == "2026-11-20"
+    assert deadlines[0]["final_report"]["last"] == "2027-01-18"
     party_id = parties["さくら商事株式会社"]["id"]
     recorded = shop_api.post(f"/api/v1/incidents/{body['id']}/parties/{party_id}/records",
                              json={"action": "quick_report", "at": "2026-11-19T10:00:00+09:00"})
     assert recorded.status_code == 200 and recorded.get_json()["quick_reported_at"].startswith("2026-11-19T01:00")
-    assert shop_api.get("/api/v1/deadlines").get_json()["items"][0]["report"] == "final"
+    assert shop_api.get("/api/v1/deadlines").get_json()["items"][0]["next"] == "final"
 
     more = vendor_api.patch(f"/api/v1/incidents/{body['id']}/facts", json={"facts": {"max_persons": 1500}})
     assert more.status_code == 200
     grounds = [g["article"] for g in more.get_json()["assessments"][0]["assessment"]["grounds"]]
     assert "施行規則7条4号" in grounds
-    # The consignor may not rewrite the vendor's facts.
-    refused = shop_api.patch(f"/api/v1/incidents/{body['id']}/facts", json={"facts": {"max_persons": 1}})
-    assert refused.status_code == 403
+    # The consignor may not rewrite what happened: that is the vendor's to record.
+    refused = shop_api.patch(f"/api/v1/incidents/{body['id']}/facts", json={"facts": {"cause": "theft"}})
+    assert refused.status_code == 422 and "cause" in refused.get_json()["errors"]
 
 
 def test_bad_facts_are_named_and_nothing_is_stored(api_as):

@@ -7,7 +7,7 @@ import pytest
 
 from oversight.errors import ValidationFailed
 from oversight.extensions import db
-from oversight.incidents import services
+from oversight.incidents import chains, services
 from oversight.incidents.art26.deadlines import JST
 from oversight.incidents.models import Incident
 from tests.factories import SYSTEM, gen_entrustment, gen_organisation, gen_subcontract, gen_user
@@ -46,7 +46,7 @@ def test_an_incident_at_the_vendor_reaches_every_school_with_its_own_deadlines(a
         assert party.must_report
         assert (party.quick_from.isoformat(), party.quick_to.isoformat()) == ("2026-11-20", "2026-11-22")
         assert party.final_due.isoformat() == "2027-01-18"
-    assert len(services.assessments(incident)) == 2
+    assert len(chains.assessments(incident)) == 2
 
 
 def test_a_consignor_that_learned_later_counts_from_its_own_known_date(album_vendor):

@@ -6,7 +6,7 @@ from datetime import date
 from oversight.accounts.services import issue_token
 from oversight.cli import assess as assess_command
 from oversight.extensions import db
-from oversight.incidents import services
+from oversight.incidents import chains
 from oversight.incidents.models import Incident
 from tests.factories import PASSWORD, gen_entrustment, gen_organisation, gen_user
 from tests.incidents.test_workspace_pages import FORM
@@ -22,7 +22,7 @@ def test_the_ui_the_api_and_the_cli_agree(app, make_client, tmp_path):
     web.login(staff.email, PASSWORD)
     assert web.post("/incidents/new", FORM).status_code == 302
     incident = db.session.query(Incident).one()
-    (ui,) = services.assessments(incident, as_of=date.fromisoformat(AS_OF))
+    (ui,) = chains.assessments(incident, as_of=date.fromisoformat(AS_OF))
     expected = ui.assessment.to_dict()
 
     token = issue_token(staff, "ticketing")[1]

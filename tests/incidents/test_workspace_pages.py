@@ -43,8 +43,11 @@ def test_the_vendor_opens_an_incident_and_the_consignor_sees_its_deadlines(make_
                       {"at": "2026-11-19T10:00"}).status_code == 302
     db.session.expire_all()
     assert incident.party_for(shop.id).quick_reported_at is not None
-    # The consignor cannot rewrite the vendor's facts.
-    assert csirt.post(f"/incidents/{incident.id}/facts", {**FORM, "max_persons": "5"}).status_code == 403
+    # The consignor cannot rewrite the vendor's facts: what happened is the vendor's to record.
+    refused = csirt.post(f"/incidents/{incident.id}/facts", {**FORM, "max_persons": "5"})
+    assert refused.status_code == 422 and "事案が発生した組織のみ" in _text(refused)
+    db.session.expire_all()
+    assert db.session.get(Incident, incident.id).facts["max_persons"] == 1200
 
 
 def test_bad_facts_from_the_form_are_named_and_nothing_is_stored(make_client):

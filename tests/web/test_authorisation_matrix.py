@@ -73,6 +73,8 @@ POLICY: dict[str, Rule] = {
     "incidents.incident": Rule("GET", "incident.view", "incident"),
     "incidents.facts": Rule("POST", "incident.edit", "incident", (("known_at", "2026-11-20T10:00"),)),
     "incidents.record": Rule("POST", "incident.edit", "incident_party", (("at", "2026-11-20T10:00"),)),
+    # A consignor records the facts of its own data in an incident at its contractor.
+    "incidents.party_facts": Rule("POST", "incident.edit", "consignor_party", (("max_persons", "100"),)),
     "incidents.add_measure": Rule("POST", "incident.edit", "incident", (("description", "教育"), ("owner", "総務部"),
                                                                         ("due_on", "2027-01-31"))),
     "incidents.measure_done": Rule("POST", "incident.edit", "measure"),
@@ -125,6 +127,10 @@ def world():
         "organisation_id": org.id, "title": f"{org.name}の事故", "scope": "own",
         "facts": {"data_items": ["name"], "cause": "lost_outside", "max_persons": 10,
                   "known_at": "2026-11-17T10:00:00+09:00"}}) for org in (a, f1))
+    at_contractor = {side: incident_services.open_incident(SYSTEM, {
+        "organisation_id": contractor.id, "title": f"{contractor.name}の事故", "scope": "engagements",
+        "facts": {"data_items": ["name"], "cause": "lost_outside", "max_persons": 10,
+                  "known_at": "2026-11-17T10:00:00+09:00"}}) for side, contractor in (("own", b), ("foreign", f2))}
     for incident in (own_incident, foreign_incident):
         incident_services.add_measure(SYSTEM, incident.id, {"description": "持出し禁止", "owner": "総務部",
                                                             "due_on": "2027-01-31"})
@@ -141,9 +147,11 @@ def world():
         notices[side] = {"notification": received, "notification_attachment": received, "draft": drafts[0],
                          "draft_attachment": drafts[0], "draft_to_discard": drafts[1]}
     return {"own": {"org": a, "entrustment": own_e, "subcontract": own_sub, "user": gen_user(a, role="viewer"),
-                    "contract_version": own_version, "incident": own_incident, **notices["own"]},
+                    "contract_version": own_version, "incident": own_incident,
+                    "incident_at_contractor": at_contractor["own"], **notices["own"]},
             "foreign": {"org": f1, "entrustment": foreign_e, "subcontract": foreign_sub,
-                        "contract_version": foreign_version, "incident": foreign_incident, **notices["foreign"]}}
+                        "contract_version": foreign_version, "incident": foreign_incident,
+                        "incident_at_contractor": at_contractor["foreign"], **notices["foreign"]}}
 
 
 def _url(app, endpoint: str, rule: Rule, objects: dict, token_id: int | None) -> str:
@@ -166,6 +174,10 @@ def _url(app, endpoint: str, rule: Rule, objects: dict, token_id: int | None) ->
     if rule.objects == "incident_party":
         args["party_id"] = objects["incident"].parties[0].id
         args["action"] = "quick_report"
+    if rule.objects == "consignor_party":
+        incident = objects["incident_at_contractor"]
+        args["incident_id"] = incident.id
+        args["party_id"] = incident.party_for(org.id).id
     if rule.objects == "measure":
         args["measure_id"] = objects["incident"].measures[0].id
     if rule.objects in ("notification", "notification_attachment", "draft", "draft_attachment",
