@@ -32,6 +32,8 @@ DEMO_USERS = [
     ("staff@toto-system.example", "渡辺 翔太", "contractor_user", "toto"),
     ("staff@uf-support.example", "山本 直樹", "contractor_user", "ufs"),
     ("staff@photo-album.example", "中村 由美", "contractor_user", "album"),
+    ("privacy@kyoto-city.example", "木村 京子", "privacy_office", "school0"),
+    ("privacy@otsu-city.example", "西田 悠", "privacy_office", "school1"),
     ("viewer@sakura-hd.example", "小林 愛", "viewer", "sakura"),
 ]
 
