@@ -76,6 +76,10 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
 
     cli.init_app(app)
 
+    @app.get("/favicon.ico")
+    def favicon():
+        return app.send_static_file("favicon.ico")
+
     @app.before_request
     def _request_id():
         g.request_id = request.headers.get("X-Request-ID", "")[:40] or uuid.uuid4().hex

@@ -100,7 +100,7 @@ POLICY: dict[str, Rule] = {
     "notifications.remove_attachment": Rule("POST", "notification.file", "draft_attachment", as_organisation=True),
     "notifications.discard": Rule("POST", "notification.file", "draft_to_discard", as_organisation=True),
 }
-PUBLIC = {"static", "accounts.login", "accounts.logout", "accounts.language"}
+PUBLIC = {"static", "favicon", "accounts.login", "accounts.logout", "accounts.language"}
 
 
 def test_every_route_is_in_the_policy(app):
