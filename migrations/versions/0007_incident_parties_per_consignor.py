@@ -60,7 +60,8 @@ def upgrade():
         batch_op.add_column(sa.Column('entrustment_paths', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('notice_from', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('notice_to', sa.Date(), nullable=True))
-        batch_op.create_index('ix_incident_party_notice_to', ['notice_to'], unique=False)
+        batch_op.add_column(sa.Column('next_due', sa.Date(), nullable=True))
+        batch_op.create_index('ix_incident_party_next_due', ['next_due'], unique=False)
     with op.batch_alter_table('incident_event', schema=None) as batch_op:
         batch_op.add_column(sa.Column('concerns_organisation_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
@@ -71,12 +72,13 @@ def upgrade():
     entrustments = [tuple(row) for row in connection.execute(
         sa.text("SELECT id, consignor_id, contractor_id, parent_id FROM entrustment ORDER BY id"))]
     parties = connection.execute(sa.text(
-        "SELECT id, incident_id, organisation_id, role, paths, notified_consignor_at FROM incident_party")).all()
+        "SELECT id, incident_id, organisation_id, role, paths, notified_consignor_at, must_report, quick_to, "
+        "final_due, quick_reported_at, final_reported_at FROM incident_party")).all()
     by_incident = {}
     for row in parties:
         by_incident.setdefault(row.incident_id, []).append(row)
     update = sa.text("UPDATE incident_party SET facts = :facts, consignor_notices = :notices, "
-                     "entrustment_paths = :entrustment_paths WHERE id = :id")
+                     "entrustment_paths = :entrustment_paths, next_due = :next_due WHERE id = :id")
     for rows in by_incident.values():
         org_paths = [list(p) for row in rows if row.role == 'consignor' for p in (_json(row.paths) or [])]
         for row in rows:
@@ -88,8 +90,15 @@ def upgrade():
                             notices[str(path[i - 1])] = _iso(row.notified_consignor_at)
             own_paths = (_json(row.paths) or []) if row.role == 'consignor' else []
             entrustment_paths = [_entrustment_path(list(p), entrustments) or [] for p in own_paths]
+            owed = []
+            if row.must_report and row.final_reported_at is None:
+                if row.quick_reported_at is None and row.quick_to is not None:
+                    owed.append(row.quick_to)
+                if row.final_due is not None:
+                    owed.append(row.final_due)
             connection.execute(update, {"facts": json.dumps({}), "notices": json.dumps(notices),
-                                        "entrustment_paths": json.dumps(entrustment_paths), "id": row.id})
+                                        "entrustment_paths": json.dumps(entrustment_paths),
+                                        "next_due": min(owed) if owed else None, "id": row.id})
 
     with op.batch_alter_table('incident_party', schema=None) as batch_op:
         batch_op.alter_column('facts', existing_type=sa.JSON(), nullable=False)
@@ -116,7 +125,8 @@ def downgrade():
                                  type_='foreignkey')
         batch_op.drop_column('concerns_organisation_id')
     with op.batch_alter_table('incident_party', schema=None) as batch_op:
-        batch_op.drop_index('ix_incident_party_notice_to')
+        batch_op.drop_index('ix_incident_party_next_due')
+        batch_op.drop_column('next_due')
         batch_op.drop_column('notice_to')
         batch_op.drop_column('notice_from')
         batch_op.drop_column('entrustment_paths')

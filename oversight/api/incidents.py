@@ -242,10 +242,12 @@ class DeadlineSchema(Schema):
 
 class DeadlineListSchema(Schema):
     items = fields.List(fields.Nested(DeadlineSchema))
+    page = fields.Integer()
 
 
 class BoardQuerySchema(Schema):
     sort = fields.String(validate=validate.OneOf(board.SORTS))
+    page = fields.Integer(validate=validate.Range(1, 100_000), metadata={"description": "100 rows a page"})
 
 
 class StatusQuerySchema(Schema):
@@ -404,7 +406,7 @@ def record(incident_id: int, party_id: int):
 @blp.arguments(BoardQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, DeadlineListSchema)
 @documented(errors=(401, 403, 422))
-def deadlines(sort: str = "due"):
+def deadlines(sort: str = "due", page: int = 1):
     """Every notice and report still owed in the open incidents, by the parties you may see, soonest first"""
     def window(w):
         return {"first": w.first, "last": w.last, "days_left": w.days_left} if w else None
@@ -413,4 +415,5 @@ def deadlines(sort: str = "due"):
                        "organisation": _org(r.party.organisation), "notice": window(r.notice),
                        "quick_report": window(r.quick), "final_report": window(r.final), "next": r.next[0],
                        "due": r.next[1].last, "days_left": r.next[1].days_left, "bucket": r.bucket}
-                      for r in board.deadline_board(actor(), sort=sort)]}
+                      for r in board.deadline_board(actor(), sort=sort, page=page).rows],
+            "page": page}

@@ -48,8 +48,7 @@ def attention(actor, today: date | None = None, warning_days: int = 90) -> Atten
     if perm.allows(actor, "incident.view"):
         from oversight.incidents import board
 
-        deadlines = [r for r in board.deadline_board(actor, today=today)
-                     if r.party.organisation_id == getattr(actor, "organisation_id", None)]
+        deadlines = board.own_rows(actor, today=today)
     if perm.allows(actor, "notification.view"):
         from oversight.notifications import services as notifications
 

@@ -1,4 +1,4 @@
-"""The deadline board: what each party still owes in the open incidents, soonest first.
+"""The deadline board: what each party still owes in the open incidents, soonest first, a page at a time.
 
 A row is one party: its window to notify its consignor (通則編3-5-3-5), its quick-report window (a guideline
 target, 通則編3-5-3-3) and its final-report due date (施行規則8条2項), all shown from the first moment. A viewer
@@ -8,18 +8,21 @@ sees its own organisation's rows, and every party's where the incident happened 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from oversight import permissions as perm
 from oversight.extensions import db
 from oversight.incidents.models import Incident, IncidentParty
 from oversight.incidents.visibility import party_rows
+from oversight.registry.models import Organisation
 from oversight.timeutil import today_jst
 
 SORTS = ("due", "incident", "organisation")
+PAGE_SIZE = 100
+BUCKETS = ("overdue", "today", "week", "later")
 
 
 @dataclass
@@ -49,44 +52,78 @@ class BoardRow:
 
     @property
     def bucket(self) -> str:
-        days_left = self.next[1].days_left
-        if days_left < 0:
-            return "overdue"
-        if days_left == 0:
-            return "today"
-        return "week" if days_left <= 7 else "later"
+        return bucket(self.next[1].days_left)
 
 
-def _window(first: date | None, last: date | None, today: date) -> Window | None:
-    return Window(first, last, (last - today).days) if last else None
+def bucket(days_left: int) -> str:
+    """overdue, today, week (within 7 days) or later."""
+    if days_left < 0:
+        return "overdue"
+    if days_left == 0:
+        return "today"
+    return "week" if days_left <= 7 else "later"
 
 
-def rows_for(parties, today: date) -> list[BoardRow]:
-    """Board rows of the given parties (those that owe nothing dated are left out)."""
-    rows = []
-    for party in parties:
-        reporting = party.must_report and party.final_reported_at is None
-        quick = _window(party.quick_from, party.quick_to, today) \
-            if reporting and party.quick_reported_at is None else None
-        final = _window(None, party.final_due, today) if reporting else None
-        notice = _window(party.notice_from, party.notice_to, today)
-        if notice or quick or final:
-            rows.append(BoardRow(party.incident, party, notice, quick, final))
-    return rows
+def row_for(party: IncidentParty, today: date) -> BoardRow | None:
+    """The party's board row (None when it owes nothing dated)."""
+    windows = {kind: Window(first, last, (last - today).days) for kind, first, last in party.owed()}
+    if not windows:
+        return None
+    return BoardRow(party.incident, party, windows.get("notice"), windows.get("quick"), windows.get("final"))
 
 
-def deadline_board(actor, *, sort: str = "due", today: date | None = None) -> list[BoardRow]:
-    """Every notice and report still owed in the open incidents, by the parties the actor may see."""
+@dataclass
+class Board:
+    """One page of the board and how many rows fall in each bucket overall."""
+
+    rows: list[BoardRow]
+    counts: dict[str, int]
+    page: int
+    pages: int
+
+
+def _owing(actor):
+    return (select(IncidentParty).join(Incident, Incident.id == IncidentParty.incident_id)
+            .where(Incident.status == "open", IncidentParty.next_due.is_not(None), party_rows(actor)))
+
+
+def deadline_board(actor, *, sort: str = "due", today: date | None = None, page: int = 1,
+                   per_page: int = PAGE_SIZE) -> Board:
+    """Every notice and report still owed in the open incidents, by the parties the actor may see: one page,
+    soonest first (or by incident or organisation), with the count of each bucket. A constant number of queries."""
     perm.require(actor, "incident.view")
     today = today or today_jst()
-    query = (select(IncidentParty).join(Incident).where(
-        Incident.status == "open", party_rows(actor),
-        or_(IncidentParty.notice_to.is_not(None),
-            IncidentParty.must_report.is_(True) & IncidentParty.final_reported_at.is_(None)))
-        .options(selectinload(IncidentParty.incident), selectinload(IncidentParty.organisation)))
-    rows = rows_for(db.session.scalars(query), today)
-    keys = {"due": lambda r: (r.next[1].last, r.incident.id, r.party.organisation.name),
-            "incident": lambda r: (r.incident.title, r.next[1].last),
-            "organisation": lambda r: (r.party.organisation.name_kana or r.party.organisation.name, r.next[1].last)}
-    rows.sort(key=keys.get(sort, keys["due"]))
-    return rows
+    due = IncidentParty.next_due
+    counted = _owing(actor).with_only_columns(
+        func.count().label("total"),
+        func.sum(case((due < today, 1), else_=0)).label("overdue"),
+        func.sum(case((due == today, 1), else_=0)).label("today"),
+        func.sum(case(((due > today) & (due <= today + timedelta(days=7)), 1), else_=0)).label("week"))
+    totals = db.session.execute(counted).one()
+    total = totals.total or 0
+    counts = {"overdue": totals.overdue or 0, "today": totals.today or 0, "week": totals.week or 0}
+    counts["later"] = total - sum(counts.values())
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    query = _owing(actor)
+    if sort == "incident":
+        query = query.order_by(Incident.title, due, IncidentParty.id)
+    elif sort == "organisation":
+        query = query.join(Organisation, Organisation.id == IncidentParty.organisation_id).order_by(
+            func.coalesce(func.nullif(Organisation.name_kana, ""), Organisation.name), due, IncidentParty.id)
+    else:
+        query = query.order_by(due, IncidentParty.incident_id, IncidentParty.id)
+    query = query.options(selectinload(IncidentParty.incident), selectinload(IncidentParty.organisation))
+    parties = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
+    rows = [row for row in (row_for(p, today) for p in parties) if row is not None]
+    return Board(rows, counts, page, pages)
+
+
+def own_rows(actor, *, today: date | None = None, limit: int = 50) -> list[BoardRow]:
+    """What the actor's own organisation owes, soonest first (the dashboard)."""
+    perm.require(actor, "incident.view")
+    today = today or today_jst()
+    query = (_owing(actor).where(IncidentParty.organisation_id == getattr(actor, "organisation_id", None))
+             .order_by(IncidentParty.next_due, IncidentParty.id).limit(limit)
+             .options(selectinload(IncidentParty.incident), selectinload(IncidentParty.organisation)))
+    return [row for row in (row_for(p, today) for p in db.session.scalars(query)) if row is not None]

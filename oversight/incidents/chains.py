@@ -210,4 +210,5 @@ def refresh(incident: Incident) -> list[PathAssessment]:
         party.quick_from = min((q.from_day for q in quick), default=None)
         party.quick_to = min((q.to_day for q in quick), default=None)
         party.final_due = min((f.due for f in final), default=None)
+        party.update_next_due()
     return results

@@ -92,7 +92,9 @@ class IncidentParty(db.Model):
     final_due: Mapped[date | None] = mapped_column()
     # The window to notify its consignor while it has not (通則編3-5-3-5: promptly, about 3–5 days).
     notice_from: Mapped[date | None] = mapped_column()
-    notice_to: Mapped[date | None] = mapped_column(index=True)
+    notice_to: Mapped[date | None] = mapped_column()
+    # The last day of what it owes soonest (notice, quick or final), for the deadline board; None: nothing owed.
+    next_due: Mapped[date | None] = mapped_column(index=True)
 
     incident: Mapped[Incident] = relationship(back_populates="parties")
     organisation: Mapped[Organisation] = relationship()
@@ -121,6 +123,23 @@ class IncidentParty(db.Model):
         """Its first notice to any of its direct consignors."""
         moments = [datetime.fromisoformat(v) for v in (self.consignor_notices or {}).values()]
         return min(moments) if moments else None
+
+    def owed(self) -> list[tuple[str, date | None, date]]:
+        """What it still owes: (notice | quick | final, first day or None, last day), soonest first."""
+        owed = []
+        if self.notice_to:
+            owed.append(("notice", self.notice_from, self.notice_to))
+        if self.must_report and self.final_reported_at is None:
+            if self.quick_reported_at is None and self.quick_to:
+                owed.append(("quick", self.quick_from, self.quick_to))
+            if self.final_due:
+                owed.append(("final", None, self.final_due))
+        return sorted(owed, key=lambda o: o[2])
+
+    def update_next_due(self) -> None:
+        """Keep `next_due` (what the board sorts and pages by) in step with what it owes."""
+        owed = self.owed()
+        self.next_due = owed[0][2] if owed else None
 
     def snapshot(self) -> dict:
         """Plain fields for the timeline and the audit trail."""

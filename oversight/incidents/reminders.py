@@ -9,12 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import or_, select, union
+from sqlalchemy import select, union
 from sqlalchemy.orm import selectinload
 
 from oversight.accounts.models import User
 from oversight.extensions import db
-from oversight.incidents import board
 from oversight.incidents.models import Incident, IncidentParty
 from oversight.outbox import services as outbox
 from oversight.outbox.models import OutboxMessage
@@ -78,18 +77,15 @@ def enqueue_due_reminders(now: datetime | None = None) -> int:
     are new. Each kind is reminded on its own: the final report's from the first day, not only after the quick."""
     today = today_jst(now)
     parties = db.session.scalars(
-        select(IncidentParty).join(Incident).where(
-            Incident.status == "open", or_(IncidentParty.notice_to.is_not(None),
-                                           IncidentParty.must_report.is_(True)
-                                           & IncidentParty.final_reported_at.is_(None)))
+        select(IncidentParty).join(Incident).where(Incident.status == "open", IncidentParty.next_due.is_not(None))
         .options(selectinload(IncidentParty.incident), selectinload(IncidentParty.organisation)))
     wanted = []
-    for row in board.rows_for(parties, today):
-        for kind, window in (("notice", row.notice), ("quick", row.quick), ("final", row.final)):
-            stage = stage_for(kind, window.last, today) if window else None
+    for party in parties:
+        for kind, _first, last in party.owed():
+            stage = stage_for(kind, last, today)
             if stage:
-                key = f"incident-reminder:{row.party.id}:{kind}:{window.last.isoformat()}:{stage}"
-                wanted.append((key, row.party, (kind, window.last), stage))
+                key = f"incident-reminder:{party.id}:{kind}:{last.isoformat()}:{stage}"
+                wanted.append((key, party, (kind, last), stage))
     sent_before = set(db.session.scalars(select(OutboxMessage.key).where(
         OutboxMessage.key.in_([key for key, *_rest in wanted])))) if wanted else set()
     queued = 0

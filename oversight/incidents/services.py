@@ -325,6 +325,7 @@ def record_for_party(actor, incident_id: int, party_id: int, action: str, data: 
             setattr(party, PARTY_ACTIONS[action], at)
         if action in ("known", "notified_consignor"):
             chains.refresh(incident)
+        party.update_next_due()
     else:
         raise ValidationFailed({"action": [FACT_MESSAGES["unknown_code"] % {"value": action}]})
     after = party.snapshot()

@@ -48,9 +48,8 @@ def index():
     sort = request.args.get("sort", "due")
     sort = sort if sort in board.SORTS else "due"
     status = request.args.get("status", "open")
-    rows = board.deadline_board(current_user, sort=sort)
-    buckets = {b: [r for r in rows if r.bucket == b] for b in ("overdue", "today", "week", "later")}
-    return render_template("incidents/index.html", rows=rows, buckets=buckets, sort=sort, status=status,
+    page = board.deadline_board(current_user, sort=sort, page=request.args.get("page", 1, type=int))
+    return render_template("incidents/index.html", board=page, rows=page.rows, sort=sort, status=status,
                            incidents=services.list_incidents(current_user, status=status),
                            can_open=perm.allows(current_user, "incident.edit"))
 

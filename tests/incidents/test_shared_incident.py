@@ -150,12 +150,12 @@ def test_the_contractor_in_between_sees_the_chain_through_it_from_its_consignor_
 
 def test_the_final_report_date_shows_from_the_first_moment_on_the_board(vendor):
     incident = _open(vendor, LOST_USB, notified_consignor_at="2026-11-21T15:00:00+09:00")
-    (row,) = board.deadline_board(vendor.kyoto_privacy, today=date(2026, 11, 22))
+    (row,) = board.deadline_board(vendor.kyoto_privacy, today=date(2026, 11, 22)).rows
     assert row.party.organisation_id == vendor.kyoto.id
     assert (row.quick.first, row.quick.last) == (date(2026, 11, 24), date(2026, 11, 26))
     assert row.final.last == date(2026, 12, 21)  # 30 days from 21 Nov, a Monday
     assert row.next[0] == "quick"
-    vendor_rows = board.deadline_board(vendor.vendor_staff, today=date(2026, 11, 22))
+    vendor_rows = board.deadline_board(vendor.vendor_staff, today=date(2026, 11, 22)).rows
     assert {r.party.organisation_id for r in vendor_rows} == {vendor.kyoto.id, vendor.otsu.id}
     assert incident.status == "open"
 
