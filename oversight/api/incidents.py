@@ -174,6 +174,7 @@ class IncidentSummarySchema(Schema):
 
 class IncidentListSchema(Schema):
     items = fields.List(fields.Nested(IncidentSummarySchema))
+    page = fields.Integer()
 
 
 class IncidentCreateSchema(Schema):
@@ -252,6 +253,7 @@ class BoardQuerySchema(Schema):
 
 class StatusQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(("open", "closed", "all")))
+    page = fields.Integer(validate=validate.Range(1, 100_000), metadata={"description": "100 incidents a page"})
 
 
 def _as_of() -> date | None:
@@ -335,10 +337,12 @@ def _incident(incident_id: int) -> dict:
 @blp.arguments(StatusQuerySchema, location="query", as_kwargs=True)
 @blp.response(200, IncidentListSchema)
 @documented(errors=(401, 403, 422))
-def list_incidents(status: str = "open"):
+def list_incidents(status: str = "open", page: int = 1):
     """Incidents your organisation is a party to (where it happened, or whose data it touches)"""
     return {"items": [{"id": i.id, "title": i.title, "status": i.status, "organisation": _org(i.organisation),
-                       "created_at": i.created_at} for i in services.list_incidents(actor(), status=status)]}
+                       "created_at": i.created_at}
+                      for i in services.list_incidents(actor(), status=status, page=page, per_page=100).items],
+            "page": page}
 
 
 @blp.route("/incidents", methods=["POST"])

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
 from oversight import permissions as perm
@@ -23,6 +23,7 @@ from oversight.incidents.models import Incident, IncidentEvent, IncidentParty, P
 from oversight.incidents.validation import FACT_MESSAGES, moment, object_id, parse
 from oversight.incidents.visibility import visible_incident_ids
 from oversight.registry.models import Entrustment, Organisation
+from oversight.registry.services import Page
 from oversight.timeutil import today_jst, utcnow
 from oversight.trail import services as trail
 
@@ -73,14 +74,26 @@ def _open(incident: Incident) -> None:
         raise ValidationFailed({"status": [_l("The incident is closed.")]})
 
 
-def list_incidents(actor, *, status: str = "open") -> list[Incident]:
-    """Incidents the actor may see, newest first."""
+def list_incidents(actor, *, status: str = "open", page: int = 1, per_page: int = 50) -> Page:
+    """Incidents the actor may see, newest first, a page at a time."""
     perm.require(actor, "incident.view")
-    query = select(Incident).where(Incident.id.in_(visible_incident_ids(actor))).options(
-        selectinload(Incident.organisation)).order_by(Incident.created_at.desc(), Incident.id.desc())
+    query = select(Incident).where(Incident.id.in_(visible_incident_ids(actor)))
     if status in ("open", "closed"):
         query = query.where(Incident.status == status)
-    return list(db.session.scalars(query))
+    total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    items = db.session.scalars(query.options(selectinload(Incident.organisation)).order_by(
+        Incident.created_at.desc(), Incident.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    return Page(list(items), total, page, per_page)
+
+
+def own_open_incidents(actor) -> list[Incident]:
+    """The open incidents at the actor's own organisation (what a notification can attach to), newest first."""
+    org_id = getattr(actor, "organisation_id", None)
+    return list(db.session.scalars(select(Incident).where(Incident.organisation_id == org_id,
+                                                          Incident.status == "open")
+                                   .order_by(Incident.created_at.desc(), Incident.id.desc())))
 
 
 def direct_consignors(incident: Incident, organisation_id: int) -> list[int]:

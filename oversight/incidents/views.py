@@ -50,7 +50,8 @@ def index():
     status = request.args.get("status", "open")
     page = board.deadline_board(current_user, sort=sort, page=request.args.get("page", 1, type=int))
     return render_template("incidents/index.html", board=page, rows=page.rows, sort=sort, status=status,
-                           incidents=services.list_incidents(current_user, status=status),
+                           incidents=services.list_incidents(current_user, status=status,
+                                                             page=request.args.get("list_page", 1, type=int)),
                            can_open=perm.allows(current_user, "incident.edit"))
 
 

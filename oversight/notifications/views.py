@@ -77,8 +77,7 @@ def _editor(data: dict, errors: dict | None = None, status: int = 200, draft=Non
     own = services.engagements(current_user)
     if e is None and data.get("entrustment_id"):
         e = next((x for x in own if str(x.id) == str(data["entrustment_id"])), None)
-    open_incidents = [i for i in incidents.list_incidents(current_user)
-                      if i.organisation_id == current_user.organisation_id]
+    open_incidents = incidents.own_open_incidents(current_user)
     return render_template(
         "notifications/edit.html", data=data, errors=errors, draft=draft, entrustment=e, parent=parent,
         engagements=own, incidents=open_incidents, values=form_values(data.get("facts") or {}),
