@@ -32,9 +32,15 @@ def format_datetime(value: datetime | str | None) -> str:
     return local.strftime("%Y-%m-%d %H:%M JST") if local else ""
 
 
-def format_date(value: date | None) -> str:
-    if value is None:
+def format_date(value: date | str | None) -> str:
+    """A day as people write it: 2026年11月23日 (Japanese) or 2026-11-23 (an ISO string is read first)."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
     if lang() == "ja":
         return f"{value.year}年{value.month}月{value.day}日"
     return value.isoformat()

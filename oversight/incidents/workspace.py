@@ -48,6 +48,21 @@ class AssessmentGroup:
     assessment: dict
     chains: list[ChainView] = field(default_factory=list)
 
+    def position_grounds(self, lang: str) -> list[tuple[dict, list[str]]]:
+        """Each distinct ground a position on these chains rests on, once, with the positions it applies to."""
+        found: dict[str, tuple[dict, list[str]]] = {}
+        for chain in self.chains:
+            for tier in chain.tiers:
+                if tier.above:
+                    continue
+                ground = tier.engine["ground"]
+                role = tier.engine["role_ja" if lang.startswith("ja") else "role_en"]
+                key = json.dumps(ground, sort_keys=True, ensure_ascii=False)
+                entry = found.setdefault(key, (ground, []))
+                if role not in entry[1]:
+                    entry[1].append(role)
+        return list(found.values())
+
 
 @dataclass
 class PartyView:
