@@ -66,5 +66,5 @@ def test_vendor_records_a_leak_and_the_consignor_meets_its_deadline(page, live_s
     page.click("#save-facts")
     assert "事実関係を記録しました。" in page.inner_text("main")
     timeline = page.inner_text(".timeline")
-    assert "調査の結果、対象者が増加" in timeline and "800 → 1500" in timeline
+    assert "調査の結果、対象者が増加" in timeline and "本人の数（最大）\t800 → 1,500" in timeline
 
