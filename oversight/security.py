@@ -13,7 +13,8 @@ def init_app(app) -> None:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     if app.config["HTTPS"] or app.config["BASE_URL"].startswith("https://"):
-        app.config.update(HTTPS=True, SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
+        app.config.update(HTTPS=True, SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
+                          PREFERRED_URL_SCHEME="https")
     app.after_request(_headers)
 
 

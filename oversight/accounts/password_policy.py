@@ -1,4 +1,4 @@
-"""Which new passwords are refused, and why (NIST SP 800-63B 3.1.1.2: length and a blocklist, no composition rules)."""
+"""New passwords refused, and why: a length and a blocklist, no composition rules (NIST SP 800-63B-4 3.1.1.2)."""
 
 from __future__ import annotations
 

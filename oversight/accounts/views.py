@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from oversight.accounts import services
+from oversight.accounts import password_policy, services
 from oversight.accounts.auth import requires
 from oversight.accounts.forms import LoginForm, PasswordForm, TokenForm, UserForm
 from oversight.accounts.login import LoginRefused, log_in, log_out
@@ -99,7 +99,8 @@ def account():
     tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
                                 .order_by(ApiToken.id)).all()
     return render_template("accounts/account.html", password_form=password_form, token_form=token_form,
-                           tokens=tokens, new_secret=new_secret, action_form=ActionForm())
+                           tokens=tokens, new_secret=new_secret, action_form=ActionForm(),
+                           min_password_length=password_policy.MIN_LENGTH)
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
