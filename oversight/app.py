@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from oversight import errors
 from oversight.config import REPO_ROOT, Config
-from oversight.extensions import api, babel, csrf, db, login_manager, migrate
+from oversight.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: type[Config] | None = None, overrides: dict | None = None) -> Flask:
@@ -41,6 +41,7 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Tokyo")
     login_manager.init_app(app)
+    limiter.init_app(app)
     api.init_app(app)
     errors.init_app(app)  # after the Api, which registers a JSON handler for every HTTP error
 
@@ -72,9 +73,10 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
     contracts.init_app(app)
     register_api(api)
 
-    from oversight import cli
+    from oversight import cli, security
 
     cli.init_app(app)
+    security.init_app(app)
 
     @app.get("/favicon.ico")
     def favicon():

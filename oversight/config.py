@@ -28,6 +28,21 @@ class Config:
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")  # links in e-mail
     CERT_EXPIRY_WARNING_DAYS = 90
 
+    # Served over HTTPS (README "Security"): Secure cookies and HSTS. Behind a reverse proxy, TRUSTED_PROXY_COUNT
+    # says how many proxies set X-Forwarded-For/-Proto, so that the client's address is the one throttled.
+    HTTPS = _flag("HTTPS")  # also on when BASE_URL starts with https:// (oversight/security.py)
+    HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE") or 365 * 24 * 3600)
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or 0)
+    # Log-in throttling: failed attempts per client address (Flask-Limiter; memory is per process, so give the
+    # workers a shared store such as redis://127.0.0.1:6379), and per e-mail address a lockout kept in the
+    # database that doubles each time, from LOGIN_LOCKOUT_MINUTES up to LOGIN_LOCKOUT_MAX_MINUTES.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    LOGIN_LOCKOUT_AFTER = int(os.environ.get("LOGIN_LOCKOUT_AFTER") or 5)
+    LOGIN_LOCKOUT_MINUTES = float(os.environ.get("LOGIN_LOCKOUT_MINUTES") or 5)
+    LOGIN_LOCKOUT_MAX_MINUTES = float(os.environ.get("LOGIN_LOCKOUT_MAX_MINUTES") or 24 * 60)
+
     # Outgoing mail (the outbox); an empty MAIL_SERVER leaves queued mail pending, with the reason shown.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_USE_TLS = _flag("MAIL_USE_TLS")  # STARTTLS on a plain connection
@@ -64,3 +79,12 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key"  # noqa: S105
     PASSWORD_HASH_FAST = True
     MAIL_SERVER = ""  # whatever the environment says: a test starts its own SMTP server
+    HTTPS = False
+    TRUSTED_PROXY_COUNT = 0
+    # Every test client comes from 127.0.0.1 and the memory store outlives a test: the throttling tests turn
+    # the per-address limit on (and reset it); the lockout lives in the tables emptied before each test.
+    RATELIMIT_STORAGE_URI = "memory://"
+    LOGIN_RATE_LIMIT = ""
+    LOGIN_LOCKOUT_AFTER = 5
+    LOGIN_LOCKOUT_MINUTES = 5
+    LOGIN_LOCKOUT_MAX_MINUTES = 24 * 60

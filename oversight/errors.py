@@ -93,6 +93,8 @@ def handle_http_exception(error: HTTPException):
         message = _("Your role does not allow this action.")
     elif status == 413:
         message = _("The upload or request body is too large.")
+    elif status == 429:
+        message = _("Too many attempts. Wait a few minutes and try again.")
     elif status == 400 and "CSRF" in description:
         message = FORM_EXPIRED
     payload = {"code": title if status >= 500 else str(status), "message": str(message)}

@@ -1,6 +1,8 @@
 """Unbound extensions, bound to the app in create_app."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -23,3 +25,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 api = Api()
+# Only the routes that ask for a limit are limited (the log-in form, per address); storage: RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=get_remote_address)

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from oversight.extensions import db
@@ -70,3 +70,20 @@ class ApiToken(db.Model):
     @staticmethod
     def digest(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+class LoginThrottle(db.Model):
+    """Failed log-ins for one e-mail address as typed, known or not (so a lockout reveals nothing), kept in the
+    database so that every worker sees them."""
+
+    __tablename__ = "login_throttle"
+
+    account_key: Mapped[str] = mapped_column(String(64), primary_key=True)  # keyed hash of the address
+    failures: Mapped[int] = mapped_column(default=0)  # since the last lockout
+    lockouts: Mapped[int] = mapped_column(default=0)  # in a row: each one lasts twice as long as the one before
+    locked_until = mapped_column(UTCDateTime, nullable=True)
+    last_failure_at = mapped_column(UTCDateTime, nullable=False, index=True)
+
+    __table_args__ = (
+        CheckConstraint("failures >= 0 AND lockouts >= 0", name="counts_not_negative"),
+    )

@@ -1,4 +1,6 @@
-"""Accounts: users, passwords (Argon2id), sessions that can be ended, and API tokens."""
+"""Accounts: users, passwords (Argon2id, with the policy of password_policy), language, and API tokens.
+
+Logging in and out (the lockout, sessions that end) is `login.py`."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from oversight import permissions as perm
 from oversight import uow
+from oversight.accounts import password_policy
 from oversight.accounts.models import ApiToken, User, new_session_token
 from oversight.choices import ROLE
 from oversight.errors import Forbidden, NotFound, ValidationFailed
@@ -24,8 +27,6 @@ from oversight.registry.validation import Cleaner
 from oversight.timeutil import utcnow
 from oversight.trail import services as trail
 
-MIN_PASSWORD_LENGTH = 12
-
 
 def _hasher() -> PasswordHasher:
     if current_app.config.get("PASSWORD_HASH_FAST"):
@@ -34,33 +35,16 @@ def _hasher() -> PasswordHasher:
 
 
 def hash_password(password: str) -> str:
+    """The Argon2id hash of a password."""
     return _hasher().hash(password)
 
 
 def check_password(user: User, password: str) -> bool:
+    """Whether `password` is the user's."""
     try:
         return _hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def authenticate(email: str, password: str) -> User | None:
-    """The enabled user with this e-mail and password, else None (same answer for every failure)."""
-    user = db.session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
-    if user is None:
-        _hasher().hash(password or "x")  # equal time whether or not the address exists
-        return None
-    if not check_password(user, password or "") or not user.is_enabled:
-        return None
-    user.last_login_at = utcnow()
-    uow.commit()
-    return user
-
-
-def end_all_sessions(user: User) -> None:
-    """Rotate the session token: every cookie issued before stops working."""
-    user.session_token = new_session_token()
-    uow.commit()
 
 
 def create_user(actor, data: Mapping) -> User:
@@ -75,8 +59,9 @@ def create_user(actor, data: Mapping) -> User:
     c.integer("organisation_id", minimum=1, maximum=2**31 - 1, default=None)
     values = c.done()
     errors: dict = {}
-    if len(values["password"]) < MIN_PASSWORD_LENGTH:
-        errors["password"] = [_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH)]
+    weak = password_policy.problems(values["password"], email=values["email"], name=values["name"])
+    if weak:
+        errors["password"] = weak
     if db.session.scalar(select(User.id).where(func.lower(User.email) == values["email"].lower())):
         errors["email"] = [_l("A user with this e-mail address already exists.")]
     org_id = values.get("organisation_id")
@@ -95,15 +80,31 @@ def create_user(actor, data: Mapping) -> User:
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Change one's own password; every other session ends."""
+def change_password(user: User, current: str, new: str) -> User:
+    """Change one's own password; every other session ends (the caller logs the user in again with the
+    returned user, whose session token is new)."""
     if not check_password(user, current):
         raise ValidationFailed({"current_password": [_l("The current password is wrong.")]})
-    if len(new) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed({"new_password": [_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH)]})
+    weak = password_policy.problems(new, email=user.email, name=user.name)
+    if weak:
+        raise ValidationFailed({"new_password": weak})
     user.password_hash = hash_password(new)
     user.session_token = new_session_token()
     trail.record(user, "change_password", "user", user.id, label=user.email)
+    uow.commit()
+    return user
+
+
+def set_language(user: User, code: str) -> None:
+    """Remember the user's language (ja_JP or en) and record the change."""
+    if code not in current_app.config["LANGUAGES"]:
+        raise ValidationFailed({"language": [_l("Choose Japanese or English.")]})
+    if user.locale == code:
+        return
+    before = {"locale": user.locale}
+    user.locale = code
+    trail.record(user, "language_change", "user", user.id, label=user.email, before=before,
+                 after={"locale": code})
     uow.commit()
 
 

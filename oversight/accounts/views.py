@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from oversight.accounts import services
+from oversight.accounts import password_policy, services
 from oversight.accounts.auth import requires
 from oversight.accounts.forms import LoginForm, PasswordForm, TokenForm, UserForm
+from oversight.accounts.login import LoginRefused, log_in, log_out
 from oversight.accounts.models import ApiToken, User
 from oversight.choices import ROLE
 from oversight.errors import ValidationFailed
-from oversight.extensions import db
+from oversight.extensions import db, limiter
 from oversight.forms import ActionForm, attach_errors, flash_errors, form_data, select_choices
 from oversight.registry.models import Organisation
 from oversight.templating import lang
@@ -29,23 +30,34 @@ def _safe_next(target: str | None) -> str:
     return url_for("dashboard.index")
 
 
+def _failed(response) -> bool:
+    return response.status_code in (401, 429)
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed,
+               exempt_when=lambda: not current_app.config["LOGIN_RATE_LIMIT"])
 def login():
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.password.errors = [_("Wrong e-mail address or password.")]
+        try:
+            user = log_in(form.email.data, form.password.data, address=request.remote_addr or "")
+        except LoginRefused as refusal:
+            form.password.errors = [str(refusal.message)]
+            status = refusal.status
         else:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("accounts/login.html", form=form), (401 if form.errors else 200)
+    elif form.errors:
+        status = 401
+    return render_template("accounts/login.html", form=form), status
 
 
 @bp.post("/logout")
 def logout():
     if current_user.is_authenticated and ActionForm().validate_on_submit():
-        services.end_all_sessions(current_user)
+        log_out(current_user._get_current_object())
         logout_user()
         flash(_("Logged out."), "info")
     return redirect(url_for("accounts.login"))
@@ -55,8 +67,7 @@ def logout():
 def language(code: str):
     session["lang"] = code
     if current_user.is_authenticated:
-        current_user.locale = code
-        db.session.commit()
+        services.set_language(current_user._get_current_object(), code)
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -69,13 +80,14 @@ def account():
     if "pw-new_password" in request.form:
         if password_form.validate_on_submit():
             try:
-                services.change_password(current_user, password_form.current_password.data or "",
-                                         password_form.new_password.data or "")
+                user = services.change_password(current_user._get_current_object(),
+                                                password_form.current_password.data or "",
+                                                password_form.new_password.data or "")
             except ValidationFailed as error:
                 db.session.rollback()
                 attach_errors(password_form, error)
             else:
-                login_user(current_user)
+                login_user(user)  # the user itself: given the current_user proxy, every later look-up recursed
                 flash(_("Password changed. Your other sessions have ended."), "success")
                 return redirect(url_for("accounts.account"))
     elif "token-name" in request.form and token_form.validate_on_submit():
@@ -87,7 +99,8 @@ def account():
     tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
                                 .order_by(ApiToken.id)).all()
     return render_template("accounts/account.html", password_form=password_form, token_form=token_form,
-                           tokens=tokens, new_secret=new_secret, action_form=ActionForm())
+                           tokens=tokens, new_secret=new_secret, action_form=ActionForm(),
+                           min_password_length=password_policy.MIN_LENGTH)
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
