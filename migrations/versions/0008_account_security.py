@@ -1,7 +1,7 @@
 """account security: failed log-ins per e-mail address (lockout with backoff)
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-06 23:30:00.000000
 
 """
