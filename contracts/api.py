@@ -81,8 +81,18 @@ class FindingSchema(Schema):
     evidence = fields.String()
 
 
+class NoticePeriodSchema(Schema):
+    unit = fields.String(metadata={"enum": ["hours", "days", "business_days", "none"],
+                                   "description": "none: a word without a number (直ちに, without delay …)"})
+    amount = fields.Integer(allow_none=True)
+    phrase = fields.String(metadata={"description": "as written in the contract", "example": "7日以内"})
+    label = fields.String(metadata={"example": "7日以内（168時間相当）"})
+
+
 class CheckSchema(Schema):
-    notice_hours = fields.Integer(allow_none=True)
+    notice_hours = fields.Integer(allow_none=True, metadata={
+        "description": "the binding period in hours when fixed in hours or calendar days (× 24); else null"})
+    notice_period = fields.Nested(NoticePeriodSchema, allow_none=True)
     findings = fields.List(fields.Nested(FindingSchema))
     gaps = fields.List(fields.Nested(GapSchema))
     caveat = fields.String()
@@ -192,6 +202,9 @@ def check_docx():
         raise BodyTooLarge(_l("The request body is larger than %(n)s bytes.", n=f"{limit:,}"))
     result = services.check_upload(actor(), "upload.docx", data)
     lang = _lang()
+    notice = result.notice
     return {"notice_hours": result.notice_hours, "caveat": result.caveat.get(lang),
+            "notice_period": notice and {"unit": notice.unit, "amount": notice.amount, "phrase": notice.phrase,
+                                         "label": notice.label(lang)},
             "findings": [{"provision": f.provision.code, "found": f.found, "evidence": f.evidence}
                          for f in result.findings], "gaps": [_gap(g) for g in result.gaps]}

@@ -217,3 +217,19 @@ def test_an_uploaded_contract_without_the_notice_clause_is_flagged(client):
                            content_type="multipart/form-data")
     assert response.status_code == 422
     assert 'data-field="file"' in response.get_data(as_text=True)
+
+
+def test_an_uploaded_contract_with_a_period_in_business_days_says_what_was_found_and_why_it_is_weak(client):
+    sakura, _toto, _e, _other, _ = _world()
+    client.login(gen_user(sakura, role="legal").email, PASSWORD)
+    client.get("/contracts/check")
+    document = docx.Document()
+    document.add_paragraph("乙は、個人データの漏えい事故が発生したことを知ったときは、3営業日以内に甲に報告しなければならない。")
+    data = io.BytesIO()
+    document.save(data)
+    data.seek(0)
+    page = text_of(client.post("/contracts/check", {"file": (data, "旧契約書.docx")},
+                               content_type="multipart/form-data"))
+    assert "読み取った事故の報告期限：3営業日以内（72時間以上。週末・祝日を挟むとさらに長くなります）。" in page
+    assert "事故の報告期限が3営業日以内" in page and "方針の上限（24時間）を超え得ます" in page
+    assert "「N営業日以内」" in page  # the caveat says which forms are read
