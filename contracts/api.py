@@ -16,6 +16,7 @@ from marshmallow.validate import Range
 from contracts import services
 from contracts.docx_render import DOCX_MIME
 from oversight.api.base import ID, LOCATION, WRITE_ERRORS, ApiBlueprint, BodyTooLarge, actor, documented, json_object
+from oversight.choices import APPROVAL_STATE
 
 blp = ApiBlueprint("contracts_api", __name__, url_prefix="",
                    description="Contracts behind entrustments: clause parameters, generated .docx versions, gaps.")
@@ -65,6 +66,9 @@ class GapSchema(Schema):
 class GapRowSchema(Schema):
     entrustment_id = fields.Integer()
     contractor_id = fields.Integer()
+    approval_state = fields.String(allow_none=True, metadata={"enum": APPROVAL_STATE.codes})
+    violation = fields.Boolean(metadata={
+        "description": "true: a subcontract without the approval it needs (無承認再委託 or despite a prohibition)"})
     contract = fields.Boolean()
     worst = fields.String(allow_none=True)
     gaps = fields.List(fields.Nested(GapSchema))
@@ -117,6 +121,7 @@ def _gap(g) -> dict:
 
 def _row(row) -> dict:
     return {"entrustment_id": row.entrustment.id, "contractor_id": row.entrustment.contractor_id,
+            "approval_state": row.link.state if row.link else None, "violation": row.violation,
             "contract": row.contract is not None, "worst": row.worst, "gaps": [_gap(g) for g in row.gaps]}
 
 
