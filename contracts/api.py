@@ -66,7 +66,7 @@ class GapSchema(Schema):
 class GapRowSchema(Schema):
     entrustment_id = fields.Integer()
     contractor_id = fields.Integer()
-    approval_state = fields.String(allow_none=True, metadata={"enum": APPROVAL_STATE.codes})
+    approval_state = fields.String(metadata={"enum": APPROVAL_STATE.codes})
     violation = fields.Boolean(metadata={
         "description": "true: a subcontract without the approval it needs (無承認再委託 or despite a prohibition)"})
     contract = fields.Boolean()
@@ -121,7 +121,7 @@ def _gap(g) -> dict:
 
 def _row(row) -> dict:
     return {"entrustment_id": row.entrustment.id, "contractor_id": row.entrustment.contractor_id,
-            "approval_state": row.link.state if row.link else None, "violation": row.violation,
+            "approval_state": row.link.state, "violation": row.violation,
             "contract": row.contract is not None, "worst": row.worst, "gaps": [_gap(g) for g in row.gaps]}
 
 

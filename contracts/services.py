@@ -221,7 +221,7 @@ class GapRow:
     entrustment: Entrustment
     contract: Contract | None
     gaps: list[gaps.Gap]
-    link: chain.LinkState | None = None
+    link: chain.LinkState
 
     @property
     def worst(self) -> str | None:
@@ -230,7 +230,7 @@ class GapRow:
     @property
     def violation(self) -> bool:
         """True for a subcontract without the approval it needs (unapproved, or despite a prohibition)."""
-        return bool(self.link and self.link.violation)
+        return self.link.violation
 
 
 @dataclass
@@ -295,7 +295,7 @@ def portfolio(actor, *, contractor_id: int | None = None) -> Portfolio:
         select(Contract).where(Contract.entrustment_id.in_([e.id for e in entrustments])))} if entrustments else {}
     policy = gaps.load_policy()
     states = registry.link_states([e.id for e in entrustments])
-    rows = [GapRow(e, contracts.get(e.id), contract_gaps(e, contracts.get(e.id), policy), states.get(e.id))
+    rows = [GapRow(e, contracts.get(e.id), contract_gaps(e, contracts.get(e.id), policy), states[e.id])
             for e in entrustments]
     rows.sort(key=lambda r: (not r.violation, gaps.SEVERITY_ORDER.get(r.worst, 3), -len(r.gaps), r.entrustment.id))
     result = Portfolio(rows=rows, truncated=truncated)
