@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 FLASK := FLASK_APP=oversight $(VENV)/bin/flask
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-test debian-packages lint bench
+.PHONY: run test install install-test debian-packages fonts lint bench
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -28,13 +28,22 @@ debian-packages:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium libreoffice-writer-nogui poppler-utils fonts-ipaexfont fonts-noto-cjk >/dev/null; }
 
-run: install
+# The fonts the receipt PDF embeds: IPAexGothic (without it a receipt is refused with 503, the app runs on), Noto
+# Sans CJK and DejaVu Sans for the characters IPAex lacks (𠮷, emoji; without them: printed as 〈U+20BB7〉).
+FONT_FILES := /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc \
+	/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+fonts:
+	@ls $(FONT_FILES) >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    fonts-ipaexfont fonts-noto-cjk fonts-dejavu-core >/dev/null; } || \
+	  echo "warning: could not install fonts-ipaexfont fonts-noto-cjk fonts-dejavu-core: receipt PDFs need them" >&2
+
+run: install fonts
 	$(FLASK) db upgrade
 	$(FLASK) load-demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (.ci/run sets it).
-test: install-test debian-packages
+test: install-test debian-packages fonts
 	env -u TEST_DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "=== again on PostgreSQL ==="; $(PY) -m pytest $(PYTEST_ARGS); fi
 

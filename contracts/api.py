@@ -16,6 +16,7 @@ from marshmallow.validate import Range
 from contracts import services
 from contracts.docx_render import DOCX_MIME
 from oversight.api.base import ID, LOCATION, WRITE_ERRORS, ApiBlueprint, BodyTooLarge, actor, documented, json_object
+from oversight.choices import APPROVAL_STATE
 
 blp = ApiBlueprint("contracts_api", __name__, url_prefix="",
                    description="Contracts behind entrustments: clause parameters, generated .docx versions, gaps.")
@@ -65,6 +66,9 @@ class GapSchema(Schema):
 class GapRowSchema(Schema):
     entrustment_id = fields.Integer()
     contractor_id = fields.Integer()
+    approval_state = fields.String(metadata={"enum": APPROVAL_STATE.codes})
+    violation = fields.Boolean(metadata={
+        "description": "true: a subcontract without the approval it needs (無承認再委託 or despite a prohibition)"})
     contract = fields.Boolean()
     worst = fields.String(allow_none=True)
     gaps = fields.List(fields.Nested(GapSchema))
@@ -81,8 +85,18 @@ class FindingSchema(Schema):
     evidence = fields.String()
 
 
+class NoticePeriodSchema(Schema):
+    unit = fields.String(metadata={"enum": ["hours", "days", "business_days", "none"],
+                                   "description": "none: a word without a number (直ちに, without delay …)"})
+    amount = fields.Integer(allow_none=True)
+    phrase = fields.String(metadata={"description": "as written in the contract", "example": "7日以内"})
+    label = fields.String(metadata={"example": "7日以内（168時間相当）"})
+
+
 class CheckSchema(Schema):
-    notice_hours = fields.Integer(allow_none=True)
+    notice_hours = fields.Integer(allow_none=True, metadata={
+        "description": "the binding period in hours when fixed in hours or calendar days (× 24); else null"})
+    notice_period = fields.Nested(NoticePeriodSchema, allow_none=True)
     findings = fields.List(fields.Nested(FindingSchema))
     gaps = fields.List(fields.Nested(GapSchema))
     caveat = fields.String()
@@ -107,6 +121,7 @@ def _gap(g) -> dict:
 
 def _row(row) -> dict:
     return {"entrustment_id": row.entrustment.id, "contractor_id": row.entrustment.contractor_id,
+            "approval_state": row.link.state, "violation": row.violation,
             "contract": row.contract is not None, "worst": row.worst, "gaps": [_gap(g) for g in row.gaps]}
 
 
@@ -192,6 +207,9 @@ def check_docx():
         raise BodyTooLarge(_l("The request body is larger than %(n)s bytes.", n=f"{limit:,}"))
     result = services.check_upload(actor(), "upload.docx", data)
     lang = _lang()
+    notice = result.notice
     return {"notice_hours": result.notice_hours, "caveat": result.caveat.get(lang),
+            "notice_period": notice and {"unit": notice.unit, "amount": notice.amount, "phrase": notice.phrase,
+                                         "label": notice.label(lang)},
             "findings": [{"provision": f.provision.code, "found": f.found, "evidence": f.evidence}
                          for f in result.findings], "gaps": [_gap(g) for g in result.gaps]}

@@ -17,6 +17,11 @@ Escaping. Text goes into runs through python-docx/lxml, which escape &, < and >.
 cannot carry at all (C0 controls such as \\x01) are removed before they reach lxml, which would otherwise
 refuse them (or, written by other means, make the file unreadable).
 
+Signature block. Full width below the text in every layout — in the two-column layout too, where an 83 mm
+cell less an indent left room for three characters a line — indented SIGNATURE_INDENT_CHARS characters, so a
+line holds 34 characters of 10.5 pt. Each line keeps with the next (and the closing words, or the translation
+note, keep with the block), so the date and both parties' lines stand on one page.
+
 Speed. The styled base document is built once per process and kept as bytes; each contract opens a copy
 and appends paragraphs with their style id set directly (python-docx's style-by-object lookup scans the
 styles for every paragraph).
@@ -50,6 +55,8 @@ _FONT_TABLE_ENTRIES = (
     ("游明朝", "Yu Mincho", "02020400000000000000", "roman"),
     ("游ゴシック", "Yu Gothic", "020B0400000000000000", "swiss"),
 )
+
+SIGNATURE_INDENT_CHARS = 10  # leaves 34 characters of 10.5 pt for an address or a name on A4 with 22 mm margins
 
 _P, _PPR, _PSTYLE, _VAL, _R, _T = qn("w:p"), qn("w:pPr"), qn("w:pStyle"), qn("w:val"), qn("w:r"), qn("w:t")
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
@@ -150,7 +157,8 @@ def base_document() -> bytes:
                keep_next=True)
     _add_style(document, EN_TEXT, "Clause Text (English)", size=9.5, left=char, first=-char)
     _add_style(document, EN_ITEM, "Clause Item (English)", size=9.5, left=3 * char, first=-2 * char)
-    _add_style(document, SIGNATURE, "Signature Block", size=10.5, left=18 * char, before=2)
+    _add_style(document, SIGNATURE, "Signature Block", size=10.5, left=SIGNATURE_INDENT_CHARS * char, before=2,
+               keep_next=True)
     _add_style(document, NOTE, "Translation Note", size=9, italic=True, before=6, after=6)
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -228,17 +236,25 @@ def _write_front(w: _Writer, doc: Document, lang: str) -> None:
         w.add(block.get(lang), EN_TEXT if lang == "en" else TEXT)
 
 
-def _write_signatures(w: _Writer, doc: Document, lang: str) -> None:
-    w.add(doc.date_text.get(lang), SIGNATURE)
-    for party in doc.parties:
-        if lang == "ja":
-            w.add(f"{party.role.ja}\u3000{party.address}", SIGNATURE)
-            w.add(f"\u3000\u3000{party.name}", SIGNATURE)
-            w.add(f"\u3000\u3000{party.representative}\u3000\u3000\u3000\u3000印", SIGNATURE)
-        else:
-            w.add(f"{party.role.en}: {party.name}", SIGNATURE)
-            w.add(f"Address: {party.address}", SIGNATURE)
-            w.add(f"By: {party.representative}    Signature: ________________", SIGNATURE)
+def _write_signatures(w: _Writer, doc: Document, langs: tuple[str, ...]) -> None:
+    """The date and each party's lines, full width, in each language; kept on one page (each line keeps with the
+    next, the last one ends the chain)."""
+    last = None
+    for lang in langs:
+        date = w.add(doc.date_text.get(lang), SIGNATURE)
+        if last is not None:  # the second language's block starts apart from the first
+            date.paragraph_format.space_before = Pt(14)
+        last = date
+        for party in doc.parties:
+            if lang == "ja":
+                w.add(f"{party.role.ja}\u3000{party.address}", SIGNATURE)
+                w.add(f"\u3000\u3000{party.name}", SIGNATURE)
+                last = w.add(f"\u3000\u3000{party.representative}\u3000\u3000\u3000\u3000印", SIGNATURE)
+            else:
+                w.add(f"{party.role.en}: {party.name}", SIGNATURE)
+                w.add(f"Address: {party.address}", SIGNATURE)
+                last = w.add(f"By: {party.representative}    Signature: ________________", SIGNATURE)
+    last.paragraph_format.keep_with_next = False
 
 
 def render_docx(doc: Document) -> bytes:
@@ -265,10 +281,9 @@ def render_docx(doc: Document) -> bytes:
         for article in doc.articles:
             for lang in langs:
                 _write_article(body, article, lang)
-        for lang in langs:
-            body.add(doc.closing.get(lang), EN_TEXT if lang == "en" else TEXT)
-        for lang in langs:
-            _write_signatures(body, doc, lang)
+        for lang in langs:  # the closing words stay with the signatures: no signature page without text
+            body.add(doc.closing.get(lang), EN_TEXT if lang == "en" else TEXT).paragraph_format.keep_with_next = True
+        _write_signatures(body, doc, langs)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -294,6 +309,7 @@ def _render_columns(document, body: _Writer, doc: Document) -> None:
     for article in doc.articles:
         row(lambda w, a=article: _write_article(w, a, "ja"), lambda w, a=article: _write_article(w, a, "en"))
     row(lambda w: w.add(doc.closing.ja, TEXT), lambda w: w.add(doc.closing.en, EN_TEXT))
-    row(lambda w: _write_signatures(w, doc, "ja"), lambda w: _write_signatures(w, doc, "en"))
     if doc.translation_note:
-        body.add(f"{doc.translation_note.ja} {doc.translation_note.en}", NOTE)
+        body.add(f"{doc.translation_note.ja} {doc.translation_note.en}", NOTE).paragraph_format.keep_with_next = True
+    # Below the columns, full width: a signature line in an 83 mm cell leaves no room for a name.
+    _write_signatures(body, doc, ("ja", "en"))

@@ -16,10 +16,12 @@ says so in its result. Where it can be wrong:
 - what is not read: headers, footers, footnotes, comments, embedded objects, images and scanned pages
   (a scanned contract has no text at all); text in deleted tracked changes is ignored, inserted text is
   read as if accepted;
-- numbers: the notice period is read from 「N時間以内」 / "within N hours" (full-width digits and simple
-  kanji numerals such as 二十四 are understood); periods in days or business days (「2営業日以内」),
-  「速やかに」 without a number, or an hours figure about something else in the same paragraph are
-  reported as "no hour limit found" or may be misread;
+- numbers: the notice period is read by `notice_period` — hours, days and business days (「N時間以内」,
+  「N日以内」, 「N営業日以内」, "within N hours / days / business days", with full-width digits and kanji
+  numerals such as 二十四), and 「直ちに」「遅滞なく」「速やかに」 / "immediately", "without delay", "promptly"
+  as a period without a number; when a paragraph names several, the shortest number binds (「24時間以内に
+  第一報、7日以内に書面で」 is 24 hours). A shorter figure about something else in the same paragraph is taken
+  for the notice period, and months or 「翌営業日」 are not read;
 - legal effect: finding the words says nothing about whether the clause is enforceable, overridden
   elsewhere, or weakened by an exception. A lawyer reads the contract; this only says where to look.
 
@@ -41,6 +43,9 @@ from typing import Any
 
 import yaml
 from lxml import etree
+
+from contracts import notice_period
+from contracts.notice_period import NoticePeriod
 
 POLICY_FILE = Path(__file__).resolve().parent / "policy.yaml"
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -260,9 +265,8 @@ _INCIDENT_EN = r"(incident|breach|leak|loss or damage)"
 PROVISIONS: tuple[Provision, ...] = (
     Provision("incident_notice", "incident_notice", "high",
               Text("事故発生時の報告期限", "Incident notice deadline"), _p(
-        (_INCIDENT, r"(知った|認識|発覚|判明|覚知)", r"(報告|通知|連絡)", r"(時間以内|直ちに|速やかに|遅滞なく)"),
-        (_INCIDENT_EN, r"(aware|knows|learns|discover|suspect)", r"(report|notif)",
-         r"(within \d+ hours|immediately|without delay|promptly)"))),
+        (_INCIDENT, r"(知った|認識|発覚|判明|覚知)", r"(報告|通知|連絡)", notice_period.PATTERN_JA),
+        (_INCIDENT_EN, r"(aware|knows|learns|discover|suspect)", r"(report|notif)", notice_period.PATTERN_EN))),
     Provision("incident_suspicion", "incident_notice", "high",
               Text("おそれ（疑い）段階での報告", "Reporting suspected incidents"), _p(
                   (_INCIDENT, r"(おそれ|疑い|疑義|可能性)", r"(報告|通知|連絡)"),
@@ -309,30 +313,6 @@ PROVISIONS: tuple[Provision, ...] = (
         (r"損害", r"賠償"), (r"(damages|compensat|indemnif)",))),
 )
 
-_HOURS_JA = re.compile(r"([0-9]+|[〇一二三四五六七八九十百]+)\s*時間以内")
-_HOURS_EN = re.compile(r"within\s+([0-9]+)\s+hours", re.IGNORECASE)
-_KANJI_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")}
-
-
-def kanji_to_int(text: str) -> int | None:
-    """二十四 → 24, 七十二 → 72, 百二十 → 120, 48 → 48 (small numbers, as used for hours)."""
-    if text.isdigit():
-        return int(text)
-    total, current = 0, 0
-    for ch in text:
-        if ch in _KANJI_DIGITS:
-            current = _KANJI_DIGITS[ch]
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        elif ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        else:
-            return None
-    return total + current
-
-
 @dataclass(frozen=True)
 class Finding:
     provision: Provision
@@ -342,25 +322,35 @@ class Finding:
 
 @dataclass(frozen=True)
 class DocxCheck:
-    """The result of checking an uploaded contract: each provision found or not, the notice hours, gaps."""
+    """The result of checking an uploaded contract: each provision found or not, the notice period, gaps."""
 
     findings: tuple[Finding, ...]
-    notice_hours: int | None
+    notice: NoticePeriod | None  # the period that binds, as found in the text
     gaps: tuple[Gap, ...]
     paragraphs: int
     caveat: Text
+
+    @property
+    def notice_hours(self) -> int | None:
+        """The binding period in hours when it is fixed in hours or calendar days (7日以内 → 168); else None."""
+        return self.notice.hours if self.notice else None
 
 
 CAVEAT = Text(
     "これはキーワードによる簡易判定です。否定文（「…しない」）や定義・前文中の語も「あり」と判定され、"
     "見出しと本文が別の段落にある条項、表の別のセル、ヘッダー・脚注・画像・スキャンした頁は読み取れません。"
-    "報告期限は「N時間以内」の形のみを読み取り、日数・営業日や「速やかに」は時間の定めなしと扱います。"
+    "報告期限は「N時間以内」「N日以内」「N営業日以内」と「直ちに」「遅滞なく」「速やかに」を読み取り、"
+    "同じ段落に複数あれば最も短い数値を採ります。同じ段落にある別の事項の期間（「7日以内に報告書を提出」等）を"
+    "報告期限と読み違えることがあり、「1か月以内」や「翌営業日」の形は読み取れません。"
     "条項の有効性や例外による骨抜きは判定しません。必ず法務担当者が本文を確認してください。",
     "This is a keyword heuristic. Negations (“shall not audit”) and words in definitions or recitals count as "
     "present; a provision whose heading and text are in different paragraphs or table cells, and text in "
-    "headers, footnotes, images or scanned pages, is not found. The notice period is read only in the form "
-    "“within N hours”; days, business days or “promptly” count as no hour limit. It cannot judge whether a "
-    "clause is enforceable or hollowed out by an exception: a lawyer must read the contract.")
+    "headers, footnotes, images or scanned pages, is not found. The notice period is read in hours, days and "
+    "business days (“within N hours / days / business days”) and from “immediately”, “without delay” and "
+    "“promptly”; with several in one paragraph the shortest number is taken. A period about something else in the "
+    "same paragraph (“a written report within 7 days”) may be taken for the notice period, and forms such as "
+    "“within one month” or “the next business day” are not read. It cannot judge whether a clause is enforceable "
+    "or hollowed out by an exception: a lawyer must read the contract.")
 
 
 def check_docx(data: bytes, policy: Policy | None = None) -> DocxCheck:
@@ -374,29 +364,21 @@ def check_docx(data: bytes, policy: Policy | None = None) -> DocxCheck:
         findings.append(Finding(provision, evidence is not None, (evidence or "")[:160]))
     notice_paragraphs = [text for text in paragraphs if any(
         all(p.search(text) for p in alt) for alt in PROVISIONS[0].patterns)]
-    hours = []
-    for text in notice_paragraphs:
-        for match in _HOURS_JA.finditer(text):
-            value = kanji_to_int(match.group(1))
-            if value:
-                hours.append(value)
-        hours.extend(int(m.group(1)) for m in _HOURS_EN.finditer(text))
-    notice_hours = min(hours) if hours else None
+    notice = notice_period.binding([period for text in notice_paragraphs for period in notice_period.find(text)])
     gaps = []
     for finding in findings:
         if not finding.found:
             p = finding.provision
             gaps.append(Gap(f"missing:{p.code}", p.severity, p.clause, Text(
                 f"「{p.title.ja}」に当たる定めが見つかりません。", f"No provision on “{p.title.en}” was found.")))
-    if notice_paragraphs and notice_hours is None:
+    shortfall = notice.shortfall(policy.max_notice_hours) if notice else None
+    if shortfall:
+        code, severity, ja, en = shortfall
+        gaps.append(Gap(code, severity, "incident_notice", Text(ja, en), "000 事故・疑義発生時の速やかな連絡義務"))
+    elif notice_paragraphs and notice is None:
         gaps.append(Gap("weak:notice_hours_unspecified", "medium", "incident_notice", Text(
-            "事故の報告期限が時間数で定められていないようです（「速やかに」等のみ）。",
-            "The incident notice period does not seem to be set in hours (only “promptly” or similar).")))
-    elif notice_hours is not None and notice_hours > policy.max_notice_hours:
-        gaps.append(Gap("weak:notice_hours", "high", "incident_notice", Text(
-            f"事故の報告期限が{notice_hours}時間で、方針の上限（{policy.max_notice_hours}時間）を超えています。",
-            f"The incident notice period is {notice_hours} hours, longer than the policy maximum of "
-            f"{policy.max_notice_hours} hours.")))
+            "事故の報告期限が読み取れません。時間で定めてください。",
+            "No incident notice period could be read; set it in hours."), "000 事故・疑義発生時の速やかな連絡義務"))
     gaps.sort(key=lambda g: (SEVERITY_ORDER[g.severity], g.code))
-    return DocxCheck(findings=tuple(findings), notice_hours=notice_hours, gaps=tuple(gaps),
+    return DocxCheck(findings=tuple(findings), notice=notice, gaps=tuple(gaps),
                      paragraphs=len(paragraphs), caveat=CAVEAT)

@@ -24,6 +24,7 @@ from oversight import permissions as perm
 from oversight import uow
 from oversight.errors import Forbidden, NotFound, ValidationFailed
 from oversight.extensions import db
+from oversight.registry import chain
 from oversight.registry import services as registry
 from oversight.registry.models import Entrustment, Organisation
 from oversight.trail import services as trail
@@ -214,13 +215,22 @@ def get_version(actor, version_id: int) -> ContractVersion:
 
 @dataclass
 class GapRow:
+    """One entrustment in the gap analysis: its contract, the contract's gaps, and its approval state in the
+    registry (an unapproved subcontract carries its 無承認再委託 flag here as everywhere)."""
+
     entrustment: Entrustment
     contract: Contract | None
     gaps: list[gaps.Gap]
+    link: chain.LinkState
 
     @property
     def worst(self) -> str | None:
         return gaps.worst(self.gaps)
+
+    @property
+    def violation(self) -> bool:
+        """True for a subcontract without the approval it needs (unapproved, or despite a prohibition)."""
+        return self.link.violation
 
 
 @dataclass
@@ -231,9 +241,10 @@ class Portfolio:
     truncated: bool = False
 
     def counts(self) -> dict[str, int]:
-        out = {"high": 0, "medium": 0, "low": 0, "ok": 0}
+        out = {"high": 0, "medium": 0, "low": 0, "ok": 0, "violation": 0}
         for row in self.rows:
             out[row.worst or "ok"] += 1
+            out["violation"] += row.violation
         return out
 
 
@@ -263,11 +274,12 @@ def contract_gaps(e: Entrustment, contract: Contract | None, policy: gaps.Policy
 def gaps_for_entrustment(actor, entrustment_id: int) -> GapRow:
     """The gap analysis of one entrustment's contract."""
     e, contract = get_contract(actor, entrustment_id)
-    return GapRow(e, contract, contract_gaps(e, contract))
+    return GapRow(e, contract, contract_gaps(e, contract), registry.link_state(e))
 
 
 def portfolio(actor, *, contractor_id: int | None = None) -> Portfolio:
-    """Gap analysis of every live entrustment the actor may see (optionally one contractor's), worst first."""
+    """Gap analysis of every live entrustment the actor may see (optionally one contractor's), worst first:
+    unapproved subcontracts, then by the most severe gap."""
     perm.require(actor, "contract.view")
     if contractor_id is not None:
         registry.get_organisation(actor, contractor_id)
@@ -282,8 +294,10 @@ def portfolio(actor, *, contractor_id: int | None = None) -> Portfolio:
     contracts = {c.entrustment_id: c for c in db.session.scalars(
         select(Contract).where(Contract.entrustment_id.in_([e.id for e in entrustments])))} if entrustments else {}
     policy = gaps.load_policy()
-    rows = [GapRow(e, contracts.get(e.id), contract_gaps(e, contracts.get(e.id), policy)) for e in entrustments]
-    rows.sort(key=lambda r: (gaps.SEVERITY_ORDER.get(r.worst, 3), -len(r.gaps), r.entrustment.id))
+    states = registry.link_states([e.id for e in entrustments])
+    rows = [GapRow(e, contracts.get(e.id), contract_gaps(e, contracts.get(e.id), policy), states[e.id])
+            for e in entrustments]
+    rows.sort(key=lambda r: (not r.violation, gaps.SEVERITY_ORDER.get(r.worst, 3), -len(r.gaps), r.entrustment.id))
     result = Portfolio(rows=rows, truncated=truncated)
     for row in rows:
         result.by_contractor.setdefault(row.entrustment.contractor_id, []).append(row)

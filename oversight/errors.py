@@ -54,6 +54,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Unavailable(DomainError):
+    """The server lacks something the request needs (a font, a tool); it works once that is installed."""
+
+    status = 503
+    code = "unavailable"
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 

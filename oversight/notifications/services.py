@@ -667,6 +667,7 @@ def _when(moment: datetime | None) -> str:
 def receipt_document(actor, notification_id: int) -> tuple[str, bytes]:
     """The receipt (受領証) of a filed notification as a PDF, with its file name; the same bytes for the same
     notification (its acknowledgement, once given, is printed on it)."""
+    from oversight.errors import Unavailable
     from oversight.notifications import receipt  # ReportLab loads only when a receipt is asked for
 
     n = get_notification(actor, notification_id)
@@ -709,6 +710,12 @@ def receipt_document(actor, notification_id: int) -> tuple[str, bytes]:
         "(APPI Art. 26(1) proviso). The content SHA-256 is computed over the canonical JSON of the notification "
         "(title, facts, text, attachment hashes, receipt data) and can be checked against the record in oversight.",
     ]
-    pdf = receipt.render(("事故等報告 受領証", "Receipt of incident notification"), receipt.rows_from(rows), footer,
-                         f"oversight {n.receipt_number} {n.content_sha256}")
+    try:
+        pdf = receipt.render(("事故等報告 受領証", "Receipt of incident notification"), receipt.rows_from(rows),
+                             footer, f"oversight {n.receipt_number} {n.content_sha256}")
+    except receipt.FontMissing as error:
+        current_app.logger.error("receipt PDF: %s", error)
+        raise Unavailable(_l("The receipt PDF cannot be printed: the server lacks its Japanese font (IPAexGothic, "
+                             "Debian package fonts-ipaexfont). The notification and its receipt are stored; ask "
+                             "the operator to install the font.")) from error
     return f"receipt-{n.receipt_number}.pdf", pdf

@@ -39,3 +39,11 @@ def pdf_text(pdftotext: str, path) -> str:
     result = subprocess.run([pdftotext, "-enc", "UTF-8", str(path), "-"], check=True, timeout=TIMEOUT,
                             capture_output=True)
     return re.sub(r"\s+", "", result.stdout.decode("utf-8"))
+
+
+def pdf_pages(pdftotext: str, path) -> list[str]:
+    """The text of each page of the PDF, line by line as laid out, without whitespace (pdftotext ends each page
+    with a form feed; -layout keeps a line's words together where reading order would interleave them)."""
+    result = subprocess.run([pdftotext, "-layout", "-enc", "UTF-8", str(path), "-"], check=True, timeout=TIMEOUT,
+                            capture_output=True)
+    return [re.sub(r"\s+", "", page) for page in result.stdout.decode("utf-8").split("\f")]

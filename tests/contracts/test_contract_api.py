@@ -72,5 +72,13 @@ def test_an_existing_docx_can_be_checked_through_the_api(client):
     data = render_docx(assemble(base_request(params={"notice_hours": 72})))
     result = client.open("/api/v1/contract-checks", method="POST", data=data, headers=headers).get_json()
     assert result["notice_hours"] == 72 and result["gaps"][0]["code"] == "weak:notice_hours"
+    assert result["notice_period"] == {"unit": "hours", "amount": 72, "phrase": "72時間以内", "label": "72時間以内"}
+    seven_days = docx.Document()
+    seven_days.add_paragraph("乙は、事故の発生を知ったときは、7日以内に甲に報告する。")
+    buffer = io.BytesIO()
+    seven_days.save(buffer)
+    result = client.open("/api/v1/contract-checks", method="POST", data=buffer.getvalue(), headers=headers).get_json()
+    assert result["notice_period"]["label"] == "7日以内（168時間相当）" and result["notice_hours"] == 168
+    assert "weak:notice_days" in [g["code"] for g in result["gaps"]]
     refused = client.open("/api/v1/contract-checks", method="POST", data=b"nope", headers=headers)
     assert refused.status_code == 422 and "file" in refused.get_json()["errors"]

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from contracts.assembly import assemble, load_library
 from contracts.docx_render import DOCX_MIME, render_docx
 from contracts.models import Contract, ContractVersion
+from oversight.accounts.services import issue_token
 from oversight.extensions import db
 from oversight.trail import services as trail
 from oversight.trail.models import TrailRecord
@@ -217,3 +218,49 @@ def test_an_uploaded_contract_without_the_notice_clause_is_flagged(client):
                            content_type="multipart/form-data")
     assert response.status_code == 422
     assert 'data-field="file"' in response.get_data(as_text=True)
+
+
+def test_an_uploaded_contract_with_a_period_in_business_days_says_what_was_found_and_why_it_is_weak(client):
+    sakura, _toto, _e, _other, _ = _world()
+    client.login(gen_user(sakura, role="legal").email, PASSWORD)
+    client.get("/contracts/check")
+    document = docx.Document()
+    document.add_paragraph("乙は、個人データの漏えい事故が発生したことを知ったときは、3営業日以内に甲に報告しなければならない。")
+    data = io.BytesIO()
+    document.save(data)
+    data.seek(0)
+    page = text_of(client.post("/contracts/check", {"file": (data, "旧契約書.docx")},
+                               content_type="multipart/form-data"))
+    assert "読み取った事故の報告期限：3営業日以内（72時間以上。週末・祝日を挟むとさらに長くなります）。" in page
+    assert "事故の報告期限が3営業日以内" in page and "方針の上限（24時間）を超え得ます" in page
+    assert "「N営業日以内」" in page  # the caveat says which forms are read
+
+
+def test_an_unapproved_subcontractor_without_a_contract_carries_its_flag_on_the_gap_pages(client):
+    sakura, _toto, e, _other, _ = _world()
+    hokuto = gen_subcontract(e, gen_organisation("有限会社北斗オペレーション"), approve=False, origin="audit",
+                             data_set="会員データの入力作業")
+    approved = gen_subcontract(e, gen_organisation("株式会社みなと入力センター"), data_set="承認済みの入力作業")
+    client.login(gen_user(sakura, role="legal").email, PASSWORD)
+
+    page = client.get("/contracts")
+    html = page.get_data(as_text=True)
+    rows = re.findall(r'<tr class="gap-row ([^"]*)" data-entrustment="(\d+)"', html)
+    assert rows[0] == ("worst-high violation", str(hokuto.id))  # listed first, flagged
+    assert [flags for flags, eid in rows if eid == str(approved.id)] == ["worst-high"]
+    hokuto_row = html[html.index(f'data-entrustment="{hokuto.id}"'):]
+    hokuto_row = re.sub(r"<[^>]+>", " ", hokuto_row[:hokuto_row.index("</tr>")])
+    assert "無承認再委託" in hokuto_row and "契約が登録されていません" in hokuto_row
+    assert "1 件の承認を得ていない再委託" in text_of(page)
+
+    contract_page = text_of(client.get(f"/entrustments/{hokuto.id}/contract"))
+    assert "無承認再委託：この再委託は最初の委託元の事前承認なく" in contract_page
+    assert "無承認再委託" not in text_of(client.get(f"/entrustments/{approved.id}/contract"))
+
+    headers = {"Authorization": f"Bearer {issue_token(gen_user(sakura, role='legal'), 'gaps')[1]}"}
+    items = client.get("/api/v1/contract-gaps", headers=headers).get_json()["items"]
+    assert (items[0]["entrustment_id"], items[0]["approval_state"], items[0]["violation"], items[0]["contract"]) == (
+        hokuto.id, "unapproved", True, False)
+    assert {i["entrustment_id"]: i["violation"] for i in items} == {e.id: False, hokuto.id: True, approved.id: False}
+    one = client.get(f"/api/v1/entrustments/{hokuto.id}/contract/gaps", headers=headers).get_json()
+    assert one["violation"] is True and one["approval_state"] == "unapproved"

@@ -18,3 +18,6 @@ def test_the_gap_analysis_lists_the_demo_weak_contracts(client):
     assert "事故の報告期限が72時間で" in page and "事故の報告期限が48時間で" in page
     assert "「事故調査への協力」の条項がありません。" in page
     assert "契約が登録されていません" in page  # e.g. the health-check data has no contract yet
+    hokuto = page[page.index("有限会社北斗オペレーション</a></h2>"):]
+    hokuto = hokuto[:hokuto.index("</table>")]  # the unapproved fourth tier: no contract, and flagged
+    assert "gap-row worst-high violation" in hokuto and "無承認再委託" in hokuto and ">なし<" in hokuto

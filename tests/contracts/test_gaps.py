@@ -8,7 +8,7 @@ import zipfile
 import docx
 import pytest
 
-from contracts import gaps
+from contracts import gaps, notice_period
 from contracts.assembly import assemble, load_library, request_from_mapping, resolve
 from contracts.docx_render import render_docx
 from tests.contracts.conftest import base_request
@@ -101,11 +101,76 @@ def _docx_with(*paragraphs: str) -> bytes:
 
 
 def test_kanji_numerals_and_full_width_digits_are_read_as_hours():
-    assert [gaps.kanji_to_int(n) for n in ("二十四", "七十二", "百二十")] == [24, 72, 120]
+    assert [notice_period.kanji_to_int(n) for n in ("二十四", "七十二", "百二十")] == [24, 72, 120]
     result = gaps.check_docx(_docx_with("乙は、個人データの漏えいのおそれを知ったときは、四十八時間以内に甲に報告。"))
     assert result.notice_hours == 48
     result = gaps.check_docx(_docx_with("乙は、事故を知ったときは、２４時間以内に甲に報告する。"))
     assert result.notice_hours == 24
+
+
+NOTICE_CASES = [
+    # (the contract's notice sentence, the period's label on a Japanese page, the gap and its severity)
+    ("乙は、事故の発生を知ったときは、7日以内に甲に報告する。", "7日以内（168時間相当）", "weak:notice_days", "high"),
+    ("乙は、漏えい事故を知ったときは、七日以内に甲に報告する。", "七日以内（168時間相当）", "weak:notice_days", "high"),
+    ("乙は、事故を知ったときは、１日以内に甲に報告する。", "1日以内（24時間相当）", "weak:notice_days", "medium"),
+    ("乙は、事故を知ったときは、3営業日以内に甲に報告する。",
+     "3営業日以内（72時間以上。週末・祝日を挟むとさらに長くなります）", "weak:notice_business_days", "high"),
+    ("乙は、事故を知ったときは、一営業日以内に甲に報告する。",
+     "一営業日以内（24時間以上。週末・祝日を挟むとさらに長くなります）", "weak:notice_business_days", "medium"),
+    ("乙は、事故を知ったときは、直ちに甲に報告する。", "直ちに（期間の定めなし）",
+     "weak:notice_hours_unspecified", "medium"),
+    ("乙は、事故の発生を知ったときは、遅滞なく甲に報告するものとする。", "遅滞なく（期間の定めなし）",
+     "weak:notice_hours_unspecified", "medium"),
+    ("乙は、事故の発生を知ったときは、速やかに甲に報告するものとする。", "速やかに（期間の定めなし）",
+     "weak:notice_hours_unspecified", "medium"),
+    ("乙は、事故を知ったときは、直ちに、遅くとも12時間以内に甲に報告する。", "12時間以内", None, None),
+    ("When the Contractor becomes aware of an incident it shall report it within 7 days.",
+     "within 7 days（168時間相当）", "weak:notice_days", "high"),
+    ("When the Contractor becomes aware of a breach it shall notify the Consignor within three (3) business days.",
+     "within three (3) business days（72時間以上。週末・祝日を挟むとさらに長くなります）",
+     "weak:notice_business_days", "high"),
+    ("When the Contractor becomes aware of a breach it shall notify the Consignor within seventy-two (72) hours.",
+     "within seventy-two (72) hours", "weak:notice_hours", "high"),
+    ("When the Contractor becomes aware of an incident it shall report it to the Consignor immediately.",
+     "immediately（期間の定めなし）", "weak:notice_hours_unspecified", "medium"),
+    ("When the Contractor learns of an incident it shall report it without undue delay.",
+     "without undue delay（期間の定めなし）", "weak:notice_hours_unspecified", "medium"),
+    ("When the Contractor learns of a breach it shall promptly notify the Consignor.", "promptly（期間の定めなし）",
+     "weak:notice_hours_unspecified", "medium"),
+]
+
+
+@pytest.mark.parametrize(("sentence", "label", "code", "severity"), NOTICE_CASES,
+                         ids=[case[1] for case in NOTICE_CASES])
+def test_a_notice_period_in_days_business_days_or_words_is_read_and_judged(sentence, label, code, severity):
+    result = gaps.check_docx(_docx_with(sentence))
+    assert next(f for f in result.findings if f.provision.code == "incident_notice").found
+    assert result.notice.label("ja") == label
+    notice_gaps = {g.code: g.severity for g in result.gaps if g.code.startswith("weak:notice")}
+    assert notice_gaps == ({code: severity} if code else {})
+
+
+def test_the_gap_message_says_which_period_was_found_and_why_it_is_weak():
+    seven_days = next(g for g in gaps.check_docx(_docx_with("乙は、事故を知ったときは、7日以内に甲に報告する。")).gaps
+                      if g.code == "weak:notice_days")
+    assert seven_days.message.ja == "事故の報告期限が7日以内（168時間相当）で、方針の上限（24時間）を超えています。"
+    assert seven_days.message.en == ("The incident notice period is 7日以内 (168 hours), longer than the policy "
+                                     "maximum of 24 hours.")
+    one_day = next(g for g in gaps.check_docx(_docx_with("乙は、事故を知ったときは、1日以内に甲に報告する。")).gaps
+                   if g.code == "weak:notice_days")
+    assert "初日を算入しない（民法140条）" in one_day.message.ja and "最長48時間" in one_day.message.ja
+    business = next(g for g in gaps.check_docx(_docx_with("乙は、事故を知ったときは、1営業日以内に甲に報告する。")).gaps
+                    if g.code == "weak:notice_business_days")
+    assert "週末・祝日を挟むとさらに長くなります" in business.message.ja
+    word = next(g for g in gaps.check_docx(_docx_with("乙は、事故を知ったときは、直ちに甲に報告する。")).gaps
+                if g.code == "weak:notice_hours_unspecified")
+    assert word.message.ja.startswith("事故の報告期限が「直ちに」（本文：直ちに）とされ、期間の定めがありません。")
+
+
+def test_the_shortest_number_binds_when_the_first_report_and_the_written_report_differ():
+    result = gaps.check_docx(_docx_with("乙は、事故を知ったときは、24時間以内に第一報を、7日以内に書面で報告する。"))
+    assert (result.notice.unit, result.notice.amount, result.notice_hours) == ("hours", 24, 24)
+    assert not [g for g in result.gaps if g.code.startswith("weak:notice")]
 
 
 def test_promptly_without_hours_is_reported_as_no_hour_limit():
