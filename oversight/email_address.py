@@ -18,8 +18,8 @@ REASONS = {
 }
 MESSAGES = {
     "syntax": _l("Not a valid e-mail address."),
-    "reserved": _l("This address is at a reserved domain (.local, .localhost, .invalid, .test …) that can "
-                   "never receive mail."),
+    "reserved": _l("The e-mail address is at a reserved domain (.local, .localhost, .invalid, .test …) that "
+                   "can never receive mail."),
 }
 
 
