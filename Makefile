@@ -28,10 +28,14 @@ debian-packages:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium libreoffice-writer-nogui poppler-utils fonts-ipaexfont fonts-noto-cjk >/dev/null; }
 
+# The web server and ONE clock (`flask scheduler`) side by side, both stopped by Ctrl-C (oversight/launcher.py).
+HOST ?= 127.0.0.1
+PORT ?= 5000
+run: export BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) load-demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run-demo --host $(HOST) --port $(PORT)
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (.ci/run sets it).
 test: install-test debian-packages

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from oversight.accounts.auth import requires
@@ -14,21 +15,23 @@ from oversight.outbox.services import configuration_problem
 
 bp = Blueprint("outbox", __name__)
 
-# What each object a mail is about links to.
+# What each object a mail is about is called, and the page it links to.
 OBJECT_PAGES = {
-    "notification": ("notifications.show", "notification_id"),
-    "incident": ("incidents.incident", "incident_id"),
-    "organisation": ("registry.organisation", "organisation_id"),
+    "notification": (_l("Incident notification"), "notifications.show", "notification_id"),
+    "incident": (_l("Incident"), "incidents.incident", "incident_id"),
+    "organisation": (_l("Organisation"), "registry.organisation", "organisation_id"),
 }
 
 
-def object_url(message) -> str | None:
-    """The page of the object a mail is about, if it has one."""
-    target = OBJECT_PAGES.get(message.object_type or "")
-    if target is None or message.object_id is None:
+def about(message) -> tuple[str, str | None] | None:
+    """What a mail is about — its name and number, and the link to its page — if it names an object."""
+    if not message.object_type or message.object_id is None:
         return None
-    endpoint, argument = target
-    return url_for(endpoint, **{argument: message.object_id})
+    target = OBJECT_PAGES.get(message.object_type)
+    if target is None:
+        return f"{message.object_type} #{message.object_id}", None
+    name, endpoint, argument = target
+    return f"{name} #{message.object_id}", url_for(endpoint, **{argument: message.object_id})
 
 
 @bp.get("/outbox")
@@ -47,7 +50,7 @@ def index():
 @requires("outbox.view")
 def show(message_id: int):
     message = browse.message(current_user, message_id)
-    return render_template("outbox/show.html", m=message, object_url=object_url(message), form=ActionForm(),
+    return render_template("outbox/show.html", m=message, about=about(message), form=ActionForm(),
                            statuses=OUTBOX_STATUS, unconfigured=configuration_problem(current_app.config))
 
 

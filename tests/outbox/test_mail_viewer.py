@@ -43,7 +43,7 @@ def test_without_a_mail_server_the_operator_reads_the_queued_reminder_in_japan_t
     assert "soc@toto-system.example" in page and "期限まで残り2日です。" in page
     assert "soc@toto.local" in page and "予約済みのドメイン" in page  # the address left out, and why
     assert "2026-12-07 08:30 JST" in page  # queued at 23:30 UTC
-    assert "送信待ち" in page and "/incidents/7" in page
+    assert "送信待ち" in page and '<a href="/incidents/7">事案 #7</a>' in page
 
 
 def subjects(page: str) -> list[str]:
