@@ -70,7 +70,7 @@ def enqueue(key: str, recipients: Iterable[str], subject: str, body: str, *, obj
     """Queue a plain-text mail in the caller's transaction, which commits it (so it is sent only if the change
     it reports is committed). A message with the same `key` already queued or sent is returned instead.
 
-    An address mail can never reach does not stop the caller: it is left out and recorded on the message
+    An address that mail can never reach does not stop the caller: it is left out and recorded on the message
     (`skipped_recipients`), its organisation's privacy office and the operator admins are told by a mail of
     their own, and a message left with no address at all is kept, unsent, as 'no_address'. Refuses
     (ValidationFailed) only what is the caller's mistake: no recipient given at all, or an empty subject.
@@ -100,10 +100,12 @@ def _queue(key: str, recipients: Iterable[str], subject: str, body: str, *, obje
     existing = None if fresh_key else _by_key(key)
     if existing is not None:
         return existing
-    message = OutboxMessage(key=key, recipients=addresses.valid, skipped_recipients=addresses.skipped,
-                            subject=subject, body=str(body or ""), status="pending" if addresses.valid else
-                            "no_address", last_error=None if addresses.valid else NO_ADDRESS, attempts=0,
-                            next_attempt_at=utcnow(), object_type=object_type, object_id=object_id)
+    deliverable = bool(addresses.valid)
+    message = OutboxMessage(
+        key=key, recipients=addresses.valid, skipped_recipients=addresses.skipped, subject=subject,
+        body=str(body or ""), status="pending" if deliverable else "no_address",
+        last_error=None if deliverable else NO_ADDRESS, attempts=0, next_attempt_at=utcnow(),
+        object_type=object_type, object_id=object_id)
     if fresh_key:
         db.session.add(message)
     else:
