@@ -17,7 +17,9 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 
 from oversight import email_address
+from oversight.accounts.models import User
 from oversight.extensions import db
+from oversight.registry.models import Contact, Organisation
 from oversight.timeutil import today_jst
 
 OWNER_ROLES = ("privacy_office", "admin")  # who fixes a user's or a contact's address in an organisation
@@ -60,9 +62,6 @@ class _Holder:
 
 def _holders(address: str) -> list[_Holder]:
     """The users and contacts that carry this address, so that their organisation can correct it."""
-    from oversight.accounts.models import User
-    from oversight.registry.models import Contact
-
     lowered = address.lower()
     holders = [_Holder(u.organisation_id, f"利用者「{u.name}」", f"user “{u.name}”")
                for u in db.session.execute(select(User.organisation_id, User.name)
@@ -74,8 +73,6 @@ def _holders(address: str) -> list[_Holder]:
 
 
 def _owner_addresses(organisation_id: int | None) -> list[str]:
-    from oversight.accounts.models import User
-
     operator_admins = (User.role == "admin") & User.organisation_id.is_(None)
     who = operator_admins if organisation_id is None else or_(
         operator_admins, (User.organisation_id == organisation_id) & User.role.in_(OWNER_ROLES))
@@ -86,8 +83,6 @@ def warn_owners(message, enqueue) -> None:
     """Queue, for each address the message skipped and each organisation holding it, one warning a day to
     that organisation's privacy office and admins and to the operator admins. `enqueue` queues a mail
     without warning again (a warning's own bad address is only recorded)."""
-    from oversight.registry.models import Organisation
-
     if message.id is None:
         db.session.flush()  # the warning names the message by its number
     base = current_app.config.get("BASE_URL", "").rstrip("/")
@@ -121,14 +116,14 @@ def warn_owners(message, enqueue) -> None:
                     f"アドレス: {address}",
                     f"登録箇所: {where_ja}",
                     f"理由: {skipped['reason']}",
-                    "連絡先は組織の画面で修正してください。利用者のアドレスは運営管理者が修正します。",
+                    "連絡先は組織の画面で修正してください。利用者のアドレスは運営管理者が「利用者」画面で対応します。",
                     link, "", "---",
                     f"The address below can never receive mail, so it was left out of a mail from oversight "
                     f"(mail #{message.id}). Until it is corrected, incident notifications, deadline reminders "
                     "and escalations do not reach it.",
                     f"Address: {address}",
                     f"Recorded on: {where_en}",
-                    "Correct a contact on the organisation's page; a user's address is corrected by the "
-                    "operator admins.",
+                    "Correct a contact on the organisation's page; a user's address is for the operator admins "
+                    "to handle on the Users page.",
                 ]),
                 object_type="organisation" if organisation_id else None, object_id=organisation_id)
