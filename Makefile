@@ -37,10 +37,14 @@ fonts:
 	    fonts-ipaexfont fonts-noto-cjk fonts-dejavu-core >/dev/null; } || \
 	  echo "warning: could not install fonts-ipaexfont fonts-noto-cjk fonts-dejavu-core: receipt PDFs need them" >&2
 
+# The web server and ONE clock (`flask scheduler`) side by side, both stopped by Ctrl-C (oversight/launcher.py).
+HOST ?= 127.0.0.1
+PORT ?= 5000
+run: export BASE_URL ?= http://$(HOST):$(PORT)
 run: install fonts
 	$(FLASK) db upgrade
 	$(FLASK) load-demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run-demo --host $(HOST) --port $(PORT)
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (.ci/run sets it).
 test: install-test debian-packages fonts

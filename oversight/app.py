@@ -63,12 +63,13 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
     from oversight.dashboard.views import bp as dashboard_bp
     from oversight.incidents.views import bp as incidents_bp
     from oversight.notifications.views import bp as notifications_bp
+    from oversight.outbox.views import bp as outbox_bp
     from oversight.registry.importexport_views import bp as importexport_bp
     from oversight.registry.views import bp as registry_bp
     from oversight.trail.views import bp as trail_bp
 
     for blueprint in (accounts_bp, dashboard_bp, registry_bp, importexport_bp, trail_bp, incidents_bp,
-                      notifications_bp):
+                      notifications_bp, outbox_bp):
         app.register_blueprint(blueprint)
     contracts.init_app(app)
     register_api(api)

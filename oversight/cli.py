@@ -35,6 +35,9 @@ def init_app(app) -> None:
     app.cli.add_command(verify_trail)
     app.cli.add_command(create_token)
     scheduler.init_app(app)  # `flask scheduler`, `flask outbox-deliver`
+    from oversight.launcher import run_demo
+
+    app.cli.add_command(run_demo)  # `make run`: the web server and the clock
     app.cli.add_command(assess)
     from oversight.notifications.cli import file_notification, verify_notification
 
@@ -73,7 +76,7 @@ def load_demo(if_empty: bool) -> None:
     else:
         demo.load(SystemActor(name="demo"))
         click.echo("demo data loaded")
-    click.echo(demo.login_help())
+    click.echo(demo.login_help(current_app.config["BASE_URL"]))
 
 
 @click.command("verify-trail")

@@ -203,11 +203,13 @@ def _incidents(actor, orgs: dict, today) -> None:
         "facts": {"cause": "theft", "data_items": ["name", "photo", "school_class"], "max_persons": 4_620,
                   "occurred_on": (today - timedelta(days=3)).isoformat(), "known_at": moment(2, 9),
                   "report_items": {"overview": "制作担当者が電車内でノートPCを盗まれた。ディスクは暗号化されていない。"}}})
+    # Known three days ago: its quick-report window closes in two days, so the clock's first sweep after
+    # `make run` queues a reminder (the demo's first mail to read on the outbox page).
     incidents.open_incident(actor, {
         "organisation_id": orgs["toto"].id, "title": "問合せ管理システムへの不正アクセス", "scope": "engagements",
         "facts": {"cause": "unauthorised_access", "data_items": ["name", "phone", "credit_card_number"],
-                  "max_persons": 12_000, "occurred_on": (today - timedelta(days=1)).isoformat(),
-                  "known_at": moment(1, 11)}})
+                  "max_persons": 12_000, "occurred_on": (today - timedelta(days=3)).isoformat(),
+                  "known_at": moment(3, 11)}})
 
 
 def _notifications(orgs: dict, today) -> None:
@@ -227,8 +229,12 @@ def _notifications(orgs: dict, today) -> None:
         "message": "回収を依頼する文書を該当会員に発送済み。"})
 
 
-def login_help() -> str:
+def login_help(base_url: str = "http://127.0.0.1:5000") -> str:
     """What the README's first command prints: where to go and how to log in."""
-    lines = ["", "  oversight demo — log in at http://127.0.0.1:5000/", f"  password for every demo user: {DEMO_PASSWORD}"]
+    base_url = base_url.rstrip("/")
+    lines = ["", f"  oversight demo — log in at {base_url}/", f"  password for every demo user: {DEMO_PASSWORD}"]
     lines += [f"    {email:<34} {role}" for email, _name, role, _org in DEMO_USERS]
+    operator = next(email for email, _name, role, org in DEMO_USERS if role == "admin" and org is None)
+    lines += ["", f"  mail (no MAIL_SERVER: nothing is sent): log in as {operator} and open 送信メール "
+                  f"(Outbox) {base_url}/outbox — the clock queues the first deadline reminder as it starts"]
     return "\n".join(lines) + "\n"

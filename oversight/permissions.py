@@ -21,7 +21,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
                 "entrustment.propose", "entrustment.decide", "entrustment.record_discovered",
                 "entrustment.transition", "data.import", "data.export", "trail.view", "user.manage",
                 "contract.view", "contract.edit", "incident.view", "incident.edit", "notification.view",
-                "notification.file"}
+                "notification.file", "outbox.view"}
     ),
     "privacy_office": frozenset(
         VIEW | {"org.create", "org.edit", "org.delete", "entrustment.create", "entrustment.edit",

@@ -52,7 +52,7 @@ def create_user(actor, data: Mapping) -> User:
     if actor is not None and not perm.allows(actor, "user.manage"):
         raise Forbidden(_l("Your role does not allow this action."))
     c = Cleaner(data)
-    c.text("email", required=True, max_length=254)
+    c.email("email", required=True)
     c.text("name", required=True, max_length=100)
     c.choice("role", ROLE)
     c.text("password", required=True, max_length=200)

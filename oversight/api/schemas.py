@@ -183,7 +183,9 @@ class ContactInputSchema(Schema):
     role = fields.String(allow_none=True, metadata=_codes(
         CONTACT_ROLE, "Default general. An incident contact needs an e-mail address and a phone number."))
     name = fields.String(required=True)
-    email = fields.String(allow_none=True)
+    email = fields.String(allow_none=True, metadata={
+        "description": "Refused when malformed or at a special-use domain that never receives mail (.local, "
+                       ".localhost, .invalid, .test, .arpa, .onion); stored with the domain in lower case."})
     phone = fields.String(allow_none=True)
     available_24_7 = fields.Boolean(allow_none=True)
 

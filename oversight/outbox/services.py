@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
@@ -30,6 +29,7 @@ from oversight import uow
 from oversight.errors import Conflict, NotFound, ValidationFailed
 from oversight.extensions import db
 from oversight.outbox.models import OutboxMessage
+from oversight.outbox.recipients import sort_out, warn_owners
 from oversight.timeutil import utcnow
 
 KEY_LENGTH = 200
@@ -37,6 +37,8 @@ SUBJECT_LENGTH = 500
 ERROR_LENGTH = 2000
 STUCK_AFTER = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(minutes=60)
+NO_ADDRESS = ("有効な宛先がないため送信しません（無効なアドレスは下記のとおり）。"
+              " / Not sent: no valid recipient address (the invalid ones are listed).")
 
 
 @dataclass
@@ -68,12 +70,25 @@ def enqueue(key: str, recipients: Iterable[str], subject: str, body: str, *, obj
     """Queue a plain-text mail in the caller's transaction, which commits it (so it is sent only if the change
     it reports is committed). A message with the same `key` already queued or sent is returned instead.
 
-    Refuses (ValidationFailed) an empty recipient list, an invalid address or an empty subject. `fresh_key`:
-    the key names a row this transaction created, so nobody else can have queued it (no look-up, no savepoint).
+    An address that mail can never reach does not stop the caller: it is left out and recorded on the message
+    (`skipped_recipients`), its organisation's privacy office and the operator admins are told by a mail of
+    their own, and a message left with no address at all is kept, unsent, as 'no_address'. Refuses
+    (ValidationFailed) only what is the caller's mistake: no recipient given at all, or an empty subject.
+    `fresh_key`: the key names a row this transaction created, so nobody else can have queued it (no look-up,
+    no savepoint).
     """
+    return _queue(key, recipients, subject, body, object_type=object_type, object_id=object_id,
+                  fresh_key=fresh_key, warn=True)
+
+
+def _queue(key: str, recipients: Iterable[str], subject: str, body: str, *, object_type: str | None = None,
+           object_id: int | None = None, fresh_key: bool = False, warn: bool = False) -> OutboxMessage:
     if not key or len(key) > KEY_LENGTH:
         raise ValueError(f"an outbox key has 1 to {KEY_LENGTH} characters: {key!r}")
-    addresses, errors = _clean_recipients(recipients)
+    addresses = sort_out(recipients)
+    errors: dict = {}
+    if not addresses.valid and not addresses.skipped:
+        errors["recipients"] = [_l("This field is required.")]
     subject = " ".join(str(subject or "").split())  # a header cannot hold a line break
     if not subject:
         errors["subject"] = [_l("This field is required.")]
@@ -85,48 +100,32 @@ def enqueue(key: str, recipients: Iterable[str], subject: str, body: str, *, obj
     existing = None if fresh_key else _by_key(key)
     if existing is not None:
         return existing
-    message = OutboxMessage(key=key, recipients=addresses, subject=subject, body=str(body or ""),
-                            status="pending", attempts=0, next_attempt_at=utcnow(),
-                            object_type=object_type, object_id=object_id)
+    deliverable = bool(addresses.valid)
+    message = OutboxMessage(
+        key=key, recipients=addresses.valid, skipped_recipients=addresses.skipped, subject=subject,
+        body=str(body or ""), status="pending" if deliverable else "no_address",
+        last_error=None if deliverable else NO_ADDRESS, attempts=0, next_attempt_at=utcnow(),
+        object_type=object_type, object_id=object_id)
     if fresh_key:
         db.session.add(message)
-        return message
-    # A concurrent transaction may insert the same key between the look-up and the insert: the unique
-    # constraint refuses ours, and the savepoint keeps the caller's transaction usable.
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:
-        existing = _by_key(key)
-        if existing is None:
-            raise
-        return existing
+    else:
+        # A concurrent transaction may insert the same key between the look-up and the insert: the unique
+        # constraint refuses ours, and the savepoint keeps the caller's transaction usable.
+        try:
+            with db.session.begin_nested():
+                db.session.add(message)
+        except IntegrityError:
+            existing = _by_key(key)
+            if existing is None:
+                raise
+            return existing
+    if warn and addresses.skipped:
+        warn_owners(message, _queue)
     return message
 
 
 def _by_key(key: str) -> OutboxMessage | None:
     return db.session.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
-
-
-def _clean_recipients(recipients: Iterable[str]) -> tuple[list[str], dict]:
-    if isinstance(recipients, str):
-        recipients = [recipients]
-    addresses: list[str] = []
-    problems = []
-    for raw in recipients or ():
-        address = str(raw or "").strip()
-        if not address:
-            continue
-        try:
-            normalised = validate_email(address, check_deliverability=False).normalized
-        except EmailNotValidError:
-            problems.append(_l("Not a valid e-mail address: %(address)s", address=address))
-            continue
-        if normalised not in addresses:
-            addresses.append(normalised)
-    if not addresses and not problems:
-        problems.append(_l("This field is required."))
-    return addresses, ({"recipients": problems} if problems else {})
 
 
 def configuration_problem(config) -> str:
@@ -250,7 +249,9 @@ def _compose(claimed: _Claimed, at: datetime, config) -> EmailMessage:
     email = EmailMessage()
     email["Subject"] = claimed.subject
     email["From"] = config["MAIL_FROM"]
-    email["To"] = ", ".join(claimed.recipients)
+    # Recipients of one mail may belong to different organisations (an escalation reaches the consignor and
+    # its contractor): none sees another's address unless the mail has only one.
+    email["To"] = claimed.recipients[0] if len(claimed.recipients) == 1 else "undisclosed-recipients:;"
     email["Date"] = format_datetime(at)
     email["Message-ID"] = message_id_for(claimed.key, config)
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: out-of-office replies are not sent back

@@ -11,10 +11,9 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
-from oversight import corporate_number
+from oversight import corporate_number, email_address
 from oversight.choices import (
     CERTIFICATION_SCHEME,
     CONTACT_ROLE,
@@ -70,6 +69,15 @@ class Cleaner:
             self.fail(field, _l("At most %(n)s characters.", n=max_length))
             return
         self.out[field] = value
+
+    def email(self, field: str, *, required=False) -> None:
+        """An e-mail address, normalised; refused when mail can never reach it (oversight.email_address)."""
+        self.text(field, required=required, max_length=254)
+        if self.out.get(field):
+            try:
+                self.out[field] = email_address.normalise(self.out[field])
+            except email_address.InvalidAddress as error:
+                self.fail(field, error.message)
 
     def choice(self, field: str, choice_set, *, default=None) -> None:
         if self.partial and not self.present(field):
@@ -156,14 +164,9 @@ def clean_contact(data: Mapping, prefix: str) -> tuple[dict, dict]:
     c = Cleaner(data)
     c.choice("role", CONTACT_ROLE, default="general")
     c.text("name", required=True, max_length=100)
-    c.text("email", max_length=254)
+    c.email("email")
     c.text("phone", max_length=40)
     c.boolean("available_24_7")
-    if c.out.get("email"):
-        try:
-            validate_email(c.out["email"], check_deliverability=False)
-        except EmailNotValidError:
-            c.fail("email", _l("Not a valid e-mail address."))
     if c.out.get("phone") and not re.fullmatch(r"[0-9+\-() ]{6,40}", unicodedata.normalize("NFKC", c.out["phone"])):
         c.fail("phone", _l("Not a valid phone number."))
     if c.out.get("role") == "incident" and not (c.out.get("email") and c.out.get("phone")):

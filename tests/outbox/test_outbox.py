@@ -88,11 +88,7 @@ def test_a_concurrent_insert_of_the_same_key_is_absorbed_without_spoiling_the_ca
     assert sorted(m.key for m in stored()) == sorted([KEY, "notice:1"])
 
 
-def test_invalid_or_missing_recipients_are_refused_with_a_field_message_and_nothing_is_stored():
-    with pytest.raises(ValidationFailed) as refused:
-        outbox.enqueue(KEY, ["privacy@sakura-hd.example", "privacy at sakura"], SUBJECT, BODY)
-    [message] = refused.value.errors["recipients"]
-    assert "privacy at sakura" in str(message)
+def test_a_missing_recipient_list_or_subject_is_refused_with_a_field_message_and_nothing_is_stored():
     with pytest.raises(ValidationFailed) as empty:
         outbox.enqueue(KEY, [], SUBJECT, BODY)
     assert str(empty.value.errors["recipients"][0]) == "必須項目です。"

@@ -16,6 +16,7 @@ from contracts import services as contract_services
 from oversight.choices import ROLE
 from oversight.incidents import services as incident_services
 from oversight.notifications import services as notification_services
+from oversight.outbox import services as outbox
 from oversight.permissions import ROLE_ACTIONS
 from oversight.registry import services
 from tests.factories import PASSWORD, SYSTEM, gen_entrustment, gen_organisation, gen_subcontract, gen_user
@@ -99,6 +100,10 @@ POLICY: dict[str, Rule] = {
     "notifications.update": Rule("POST", "notification.file", "draft", (("title", "下書き"),), as_organisation=True),
     "notifications.remove_attachment": Rule("POST", "notification.file", "draft_attachment", as_organisation=True),
     "notifications.discard": Rule("POST", "notification.file", "draft_to_discard", as_organisation=True),
+    # Operator admins only (an organisation's admin is refused too: tests/outbox/test_mail_viewer.py).
+    "outbox.index": Rule("GET", "outbox.view"),
+    "outbox.show": Rule("GET", "outbox.view", "outbox_message"),
+    "outbox.send_again": Rule("POST", "outbox.view", "outbox_message"),
 }
 PUBLIC = {"static", "favicon", "accounts.login", "accounts.logout", "accounts.language"}
 
@@ -145,7 +150,8 @@ def world():
         drafts = [notification_services.create_draft(writer, {**notice, "entrustment_id": upstream.id},
                                                      [("報告.pdf", PDF)]) for _ in range(2)]
         notices[side] = {"notification": received, "notification_attachment": received, "draft": drafts[0],
-                         "draft_attachment": drafts[0], "draft_to_discard": drafts[1]}
+                         "draft_attachment": drafts[0], "draft_to_discard": drafts[1],
+                         "outbox_message": outbox.enqueue(f"matrix:{side}", ["someone@example.jp"], "件名", "本文")}
     return {"own": {"org": a, "entrustment": own_e, "subcontract": own_sub, "user": gen_user(a, role="viewer"),
                     "contract_version": own_version, "incident": own_incident,
                     "incident_at_contractor": at_contractor["own"], **notices["own"]},
@@ -185,6 +191,8 @@ def _url(app, endpoint: str, rule: Rule, objects: dict, token_id: int | None) ->
         args["notification_id"] = objects[rule.objects].id
     if rule.objects in ("notification_attachment", "draft_attachment"):
         args["attachment_id"] = objects[rule.objects].attachments[0].id
+    if rule.objects == "outbox_message":
+        args["message_id"] = objects["outbox_message"].id
     if rule.objects == "contract_version":
         args["version_id"] = objects["contract_version"].id
     if rule.objects == "token":
