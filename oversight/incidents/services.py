@@ -14,8 +14,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
+from oversight import inputs, uow
 from oversight import permissions as perm
-from oversight import uow
 from oversight.errors import Forbidden, NotFound, ValidationFailed
 from oversight.extensions import db
 from oversight.incidents.art26 import Assessment, FactsError, assess, parse_facts
@@ -272,6 +272,14 @@ def deadline_board(actor, *, sort: str = "due", today: date | None = None) -> li
 
 # ---------------------------------------------------------------- writing
 
+def facts_object(data: Mapping) -> dict:
+    """The `facts` of a request (an object of changes; absent: none); ValidationFailed naming `facts` otherwise."""
+    raw = data.get("facts") or {}
+    if not isinstance(raw, Mapping):
+        raise ValidationFailed({"facts": [_l("Expected an object.")]})
+    return dict(raw)
+
+
 def _clean_facts(raw, *, stored: Mapping | None = None) -> dict:
     if not isinstance(raw, Mapping):
         raise ValidationFailed({"facts": [_l("Expected an object.")]})
@@ -346,18 +354,7 @@ def _diff(before: Mapping, after: Mapping) -> list[tuple[str, object, object]]:
             if before.get(k) != after.get(k)]
 
 
-MAX_ID = 2**31 - 1
-
-
-def _object_id(value) -> int | None:
-    """An id from a form or a JSON body; anything that cannot be a row id (text, 0, 2**63) is None."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 1 <= number <= MAX_ID else None
+_object_id = inputs.object_id  # (notifications/services.py still calls it by this name)
 
 
 def open_incident(actor, data: Mapping) -> Incident:
@@ -434,7 +431,7 @@ def update_facts(actor, incident_id: int, data: Mapping) -> Incident:
     """Record facts as they become known (only the keys given change; null clears); the timeline keeps each change."""
     incident = get_incident(actor, incident_id)
     _editable(actor, incident, _l("Only the organisation where the incident happened records its facts."))
-    raw = dict(data.get("facts") or {})
+    raw = facts_object(data)
     cleared = {k for k, v in raw.items() if v in (None, "", [], {})}
     facts = {k: v for k, v in _clean_facts(raw, stored=incident.facts).items() if k not in cleared}
     origin = incident.party_for(incident.organisation_id)
