@@ -85,6 +85,17 @@ def test_a_21_mb_pdf_is_refused_by_the_api_with_the_20_mb_limit_and_nothing_is_s
     assert stored() == (0, 0)
 
 
+def test_a_form_larger_than_every_attachment_at_its_largest_is_refused_saying_the_limits(app, uf_web, chain,
+                                                                                        monkeypatch):
+    monkeypatch.setitem(app.config, "ATTACHMENT_MAX_BYTES", MB)  # ten files of 1 MB: an 11 MB form at most
+
+    response = file_on_the_form(uf_web, chain, pdf_of(12 * MB))
+
+    assert response.status_code == 413
+    assert "1件の報告に添付できるのは、1ファイル1 MBまで、最大10件です" in text_of(response)
+    assert stored() == (0, 0)
+
+
 def test_pages_and_calls_without_attachments_keep_the_small_body_limit(app, make_client, api_as):
     admin = gen_user(role="admin")
     web = make_client()
