@@ -9,13 +9,13 @@ import io
 
 from flask import request, send_file, url_for
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 from marshmallow.validate import Range
 
 from contracts import services
 from contracts.docx_render import DOCX_MIME
-from oversight.api.base import ID, LOCATION, WRITE_ERRORS, ApiBlueprint, BodyTooLarge, actor, documented, json_object
+from oversight import inputs
+from oversight.api.base import ID, LOCATION, WRITE_ERRORS, ApiBlueprint, actor, documented, json_object
 from oversight.choices import APPROVAL_STATE
 
 blp = ApiBlueprint("contracts_api", __name__, url_prefix="",
@@ -202,9 +202,11 @@ def portfolio(contractor_id: int | None = None):
 def check_docx():
     """Check an existing contract (.docx, sent as the raw body) for the required provisions — a heuristic"""
     limit = services.MAX_UPLOAD_BYTES
-    data = request.stream.read(limit + 1)
+    if (request.content_length or 0) > limit:
+        raise inputs.too_large(limit)
+    data = request.get_data(cache=True)  # kept: an Idempotency-Key's fingerprint reads it too
     if len(data) > limit:
-        raise BodyTooLarge(_l("The request body is larger than %(n)s bytes.", n=f"{limit:,}"))
+        raise inputs.too_large(limit)
     result = services.check_upload(actor(), "upload.docx", data)
     lang = _lang()
     notice = result.notice

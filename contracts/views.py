@@ -15,6 +15,7 @@ from flask_wtf.file import FileField, FileRequired
 from contracts import assembly, services
 from contracts.docx_render import DOCX_MIME
 from contracts.permissions import can_edit_contract
+from oversight import inputs
 from oversight.accounts.auth import requires
 from oversight.errors import ValidationFailed
 from oversight.extensions import db
@@ -213,7 +214,8 @@ def download(version_id: int):
 @bp.get("/contracts")
 @requires("contract.view")
 def portfolio():
-    contractor_id = request.args.get("contractor_id", type=int)
+    raw = request.args.get("contractor_id")
+    contractor_id = (inputs.object_id(raw) or 0) if raw else None  # 0 names no organisation: 404, like any unknown
     result = services.portfolio(current_user, contractor_id=contractor_id)
     labels = {t.id: t.label.get(lang()) for t in assembly.load_library().templates.values()}
     return render_template("contracts/portfolio.html", portfolio=result, contractor_id=contractor_id,

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from oversight import errors
+from oversight import errors, inputs
 from oversight.config import REPO_ROOT, Config
 from oversight.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -26,6 +26,7 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
         static_folder="static",
     )
     app.config.from_object(config or Config)
+    app.json.ensure_ascii = False  # Japanese as UTF-8 text, not \u escapes (flask-smorest answers through it too)
     app.config.update(overrides or {})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
@@ -44,6 +45,7 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
     limiter.init_app(app)
     api.init_app(app)
     errors.init_app(app)  # after the Api, which registers a JSON handler for every HTTP error
+    inputs.init_app(app)
 
     import contracts
     import oversight.incidents.models  # noqa: F401 - migration 0005 creates its tables; `flask db check` must see them
@@ -98,17 +100,38 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
             "base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
         )
         response.headers["X-Request-ID"] = g.get("request_id", "")
+        if errors.wants_json():
+            response.vary.add("Accept-Language")
         return response
 
     return app
 
 
+LOCALES = ("ja_JP", "en")
+# Accept-Language tags the API answers in (werkzeug also matches ja-JP to ja, en-GB to en), and their catalogue.
+API_LANGUAGES = {"ja": "ja_JP", "en": "en"}
+
+
 def select_locale() -> str:
-    """Japanese unless the user (or this browser session) chose English."""
-    chosen = session.get("lang") if request else None
-    if not chosen and current_user and getattr(current_user, "is_authenticated", False):
-        chosen = current_user.locale or None
-    return chosen if chosen in ("ja_JP", "en") else "ja_JP"
+    """The language of this request's messages.
+
+    Pages: the language chosen with the switch (this browser session), else the account's saved language, else
+    Japanese — the browser's Accept-Language is not consulted: staff of Japanese organisations often browse
+    with English-language systems, and the product speaks Japanese first. API calls carry no session: the
+    Accept-Language header, else the token user's saved language, else Japanese.
+    """
+    if not request:
+        return "ja_JP"
+    if errors.wants_json():
+        chosen = API_LANGUAGES.get(request.accept_languages.best_match(API_LANGUAGES) or "")
+        user = g.get("api_user")  # set once the token is checked; a refusal before that has no user
+        if not chosen and user is not None:
+            chosen = user.locale or None
+    else:
+        chosen = session.get("lang")
+        if not chosen and current_user and getattr(current_user, "is_authenticated", False):
+            chosen = current_user.locale or None
+    return chosen if chosen in LOCALES else "ja_JP"
 
 
 def _instance_secret(instance: Path) -> str:

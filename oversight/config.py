@@ -57,6 +57,8 @@ class Config:
     # by its consignor before it is escalated.
     ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES") or 20 * 1024 * 1024)
     NOTIFICATION_ACK_HOURS = float(os.environ.get("NOTIFICATION_ACK_HOURS") or 4)
+    # How long the answer to an API call sent with an Idempotency-Key is kept for a retry.
+    IDEMPOTENCY_KEY_HOURS = float(os.environ.get("IDEMPOTENCY_KEY_HOURS") or 24)
 
     API_TITLE = "oversight API"
     API_VERSION = "v1"

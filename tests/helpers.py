@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import threading
 from contextlib import contextmanager
 
 from flask import g, has_app_context
+
+from oversight.extensions import db
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -72,3 +75,30 @@ def text_of(response) -> str:
     """The page text without tags, for asserting what a user reads."""
     html = response.get_data(as_text=True)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def all_at_once(app, secret: str, url: str, times: int, **kwargs) -> list[tuple[int, dict]]:
+    """POST `url` (with `kwargs`: json, headers…) `times` times at the same moment, each from its own API client
+    holding `secret`; the (status, body) answers."""
+    from tests.api.conftest import ApiClient  # which imports this module
+
+    # A token's first use records it (a write to its row); used once before, the requests do not queue behind it.
+    assert ApiClient(app.test_client(), secret).get("/api/v1/engagements").status_code == 200
+    db.session.commit()
+    db.session.close()  # SQLite: no transaction of the test's own may hold the database while the requests run
+    start, answers, lock = threading.Barrier(times), [], threading.Lock()
+
+    def post() -> None:
+        client = ApiClient(app.test_client(), secret)
+        start.wait()
+        response = client.post(url, **kwargs)
+        with lock:
+            answers.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=post) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(answers) == times
+    return answers

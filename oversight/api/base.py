@@ -14,13 +14,15 @@ from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import Unauthorized
 
+from oversight import inputs
 from oversight.accounts.auth import api_actor
+from oversight.api import idempotency
 from oversight.api.schemas import ApiErrorSchema
 from oversight.errors import DomainError, ValidationFailed
 
 API_PREFIX = "/api/v1"
 # Path ids are database integers; anything outside this range cannot name a row and is routed to a 404.
-ID = "int(min=1, max=2147483647)"
+ID = f"int(min=1, max={inputs.MAX_ID})"
 
 
 class TokenRequired(DomainError):
@@ -35,13 +37,6 @@ class MalformedBody(DomainError):
 
     status = 400
     code = "bad_request"
-
-
-class BodyTooLarge(DomainError):
-    """A body over API_MAX_JSON_BYTES, refused before it is parsed."""
-
-    status = 413
-    code = "too_large"
 
 
 class NotJson(DomainError):
@@ -81,7 +76,8 @@ def _challenge(response):
 
 
 class ApiBlueprint(Blueprint):
-    """A resource of the API: every request must carry a bearer token, checked before anything else."""
+    """A resource of the API: every request must carry a bearer token, checked before anything else; every POST
+    accepts an Idempotency-Key."""
 
     ARGUMENTS_PARSER = QueryParser()
 
@@ -90,26 +86,35 @@ class ApiBlueprint(Blueprint):
         self.before_request(_authenticate)
         self.after_request(_challenge)
 
+    def route(self, rule, **options):
+        """Register a view; every POST may be retried safely with an Idempotency-Key (see idempotency.py)."""
+        register = super().route(rule, **options)
+        if "POST" not in options.get("methods", ()):
+            return register
+        return lambda view: register(idempotency.idempotent(view))
+
 
 def actor():
     """The user behind this request's bearer token (already checked by the blueprint)."""
     return api_actor()
 
 
-def json_object(*, required: bool = True, limit: int | None = None) -> dict:
-    """The request body as a JSON object; refused (400/413/415) before anything is looked up or changed.
+def json_object(*, required: bool = True) -> dict:
+    """The request body as a JSON object; refused (400/413/415/422) before anything is looked up or changed.
 
-    Without a body, `required=False` gives an empty object: the service then says what is missing. `limit`
-    raises the size allowed (a body that carries files), API_MAX_JSON_BYTES by default.
+    Without a body, `required=False` gives an empty object: the service then says what is missing. The body may
+    be as large as the view declares (inputs.body_limit: the calls that carry files), API_MAX_JSON_BYTES
+    otherwise. Text the database cannot store (NUL) is refused naming its field.
     """
-    limit = limit or current_app.config["API_MAX_JSON_BYTES"]
-    too_large = BodyTooLarge(_l("The request body is larger than %(n)s bytes.", n=f"{limit:,}"))
+    declared = inputs.declared_limit()
+    limit = declared.size(current_app.config) if declared else current_app.config["API_MAX_JSON_BYTES"]
     if request.content_length is not None and request.content_length > limit:
-        raise too_large
-    # A chunked body has no Content-Length: read one byte past the limit to know it is too large.
-    raw = request.stream.read(limit + 1)
+        raise inputs.too_large(limit)
+    # Read once and kept (an Idempotency-Key's fingerprint reads it too); a chunked body has no Content-Length,
+    # and the request's own limit stops it from being read without end.
+    raw = request.get_data(cache=True)
     if len(raw) > limit:
-        raise too_large
+        raise inputs.too_large(limit)
     if not raw.strip():
         if required:
             raise MalformedBody(_l("Send a JSON object in the request body."))
@@ -124,6 +129,7 @@ def json_object(*, required: bool = True, limit: int | None = None) -> dict:
         raise MalformedBody(_l("The request body is not valid JSON (UTF-8).")) from None
     if not isinstance(data, dict):
         raise MalformedBody(_l("The request body must be a JSON object."))
+    inputs.refuse_unstorable(inputs.unstorable_fields(data))
     return data
 
 

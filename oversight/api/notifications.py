@@ -10,15 +10,15 @@ import base64
 import binascii
 import io
 
-from flask import current_app, jsonify, request, send_file, url_for
+from flask import jsonify, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from oversight import uow
+from oversight import inputs, uow
 from oversight.api.base import ID, LOCATION, WRITE_ERRORS, ApiBlueprint, actor, documented, json_object
 from oversight.api.incidents import IncidentFactsSchema, IncidentOrganisationSchema
 from oversight.errors import ValidationFailed
-from oversight.notifications import services
+from oversight.notifications import attachments, services
 from oversight.notifications.models import NOTIFICATION_KINDS
 from oversight.notifications.services import MAX_ATTACHMENTS
 
@@ -147,10 +147,16 @@ def _notification(n) -> dict:
             "acknowledged_at": _iso(n.acknowledged_at), "escalated_at": _iso(n.escalated_at)}
 
 
+# Calls that carry attachments take every file at its largest, as base64; the others keep API_MAX_JSON_BYTES.
+carries_attachments = inputs.body_limit(
+    lambda config: attachments.request_limit(config["ATTACHMENT_MAX_BYTES"], MAX_ATTACHMENTS, base64=True,
+                                             other=config["API_MAX_JSON_BYTES"]),
+    lambda config: attachments.limit_refusal(config["ATTACHMENT_MAX_BYTES"], MAX_ATTACHMENTS))
+
+
 def _body() -> tuple[dict, list[tuple[str, bytes]]]:
-    """The JSON body (room for the attachments it may carry) and its decoded attachments."""
-    limit = current_app.config["ATTACHMENT_MAX_BYTES"] * 3 + 256 * 1024
-    body = json_object(limit=limit)
+    """The JSON body (with room for the attachments it may carry) and its decoded attachments."""
+    body = json_object()
     raw = body.pop("attachments", None) or []
     if not isinstance(raw, list):
         raise ValidationFailed({"attachments": [_l("Expected a list.")]})
@@ -199,6 +205,7 @@ def list_notifications():
 
 
 @blp.route("/notifications", methods=["POST"])
+@carries_attachments
 @blp.response(201, NotificationSchema, headers=LOCATION)
 @documented(errors=WRITE_ERRORS, body=NotificationCreateSchema)
 def create_notification():
@@ -225,6 +232,7 @@ def get_notification(notification_id: int):
 
 
 @blp.route(f"/notifications/<{ID}:notification_id>", methods=["PATCH"])
+@carries_attachments
 @blp.response(200, NotificationSchema)
 @documented(errors=WRITE_ERRORS, body=NotificationUpdateSchema)
 def update_notification(notification_id: int):
@@ -235,13 +243,14 @@ def update_notification(notification_id: int):
 
 @blp.route(f"/notifications/<{ID}:notification_id>/file", methods=["POST"])
 @blp.response(200, NotificationSchema)
-@documented(errors=(401, 403, 404, 422))
+@documented(errors=(401, 403, 404, 409, 422))
 def file_notification(notification_id: int):
-    """File a draft: it gets its receipt and cannot change any more"""
+    """File a draft: it gets its receipt and cannot change any more (409 if it is already filed)"""
     return jsonify(_notification(services.file_draft(actor(), notification_id)))
 
 
 @blp.route(f"/notifications/<{ID}:notification_id>/forward", methods=["POST"])
+@carries_attachments
 @blp.response(201, NotificationSchema, headers=LOCATION)
 @documented(errors=WRITE_ERRORS, body=ForwardSchema, body_required=False)
 def forward_notification(notification_id: int):

@@ -22,11 +22,10 @@ from oversight.choices import (
     REPORT_AUTHORITY,
     SUBCONTRACTING_TERMS,
 )
+from oversight.inputs import MAX_ID, MAX_PAGE
 from oversight.vocabulary import data_items
 
-MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 200
-MAX_ID = 2**31 - 1
 CERTIFICATION_FILTERS = ("expired", "expiring", "none")
 
 

@@ -20,7 +20,8 @@ from oversight.extensions import db
 from oversight.incidents import chains, validation
 from oversight.incidents.art26 import assess
 from oversight.incidents.models import Incident, IncidentEvent, IncidentParty, PreventionMeasure
-from oversight.incidents.validation import FACT_MESSAGES, moment, object_id, parse
+from oversight.incidents.validation import FACT_MESSAGES, moment, parse
+from oversight.inputs import object_id
 from oversight.incidents.visibility import visible_incident_ids
 from oversight.registry.models import Entrustment, Organisation
 from oversight.registry.services import Page
@@ -228,10 +229,7 @@ def update_facts(actor, incident_id: int, data: Mapping) -> Incident:
                                                               "note": data.get("note", "")})
             return incident
     _editable(actor, incident, _l("Only the organisation where the incident happened records its facts."))
-    raw = data.get("facts") or {}
-    if not isinstance(raw, Mapping):
-        raise ValidationFailed({"facts": [_l("Expected an object.")]})
-    raw = dict(raw)
+    raw = validation.facts_object(data)
     cleared = {k for k, v in raw.items() if v in (None, "", [], {})}
     facts = {k: v for k, v in validation.clean(raw, stored=incident.facts).items() if k not in cleared}
     origin = incident.party_for(incident.organisation_id)

@@ -26,7 +26,6 @@ DATA_KEYS = frozenset({"max_persons", "max_persons_known_at", "data_items", "oth
 PARTY_FACT_KEYS = frozenset({"max_persons", "max_persons_known_at", "data_items", "other_items",
                              "high_grade_encryption", "report_items", "person_notice", "persons_reason"})
 CLOCK_SKEW = timedelta(minutes=5)
-MAX_ID = 2**31 - 1
 
 FACT_MESSAGES = {
     "required": _l("This field is required."),
@@ -77,17 +76,6 @@ def parse(raw) -> object:
         raise facts_error(error) from None
 
 
-def object_id(value) -> int | None:
-    """An id from a form or a JSON body; anything that cannot be a row id (text, 0, 2**63) is None."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if 1 <= number <= MAX_ID else None
-
-
 def moment(value, field: str) -> datetime | None:
     """A stored UTC moment from an ISO string with a time zone (a bare date: 00:00 Japan time)."""
     if value in (None, ""):
@@ -104,6 +92,14 @@ def moment(value, field: str) -> datetime | None:
     if found.tzinfo is None:
         raise ValidationFailed({field: [FACT_MESSAGES["timezone_required"]]})
     return found.astimezone(JST)
+
+
+def facts_object(data: Mapping) -> dict:
+    """The `facts` of a request (an object of changes; absent: none); ValidationFailed naming `facts` otherwise."""
+    raw = data.get("facts") or {}
+    if not isinstance(raw, Mapping):
+        raise ValidationFailed({"facts": [_l("Expected an object.")]})
+    return dict(raw)
 
 
 def clean(raw, *, stored: Mapping | None = None, allowed: frozenset[str] = FACT_KEYS) -> dict:

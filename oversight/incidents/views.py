@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from oversight import inputs
 from oversight import permissions as perm
 from oversight.accounts.auth import requires
 from oversight.errors import ValidationFailed
@@ -65,10 +66,7 @@ def _engagements(organisation_id: int | None) -> list[Entrustment]:
 
 def _new_page(data: dict, errors: dict | None = None, status: int = 200):
     errors = errors or {}
-    try:
-        organisation_id = int(data.get("organisation_id") or current_user.organisation_id or 0) or None
-    except (TypeError, ValueError):
-        organisation_id = current_user.organisation_id
+    organisation_id = inputs.object_id(data.get("organisation_id")) or current_user.organisation_id
     organisations = []
     if perm.is_admin(current_user):
         organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.name_kana,
@@ -91,7 +89,7 @@ _FORM_FIELDS = {"title", "organisation_id", "scope", "entrustment_id", "events",
 def new():
     if request.method == "GET":
         data = {"scope": request.args.get("scope", "engagements"),
-                "entrustment_id": request.args.get("entrustment_id", type=int),
+                "entrustment_id": inputs.object_id(request.args.get("entrustment_id")),
                 "organisation_id": current_user.organisation_id, "facts": {}}
         if data["entrustment_id"]:
             data["scope"] = "entrustment"

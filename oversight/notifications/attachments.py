@@ -7,8 +7,11 @@ package of the right kind, is refused: the receipt's hash would otherwise certif
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of .doc/.xls/.ppt
 # Office Open XML: the main part every package of that kind must contain.
@@ -24,6 +27,23 @@ MEDIA_TYPES = {
 }
 ALLOWED = ", ".join(f".{ext}" for ext in MEDIA_TYPES)
 MAX_UNPACKED_RATIO = 100  # a package that unpacks to more than this many times its size is a zip bomb
+
+
+MB = 1024 * 1024
+
+
+def request_limit(max_bytes: int, max_files: int, *, base64: bool, other: int) -> int:
+    """The largest request that can carry `max_files` files of `max_bytes` each and `other` bytes besides: as
+    form uploads, or as base64 in JSON (4 characters per 3 bytes, plus room for a client that writes the "/" of
+    base64 as "\\/", as PHP's json_encode does)."""
+    per_file = math.ceil(max_bytes / 3) * 4 * 65 // 64 if base64 else max_bytes
+    return per_file * max_files + other
+
+
+def limit_refusal(max_bytes: int, max_files: int):
+    """What a request too large to carry its attachments is told: the real limits."""
+    return _l("The request is too large: a notification carries at most %(n)s attachments of up to %(mb)s MB each.",
+              n=max_files, mb=max_bytes // MB)
 
 
 @dataclass(frozen=True)
@@ -42,7 +62,7 @@ def check(filename: str, content: bytes, max_bytes: int) -> tuple[str, Refusal |
     """The media type of an acceptable attachment, or the reason it is refused (the media type is then "")."""
     ext = extension(filename)
     if len(content) > max_bytes:
-        return "", Refusal("too_large", {"name": filename, "mb": max_bytes // (1024 * 1024)})
+        return "", Refusal("too_large", {"name": filename, "mb": max_bytes // MB})
     if not content:
         return "", Refusal("empty", {"name": filename})
     if ext not in MEDIA_TYPES:

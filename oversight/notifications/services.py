@@ -16,20 +16,21 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from contracts import services as contracts
 from oversight import permissions as perm
 from oversight import uow
 from oversight.accounts.models import User
-from oversight.errors import Forbidden, NotFound, ValidationFailed
+from oversight.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from oversight.extensions import db
 from oversight.incidents import services as incidents
 from oversight.incidents.art26.deadlines import JST
 from oversight.incidents.models import Incident
 from oversight.incidents.reminders import recipients as incident_recipients
-from oversight.incidents.validation import object_id, validate_facts
+from oversight.incidents.validation import facts_object, validate_facts
+from oversight.inputs import object_id
 from oversight.notifications import attachments as files
 from oversight.notifications.models import Notification, NotificationAttachment, ReceiptCounter
 from oversight.outbox import services as outbox
@@ -324,7 +325,7 @@ def update_draft(actor, notification_id: int, data: Mapping, uploads: Iterable[t
     """Change a draft (title, facts, message; more attachments). A filed notification is refused."""
     n = _own_draft(actor, notification_id)
     e = n.entrustment
-    merged = {"title": n.title, "message": n.message, **data, "facts": {**n.facts, **(data.get("facts") or {})}}
+    merged = {"title": n.title, "message": n.message, **data, "facts": {**n.facts, **facts_object(data)}}
     title, message, facts, accepted = _validated(actor, merged, e, uploads=uploads, attached=len(n.attachments))
     if n.kind == "original" and "incident_id" in data:
         n.incident_id = _incident_choice(actor, data, e)
@@ -523,8 +524,15 @@ def _file(actor, n: Notification, known: datetime | None) -> Notification:
 
 
 def file_draft(actor, notification_id: int) -> Notification:
-    """File a draft: from now on it cannot change. Returns it with its receipt."""
+    """File a draft: from now on it cannot change. Returns it with its receipt; Conflict if it is already filed."""
     with uow.atomic():
+        # The draft's row stays locked to the commit: of several filings at once one files it, the others then
+        # find it filed. (SQLite runs one writing transaction at a time.)
+        db.session.get(Notification, object_id(notification_id) or 0, with_for_update=True,
+                       populate_existing=True)
+        n = get_notification(actor, notification_id)
+        if n.is_filed and n.filer_id == getattr(actor, "organisation_id", None):
+            raise Conflict(_l("This draft has already been filed (receipt %(number)s).", number=n.receipt_number))
         n = _own_draft(actor, notification_id)
         _engagement(actor, n.entrustment_id)  # still the filer's engagement
         validate_facts(n.facts, n.entrustment.contractor)  # a known date still in the past, etc.
@@ -590,8 +598,15 @@ def acknowledge(actor, notification_id: int) -> Notification:
             raise Forbidden(_l("Only the organisation that received a notification acknowledges it."))
         if n.acknowledged_at is not None:
             return n
-        n.acknowledged_at = utcnow()
-        n.acknowledged_by_name = getattr(actor, "name", "") or getattr(actor, "email", "")
+        # Conditional: of several acknowledgements at once exactly one sets the moment, mails and is recorded;
+        # the others find it set (PostgreSQL re-checks the condition once the first commits) and answer with it.
+        claimed = db.session.execute(
+            update(Notification).where(Notification.id == n.id, Notification.acknowledged_at.is_(None))
+            .values(acknowledged_at=utcnow(), acknowledged_by_name=getattr(actor, "name", "") or
+                    getattr(actor, "email", "")).execution_options(synchronize_session=False)).rowcount
+        db.session.refresh(n, ["acknowledged_at", "acknowledged_by_name"])
+        if not claimed:
+            return n
         _mail(n, f"notification-ack:{n.id}", incident_recipients(n.filer_id),
               f"【oversight】受領確認：{n.receipt_number} / Acknowledged: {n.receipt_number}",
               f"{n.recipient.name}が{n.receipt_number}（{n.title}）の受領を確認しました"

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from oversight import inputs
 from oversight import permissions as perm
 from oversight.accounts.auth import requires
 from oversight.errors import NotFound, ValidationFailed
@@ -16,7 +17,7 @@ from oversight.extensions import db
 from oversight.forms import ActionForm, flash_form_expired, one_button
 from oversight.incidents import services as incidents
 from oversight.incidents.forms import choices, facts_from_form, form_values
-from oversight.notifications import services
+from oversight.notifications import attachments, services
 from oversight.notifications.models import Notification
 from oversight.notifications.services import MAX_ATTACHMENTS
 from oversight.templating import lang
@@ -24,11 +25,12 @@ from oversight.templating import lang
 bp = Blueprint("notifications", __name__)
 
 
-@bp.before_request
-def _upload_limit():
-    # Room for a too-large attachment to arrive, so that the form can say which file and what the limit is.
-    if request.method == "POST":
-        request.max_content_length = current_app.config["ATTACHMENT_MAX_BYTES"] * 3 + 1024 * 1024
+# Forms that carry attachments take every file at its largest (and a too-large file arrives, so that the form can
+# say which file and what the limit is); the other pages keep MAX_CONTENT_LENGTH.
+carries_attachments = inputs.body_limit(
+    lambda config: attachments.request_limit(config["ATTACHMENT_MAX_BYTES"], MAX_ATTACHMENTS, base64=False,
+                                             other=attachments.MB),
+    lambda config: attachments.limit_refusal(config["ATTACHMENT_MAX_BYTES"], MAX_ATTACHMENTS))
 
 
 def _uploads() -> list[tuple[str, bytes]]:
@@ -67,8 +69,8 @@ def _editor(data: dict, errors: dict | None = None, status: int = 200, draft=Non
     parent = draft.parent if draft else None
     if e is None and data.get("follow_up_to"):
         try:
-            parent = services.get_notification(current_user, int(data["follow_up_to"])).root
-        except (ValueError, TypeError, NotFound):  # the form says so when it is submitted
+            parent = services.get_notification(current_user, inputs.object_id(data["follow_up_to"]) or 0).root
+        except NotFound:  # the form says so when it is submitted
             parent = None
         else:
             e = parent.entrustment
@@ -92,6 +94,7 @@ _FIELDS = {"title", "message", "entrustment_id", "incident_id", "follow_up_to", 
 
 
 @bp.route("/notifications/new", methods=["GET", "POST"])
+@carries_attachments
 @requires("notification.file")
 def new():
     if request.method == "GET":
@@ -142,6 +145,7 @@ def _detail(n, forward_errors: dict | None = None, status: int = 200):
 
 
 @bp.post("/notifications/<int:notification_id>")
+@carries_attachments
 @requires("notification.file")
 def update(notification_id: int):
     n = services.get_notification(current_user, notification_id)
@@ -195,6 +199,7 @@ def acknowledge(notification_id: int):
 
 
 @bp.post("/notifications/<int:notification_id>/forward")
+@carries_attachments
 @requires("notification.file")
 def forward(notification_id: int):
     source = services.get_notification(current_user, notification_id)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from oversight import inputs
 from oversight import permissions as perm
 from oversight.accounts.auth import requires
 from oversight.errors import Forbidden, ValidationFailed
@@ -27,10 +28,7 @@ bp = Blueprint("registry", __name__)
 
 
 def _page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+    return inputs.page_number(request.args.get("page"))
 
 
 def _visible_organisations():

@@ -78,10 +78,13 @@ def test_bad_filings_are_named_per_field_and_store_nothing(api_as, chain):
     assert stored() == before
 
 
-def test_a_50_mb_attachment_is_refused_before_it_is_read(api_as, chain):
-    big = base64.b64encode(b"%PDF-1.7\n" + b"0" * (50 * 1024 * 1024) + b"%%EOF").decode()
+def test_a_body_larger_than_every_attachment_at_its_largest_is_refused_before_it_is_read(app, api_as, chain,
+                                                                                        monkeypatch):
+    monkeypatch.setitem(app.config, "ATTACHMENT_MAX_BYTES", 1024 * 1024)  # ten files of 1 MB: a 14 MB body at most
+    big = base64.b64encode(b"%PDF-1.7\n" + b"0" * (20 * 1024 * 1024) + b"%%EOF").decode()
     response = filed(api_as(chain.uf_staff), chain, attachments=[{"filename": "全ログ.pdf", "content_base64": big}])
     assert response.status_code == 413 and response.get_json()["code"] == "too_large"
+    assert "10" in response.get_json()["message"] and "1 MB" in response.get_json()["message"]
     assert stored() == 0
 
 

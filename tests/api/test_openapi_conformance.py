@@ -1,5 +1,6 @@
 """The API keeps the promises of its own OpenAPI document: schemathesis calls every operation of the document the
-app serves with generated valid and invalid requests, as an admin, and runs its checks on every answer."""
+app serves with generated valid and invalid requests, and with malformed values (NUL in text, ids past bigint, a
+string for an object), as an admin, and runs its checks on every answer."""
 
 from __future__ import annotations
 
@@ -46,6 +47,40 @@ schema = schemathesis.openapi.from_wsgi(
         # The test sends a real admin token; ignored_auth still checks that every operation refuses none.
         "generation": {"max-examples": 20, "database": "none", "with-security-parameters": False},
     }))
+
+
+# Malformed values that once gave 500s on PostgreSQL (which cannot store NUL in text, nor a number past bigint in an
+# id), added to the examples of every operation that takes them: one case per parameter and per body property.
+NUL_TEXT = "a\x00b"
+HUGE = 2**70
+
+
+def _resolved(node: dict) -> dict:
+    while "$ref" in node:
+        node = schema.raw_schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+    return node
+
+
+def _malformed(kind: str | None):
+    return {"string": NUL_TEXT, "integer": HUGE, "object": "x"}.get(kind)
+
+
+@schema.hook
+def before_add_examples(ctx, examples) -> None:
+    """Add each operation's malformed cases to its explicit examples (a refusal is expected: never a 500)."""
+    operation = ctx.operation
+    ids = {p.name: EXISTING.get(p.name, 1) for p in operation.path_parameters}
+    for parameter in operation.query:
+        value = _malformed(parameter.definition.get("schema", {}).get("type"))
+        if value is not None:
+            examples.append(operation.Case(path_parameters=ids, query={parameter.name: str(value)}))
+    if ids:
+        examples.append(operation.Case(path_parameters=dict.fromkeys(ids, HUGE)))
+    body = operation.definition.raw.get("requestBody", {}).get("content", {}).get("application/json")
+    for name, definition in _resolved(body["schema"]).get("properties", {}).items() if body else ():
+        value = _malformed(_resolved(definition).get("type"))
+        if value is not None:
+            examples.append(operation.Case(path_parameters=ids, body={name: value}, media_type="application/json"))
 
 
 @pytest.fixture
