@@ -21,8 +21,8 @@ from oversight.incidents import chains, validation
 from oversight.incidents.art26 import assess
 from oversight.incidents.models import Incident, IncidentEvent, IncidentParty, PreventionMeasure
 from oversight.incidents.validation import FACT_MESSAGES, moment, parse
-from oversight.inputs import object_id
 from oversight.incidents.visibility import visible_incident_ids
+from oversight.inputs import object_id
 from oversight.registry.models import Entrustment, Organisation
 from oversight.registry.services import Page
 from oversight.timeutil import today_jst, utcnow
