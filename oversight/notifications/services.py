@@ -585,6 +585,7 @@ def forward(actor, notification_id: int, data: Mapping, uploads: Iterable[tuple[
         incident = db.session.get(Incident, source.incident_id) if source.incident_id else None
         party = incident.party_for(org_id) if incident else None
         known = min(filter(None, [party.known_at if party else None, source.filed_at]))
+        _acknowledge(actor, source)  # passing it on shows it was read (README: acknowledge and forward in one)
         _file(actor, n, known)
     return n
 
@@ -596,25 +597,30 @@ def acknowledge(actor, notification_id: int) -> Notification:
         n = get_notification(actor, notification_id)
         if n.recipient_id != getattr(actor, "organisation_id", None):
             raise Forbidden(_l("Only the organisation that received a notification acknowledges it."))
-        if n.acknowledged_at is not None:
-            return n
-        # Conditional: of several acknowledgements at once exactly one sets the moment, mails and is recorded;
-        # the others find it set (PostgreSQL re-checks the condition once the first commits) and answer with it.
-        claimed = db.session.execute(
-            update(Notification).where(Notification.id == n.id, Notification.acknowledged_at.is_(None))
-            .values(acknowledged_at=utcnow(), acknowledged_by_name=getattr(actor, "name", "") or
-                    getattr(actor, "email", "")).execution_options(synchronize_session=False)).rowcount
-        db.session.refresh(n, ["acknowledged_at", "acknowledged_by_name"])
-        if not claimed:
-            return n
-        _mail(n, f"notification-ack:{n.id}", incident_recipients(n.filer_id),
-              f"【oversight】受領確認：{n.receipt_number} / Acknowledged: {n.receipt_number}",
-              f"{n.recipient.name}が{n.receipt_number}（{n.title}）の受領を確認しました"
-              f"（{n.acknowledged_at.astimezone(JST):%Y-%m-%d %H:%M} JST）。\n"
-              f"{n.recipient.name} acknowledged {n.receipt_number} ({n.title}).")
-        trail.record(actor, "notification_acknowledge", "notification", n.id, label=n.title,
-                     after={"receipt_number": n.receipt_number, "acknowledged_at": _iso(n.acknowledged_at)})
+        _acknowledge(actor, n)
     return n
+
+
+def _acknowledge(actor, n: Notification) -> None:
+    """Acknowledge once, in the caller's transaction: the filer is mailed and the trail records it."""
+    if n.acknowledged_at is not None:
+        return
+    # Conditional: of several acknowledgements at once exactly one sets the moment, mails and is recorded;
+    # the others find it set (PostgreSQL re-checks the condition once the first commits) and answer with it.
+    claimed = db.session.execute(
+        update(Notification).where(Notification.id == n.id, Notification.acknowledged_at.is_(None))
+        .values(acknowledged_at=utcnow(), acknowledged_by_name=getattr(actor, "name", "") or
+                getattr(actor, "email", "")).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(n, ["acknowledged_at", "acknowledged_by_name"])
+    if not claimed:
+        return
+    _mail(n, f"notification-ack:{n.id}", incident_recipients(n.filer_id),
+          f"【oversight】受領確認：{n.receipt_number} / Acknowledged: {n.receipt_number}",
+          f"{n.recipient.name}が{n.receipt_number}（{n.title}）の受領を確認しました"
+          f"（{n.acknowledged_at.astimezone(JST):%Y-%m-%d %H:%M} JST）。\n"
+          f"{n.recipient.name} acknowledged {n.receipt_number} ({n.title}).")
+    trail.record(actor, "notification_acknowledge", "notification", n.id, label=n.title,
+                 after={"receipt_number": n.receipt_number, "acknowledged_at": _iso(n.acknowledged_at)})
 
 
 # ---------------------------------------------------------------- escalation

@@ -58,6 +58,15 @@ def test_forwarding_exempts_the_contractor_and_starts_the_consignors_deadlines(c
     assert services.receipt_document(chain.sakura_csirt, first.id)[0] == f"receipt-{first.receipt_number}.pdf"
 
 
+def test_forwarding_a_notification_acknowledges_it(chain):
+    first = file_suspected_leak(chain)
+    assert first.acknowledged_at is None
+    services.forward(chain.toto_staff, first.id, {"message": "東都から転送します。"})
+    db.session.refresh(first)
+    assert first.acknowledged_at is not None and first.acknowledged_by_name
+    assert first not in services.lists(chain.toto_staff).unacknowledged
+
+
 def test_a_filed_notification_never_changes_and_later_facts_are_follow_ups(chain):
     first = file_suspected_leak(chain)
     with pytest.raises(ValidationFailed) as refused:
