@@ -1,0 +1,76 @@
+"""Every page a demo user can open reads as words for people: no Python values (None, False, dicts, lists), no bare
+reference numbers for sources (the what-users-see issue). The walk covers every GET route of the web UI, with the
+objects of the demo each user may open."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from contracts.models import ContractVersion
+from oversight import demo
+from oversight.cli import SystemActor
+from oversight.extensions import db
+from oversight.incidents.models import Incident
+from oversight.notifications.models import Notification
+from oversight.outbox.models import OutboxMessage
+from oversight.registry.models import Entrustment, Organisation
+
+# Routes that answer with a file, not a page, or that need an object the demo has none of.
+NOT_PAGES = {"static", "favicon", "contracts.download", "importexport.export", "importexport.preview",
+             "notifications.receipt", "notifications.attachment", "accounts.login"}
+INTERNALS = re.compile(r"\bNone\b|\bFalse\b|\bTrue\b|\{'|\['|\{\"|\[\"|<built-in|object at 0x")
+BARE_SOURCE = re.compile(r"[(（\[]\s*00[0-4]\b")
+USERS = ("privacy@sakura-hd.example", "csirt@sakura-hd.example", "audit@sakura-hd.example",
+         "legal@sakura-hd.example", "staff@photo-album.example", "staff@uf-support.example",
+         "privacy@kyoto-city.example", "admin@oversight.example")
+
+
+def _text(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def _candidates() -> dict[str, list[int]]:
+    """Ids of the demo's objects, per route argument."""
+    def ids(model, limit=12):
+        return list(db.session.scalars(select(model.id).order_by(model.id).limit(limit)))
+    return {"organisation_id": ids(Organisation, 40), "entrustment_id": ids(Entrustment, 40),
+            "incident_id": ids(Incident), "notification_id": ids(Notification), "message_id": ids(OutboxMessage, 5),
+            "version_id": ids(ContractVersion)}
+
+
+@pytest.fixture
+def demo_world():
+    demo.load(SystemActor(name="demo"))
+    db.session.commit()
+
+
+def test_no_page_of_the_demo_shows_internals_or_bare_reference_numbers(app, demo_world, make_client):
+    candidates = _candidates()
+    rules = [r for r in app.url_map.iter_rules() if "GET" in r.methods and r.endpoint not in NOT_PAGES
+             and not r.rule.startswith("/api/")]
+    problems, opened = [], set()
+    for email in USERS:
+        client = make_client()
+        client.login(email, demo.DEMO_PASSWORD)
+        for rule in rules:
+            (arg,) = rule.arguments or (None,)
+            values = candidates.get(arg, []) if arg else [None]
+            for value in values:
+                url = rule.rule if arg is None else rule.rule.replace(f"<int:{arg}>", str(value))
+                response = client.get(url)
+                if response.status_code in (403, 404):
+                    continue
+                assert response.status_code == 200, (email, url, response.status_code)
+                opened.add(rule.endpoint)
+                text = _text(response.get_data(as_text=True))
+                for pattern in (INTERNALS, BARE_SOURCE):
+                    found = pattern.search(text)
+                    if found:
+                        problems.append(f"{email} {url}: …{text[max(0, found.start() - 60):found.end() + 60]}…")
+    assert not problems, "\n".join(problems[:30])
+    unopened = {r.endpoint for r in rules} - opened
+    assert not unopened, f"no demo user could open: {sorted(unopened)}"
