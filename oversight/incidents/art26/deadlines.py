@@ -18,7 +18,7 @@ Convention (see SOURCES.md for the quoted texts):
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from functools import cache, lru_cache
+from functools import cache
 
 import jpholiday
 
@@ -111,9 +111,7 @@ def report_deadlines(known: datetime | date, days: int) -> tuple[date, date, dat
     return deadlines_from_day(start, at_midnight, days)
 
 
-@lru_cache(maxsize=16384)
 def deadlines_from_day(start: date, at_midnight: bool, days: int) -> tuple[date, date, date]:
-    """`report_deadlines` from the JST day of knowing and whether it was at midnight (see `day_known`): cached by
-    day, which many moments of knowing share."""
+    """`report_deadlines` from the JST day of knowing and whether it was at midnight (see `day_known`)."""
     last = start + timedelta(days=days - 1 if at_midnight else days)
     return start + _QUICK_FROM, start + _QUICK_TO, _roll_table(last.year).get(last, last)

@@ -19,7 +19,7 @@ MY_NUMBER_THRESHOLD = 100   # 特定個人情報漏えい等報告規則2条4号
 ABOUT_TO_ACQUIRE_FROM = date(2024, 4, 1)  # 令和5年個人情報保護委員会規則第5号 (7条3号かっこ書) 施行日
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Ground:
     """A conclusion's legal ground: a stable code, the article, Japanese and English labels, the example."""
 
@@ -34,44 +34,22 @@ class Ground:
             self.code, self.article, self.label_ja, self.label_en, example)
 
     def to_dict(self) -> dict:
-        example = self.example  # Example.to_dict(), inlined: this runs for every ground of every assessment
+        """A new JSON-ready dict each time: callers may change it freely."""
         return {"code": self.code, "article": self.article, "label_ja": self.label_ja, "label_en": self.label_en,
-                "example": {"ja": example.ja, "source": example.source} if example is not None else None}
+                "example": self.example.to_dict() if self.example is not None else None}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Note:
+    """A remark the assessment adds for the reader: a stable code, Japanese and English."""
+
     code: str
     ja: str
     en: str
 
     def to_dict(self) -> dict:
+        """A new JSON-ready dict each time."""
         return {"code": self.code, "ja": self.ja, "en": self.en}
-
-
-_SHARED: dict = {}
-
-
-def shared(value):
-    """One shared copy of a tuple or frozenset made of the constants above: results that many assessments hold
-    (grounds, reasons, notes, events) then cost the garbage collector nothing extra."""
-    return _SHARED.setdefault(value, value)
-
-
-_SHARED_BY_IDS: dict[tuple[int, ...], tuple[tuple, tuple]] = {}
-
-
-def shared_tuple(value: tuple) -> tuple:
-    """`shared(value)` for a tuple of constants, found by the identities of its elements: hashing a tuple of
-    Grounds or Notes hashes every field of each, an id does not. The entry keeps `value` itself, so its elements
-    stay alive and their ids cannot be reused by other objects while the key exists."""
-    key = tuple(map(id, value))
-    entry = _SHARED_BY_IDS.get(key)
-    if entry is None:
-        entry = (value, shared(value))
-        if len(_SHARED_BY_IDS) < 65536:  # bounded: the combinations of constants are few
-            _SHARED_BY_IDS[key] = entry
-    return entry[1]
 
 
 # --- is it a leak / loss / damage at all (通則編3-5-1) -------------------------------------------------------
@@ -113,8 +91,6 @@ def events_of(facts: Facts, cause: Cause | None) -> frozenset[str]:
 
 def event_exclusions(facts: Facts, events: frozenset[str]) -> tuple[frozenset[str], tuple[Ground, ...]]:
     """Drop what the guideline says is not a leak, loss or damage, and say why (通則編3-5-1-1〜3-5-1-3)."""
-    if not (facts.recovered_before_viewed or facts.provided_intentionally or facts.same_data_kept_elsewhere):
-        return shared(events), ()
     reasons = []
     remaining = set(events)
     if LEAK in remaining and facts.recovered_before_viewed:
@@ -130,7 +106,7 @@ def event_exclusions(facts: Facts, events: frozenset[str]) -> tuple[frozenset[st
         if DAMAGE in remaining:
             remaining.discard(DAMAGE)
             reasons.append(COPY_KEPT_DAMAGE)
-    return shared(frozenset(remaining)), shared(tuple(reasons))
+    return frozenset(remaining), tuple(reasons)
 
 
 def no_event_reason(cause: Cause | None) -> Ground:
@@ -241,16 +217,7 @@ def personal_data_grounds(facts: Facts, cause: Cause | None, kind: str, referenc
         items = facts.data_items
         found = (sensitive_ground(items, kind), financial_ground(items, kind),
                  malicious_ground(cause, kind, reference_day), threshold_ground(facts.max_persons, kind))
-    key = tuple(map(id, found))  # every ground is a module constant (or None): ids name them
-    entry = _PERSONAL_DATA_GROUNDS.get(key)
-    if entry is None:
-        entry = (found, shared(tuple(g for g in found if g is not None)))
-        if len(_PERSONAL_DATA_GROUNDS) < 65536:
-            _PERSONAL_DATA_GROUNDS[key] = entry  # keeps `found`, so the ids stay theirs
-    return entry[1]
-
-
-_PERSONAL_DATA_GROUNDS: dict[tuple[int, ...], tuple[tuple, tuple[Ground, ...]]] = {}
+    return tuple(g for g in found if g is not None)
 
 
 ENCRYPTION_EXCEPTION = Ground(
@@ -327,7 +294,7 @@ def my_number_grounds(facts: Facts, cause: Cause | None, events: frozenset[str])
         found.append(MN_OVER_100_ART9)
     if over_100 and mn.provided_against_art19:
         found.append(MN_OVER_100_ART19)
-    return shared_tuple(tuple(found))
+    return tuple(found)
 
 
 def my_number_incident(facts: Facts) -> bool:
@@ -363,11 +330,10 @@ def final_report_period(grounds: Iterable[Ground], kind: str) -> tuple[int, str]
             appi = 60 if g.code == "malicious" or appi == 60 else 30
     days = min(d for d in (appi, mn) if d) if appi or mn else 30
     binding = (appi == days, mn == days)
-    return days, _BASIS[days, kind, binding]
+    return days, _basis(days, kind, *binding)
 
 
-def _basis(days: int, kind: str, binding: tuple[bool, bool]) -> str:
-    appi, mn = binding
+def _basis(days: int, kind: str, appi: bool, mn: bool) -> str:
     articles = []
     if appi or not mn:
         articles.append("施行規則44条2項" if kind == "public_body" else "施行規則8条2項")
@@ -380,8 +346,3 @@ def _basis(days: int, kind: str, binding: tuple[bool, bool]) -> str:
         which = f"（{which}: 不正の目的）"
     return (f"{'・'.join(articles)}: 知った日から{days}日以内{which}; "
             "民法140条（初日不算入）; 行政機関の休日に関する法律2条")
-
-
-_BASIS = {(days, kind, binding): _basis(days, kind, binding)
-          for days in (30, 60) for kind in ("company", "public_body")
-          for binding in ((True, False), (False, True), (True, True), (False, False))}
