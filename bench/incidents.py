@@ -33,19 +33,25 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
-from bench import figure
+from bench import REPO_ROOT, figure
 from oversight.choices import REPORT_AUTHORITY
 from oversight.incidents.art26 import FactsError, assess, parse_facts
 from oversight.incidents.art26.vocabulary import CAUSES, ITEMS, MY_NUMBER_ITEMS, REPORT_ITEM_CODES
 
 CASES = 100_000
+CLI_TARGET = 1.0  # seconds for `flask assess` on the example facts file (the issue's target)
+CLI_RUNS = 7
+EXAMPLE_FACTS = REPO_ROOT / "examples" / "incident-facts.json"
 SEED = 2026
 TARGET = 10_000  # assessments per second with plain code (the issue's target; 14,000/s before any speed layer)
 
@@ -288,9 +294,31 @@ def measure(n: int = CASES, repeats: int = 5) -> dict:
             "best": {k: max(v) for k, v in rates.items()}, **found}
 
 
+def _wall(command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, env=env, cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def measure_cli(runs: int = CLI_RUNS) -> dict:
+    """Wall time of `flask assess examples/incident-facts.json` (a fresh process each run) beside `python -c pass`,
+    interleaved so that machine noise hits both alike; medians in seconds."""
+    flask = str(Path(sys.executable).with_name("flask"))
+    env = {**os.environ, "FLASK_APP": "oversight"}
+    command = [flask, "assess", str(EXAMPLE_FACTS), "--as-of", "2026-11-23"]
+    _wall(command, env)  # once untimed: the file system cache, as on a second call from a shell
+    cli, bare = [], []
+    for _ in range(runs):
+        bare.append(_wall([sys.executable, "-c", "pass"], env))
+        cli.append(_wall(command, env))
+    return {"cli": statistics.median(cli), "bare": statistics.median(bare), "cli_runs": cli, "bare_runs": bare}
+
+
 def run(backend: str, *, keep: bool = False, runs: int = 40, cases: int = CASES) -> dict[str, dict]:
     """Assess `cases` generated fact sets (the backend is ignored: the engine touches no database)."""
     repeats = max(3, min(7, runs // 8))
+    cli = measure_cli()
+    print(f"  flask assess: {cli['cli']:.2f} s (python -c pass {cli['bare']:.2f} s, median of {CLI_RUNS})")
     m = measure(cases, repeats)
     median, best = m["median"], m["best"]
     print(f"  art26: {median['assess']:,.0f} assessments/s, {median['json']:,.0f} with to_dict(), bare loop "
@@ -317,6 +345,12 @@ def run(backend: str, *, keep: bool = False, runs: int = 40, cases: int = CASES)
             rates=[round(r) for r in m["rates"]["json"]],
             via="assess(parse_facts(build(choice)), as_of).to_dict() — what the API returns, before serialising",
             **shared),
+        "art26_flask_assess_seconds": figure(
+            cli["cli"], "s", cli["bare"], "< 1 s", cli["cli"] < CLI_TARGET,
+            runs=[round(t, 3) for t in cli["cli_runs"]], baseline_runs=[round(t, 3) for t in cli["bare_runs"]],
+            statistic="median", baseline_loop="python -c pass",
+            via="flask assess examples/incident-facts.json --as-of 2026-11-23 (FLASK_APP=oversight, a new process "
+                "each run)"),
     }
 
 

@@ -18,6 +18,7 @@ from oversight import permissions as perm
 from oversight import uow
 from oversight.errors import Forbidden, NotFound, ValidationFailed
 from oversight.extensions import db
+from oversight.incidents import fact_messages
 from oversight.incidents.art26 import Assessment, FactsError, assess, parse_facts
 from oversight.incidents.art26.deadlines import JST
 from oversight.incidents.art26.facts import HANDLER_KINDS
@@ -36,28 +37,8 @@ FACT_KEYS = frozenset({
     "occurred_on", "known_at", "report_items", "person_notice", "my_number"})
 CLOCK_SKEW = timedelta(minutes=5)
 
-FACT_MESSAGES = {
-    "required": _l("This field is required."),
-    "unknown_field": _l("Unknown field."),
-    "unknown_code": _l("Unknown code: %(value)s."),
-    "not_a_list": _l("Expected a list."),
-    "not_an_object": _l("Expected an object."),
-    "not_a_boolean": _l("Expected true or false."),
-    "not_an_integer": _l("Enter a whole number."),
-    "not_a_string": _l("Expected text."),
-    "negative": _l("The number of persons cannot be negative."),
-    "absurd": _l("More than 200,000,000 persons cannot be right."),
-    "invalid_date": _l("Enter a date (YYYY-MM-DD)."),
-    "invalid_datetime": _l("Enter a date, or a date and time with its time zone."),
-    "timezone_required": _l("A date and time needs its time zone (e.g. +09:00)."),
-    "known_before_occurrence": _l("The date it became known cannot be before the date it occurred."),
-    "notice_before_occurrence": _l("The notice to the consignor cannot be dated before the incident occurred."),
-    "notice_before_known": _l("The notice to the consignor cannot be dated before the incident became known."),
-    "consignor_has_no_consignor": _l("This organisation has no consignor to notify."),
-    "not_in_chain": _l("No such tier in the chain."),
-    "my_number_item_missing": _l("My Number data was chosen, but the data items do not include the My Number."),
-    "conflicts_with_handler_kind": _l("The kind of the original consignor conflicts with the handler kind."),
-}
+# The engine's error codes in the user's language (msgids in fact_messages, shared with `flask assess`).
+FACT_MESSAGES = {code: _l(msgid) for code, msgid in fact_messages.FACT_MESSAGES.items()}
 
 
 def _jst_iso(moment: datetime | None) -> str | None:
