@@ -5,12 +5,13 @@ The engine is pure (no Flask, no database), so the backend is ignored. A seeded 
 valid incidents: handler kind (mostly company, some public body), personal data or My Number data (with the
 my_number item), 1–6 data items from oversight/vocabulary/data_items.yaml (sensitive and financial ones
 included), every cause of causes.yaml (and none), certainty occurred / suspected / unset, events given or
-implied, 1 to 5,000,000 persons (the thresholds exactly, and unknown), the four exclusion flags, report
-items and person-notice facts, My Number facts, the day it occurred and the moment it became known across
-2022–2026 (a fifth around the 29 Dec–3 Jan authority holidays; JST, UTC, a bare date, midnight), a count
-that became known later, and for some a 2- or 3-tier outsourcing chain with `incident_at` and notices to
-the consignor. `as_of` is drawn too: an aware UTC datetime (what the API passes) or a date, from just before
-the moment of knowing to 90 days after it.
+implied, 1 to 5,000,000 persons (the thresholds exactly, and unknown), the five exclusion flags, data items
+outside the vocabulary (some flagged sensitive or financial with a reason), report items and person-notice
+facts, My Number facts, the day it occurred and the moment it became known across 2022–2026 (a fifth around
+the 29 Dec–3 Jan authority holidays; JST, UTC, a bare date, midnight), a count that became known later, and
+for some a 2- or 3-tier outsourcing chain with `incident_at` and notices to the consignor. `as_of` is drawn
+too: an aware UTC datetime (what the API passes) or a date, from just before the moment of knowing to 90 days
+after it.
 
 `build(choice)` turns one set of drawn choices into the JSON-shaped dict the API receives (ISO strings,
 lists, nested objects). Three loops run over the same 100,000 choices, interleaved in each repetition so
@@ -74,6 +75,7 @@ ITEM_TEXTS = {"overview": "委託先のサーバに不正アクセスがあっ�
               "response_to_persons": "対象者へ順次通知中。", "publication": "4月5日にウェブサイトで公表。",
               "prevention": "多要素認証を導入する。", "other": "警察に相談済み。", "cause": "設定の誤り。",
               "data_items": "氏名、住所", "persons": "約1,200人"}
+OTHER_ITEMS = ("給与額", "購買履歴", "年金番号", "ポイント残高", "通院歴メモ", "会員ランク")
 _MN_FLAGS = ("designated_system", "malicious_use", "malicious_provision", "used_against_art9",
              "provided_against_art19")
 
@@ -136,7 +138,11 @@ def draw_cases(n: int = CASES, seed: int = SEED) -> list[tuple[tuple, datetime |
         certainty = rng.choices(("occurred", "suspected", None), (30, 20, 50))[0]
         cause = rng.choice(CAUSE_CODES)
         persons = _draw_persons(rng)
-        flags = tuple(rng.random() < p for p in (0.05, 0.04, 0.02, 0.06))
+        flags = tuple(rng.random() < p for p in (0.05, 0.04, 0.02, 0.06, 0.03))
+        others = ()
+        if rng.random() < 0.1:
+            others = tuple((name, rng.choices((None, "sensitive", "financial"), (80, 10, 10))[0])
+                           for name in rng.sample(OTHER_ITEMS, rng.randint(1, 2)))
         occurred = _draw_day(rng)
         known = _draw_moment(rng, occurred + rng.choice((0, 0, 1, 1, 2, 3, 5, 8, 14)))
         persons_later = _draw_moment(rng, known[0] + rng.randrange(1, 10)) if rng.random() < 0.05 else None
@@ -154,7 +160,7 @@ def draw_cases(n: int = CASES, seed: int = SEED) -> list[tuple[tuple, datetime |
             as_of = datetime(as_of.year, as_of.month, as_of.day, rng.randrange(24), rng.randrange(60), tzinfo=UTC)
         cases.append(((kind, data_kind, items, events, certainty, cause, persons, persons_later, flags,
                        None if no_occurred else occurred, known, authority, chain, incident_at, filled, contact,
-                       my_number), as_of))
+                       my_number, others), as_of))
     return cases
 
 
@@ -174,7 +180,7 @@ def _moment(spec: tuple[int, int, int, int]) -> str:
 def build(choice: tuple) -> dict:
     """The JSON-shaped facts dict the API would receive for one set of drawn choices."""
     (kind, data_kind, items, events, certainty, cause, persons, persons_later, flags, occurred, known, authority,
-     chain, incident_at, filled, contact, my_number) = choice
+     chain, incident_at, filled, contact, my_number, others) = choice
     raw = {
         "handler_kind": kind,
         "data_kind": data_kind,
@@ -186,6 +192,7 @@ def build(choice: tuple) -> dict:
         "recovered_before_viewed": flags[1],
         "provided_intentionally": flags[2],
         "same_data_kept_elsewhere": flags[3],
+        "deleted_for_reasonable_reason": flags[4],
         "occurred_on": DAYS[occurred + 1] if occurred is not None else None,
         "known_at": _moment(known),
         "report_authority": authority,
@@ -194,6 +201,9 @@ def build(choice: tuple) -> dict:
         raw["events"] = list(events)
     if persons_later is not None:
         raw["max_persons_known_at"] = _moment(persons_later)
+    if others:
+        raw["other_items"] = [{"name": name, "sensitive": flag == "sensitive", "financial": flag == "financial",
+                               "reason": "利用者が判断した理由" if flag else ""} for name, flag in others]
     if chain:
         tiers = []
         for name, tier_kind, notified, tier_known in chain:
@@ -242,7 +252,7 @@ def _with_json(cases) -> float:
 def survey(cases) -> dict:
     """Untimed: rejects (must be 0), what the engine concluded, and a digest of every to_dict()."""
     digest = hashlib.sha256()
-    rejected = incidents = reportable = overdue = exempt = 0
+    rejected = incidents = reportable = overdue = exempt = windows = 0
     by_ground: Counter[str] = Counter()
     notes: Counter[str] = Counter()
     causes, kinds, data_kinds, chains = Counter(), Counter(), Counter(), Counter()
@@ -267,12 +277,13 @@ def survey(cases) -> dict:
         reportable += result.reportable
         overdue += bool(result.final_report and result.final_report.days_left < 0)
         exempt += sum(p.exempt for p in result.parties)
+        windows += sum(p.consignor_notice is not None for p in result.parties)
         by_ground.update(g.code for g in result.grounds)
         notes.update(n.code for n in result.notes)
     return {
         "cases": len(cases), "rejected": rejected, "incidents": incidents, "reportable": reportable,
         "reportable_by_ground": dict(by_ground.most_common()),
-        "final_report_overdue": overdue, "exempt_parties": exempt,
+        "final_report_overdue": overdue, "exempt_parties": exempt, "consignor_notice_windows": windows,
         "handler_kinds": dict(kinds.most_common()), "data_kinds": dict(data_kinds.most_common()),
         "chain_tiers": {str(k): v for k, v in sorted(chains.items())},
         "causes_covered": f"{sum(1 for c in CAUSES if causes[c])}/{len(CAUSES)} (+ none: {causes[None]})",
@@ -331,8 +342,8 @@ def run(backend: str, *, keep: bool = False, runs: int = 40, cases: int = CASES)
         "baseline_loop": "build(choice): the JSON-shaped facts dict from pre-drawn random choices, nothing else",
     }
     breakdown = {k: m[k] for k in ("incidents", "reportable", "reportable_by_ground", "final_report_overdue",
-                                   "exempt_parties", "handler_kinds", "data_kinds", "chain_tiers",
-                                   "causes_covered", "notes", "outputs_sha256")}
+                                   "exempt_parties", "consignor_notice_windows", "handler_kinds", "data_kinds",
+                                   "chain_tiers", "causes_covered", "notes", "outputs_sha256")}
     return {
         "art26_assessments_per_second": figure(
             median["assess"], "assessments/s", median["bare"], "≥ 10,000/s", valid and median["assess"] >= TARGET,

@@ -39,6 +39,11 @@ FACT_MESSAGES = {
     "not_in_chain": N_("No such tier in the chain."),
     "my_number_item_missing": N_("My Number data was chosen, but the data items do not include the My Number."),
     "conflicts_with_handler_kind": N_("The kind of the original consignor conflicts with the handler kind."),
+    "item_name_required": N_("Name the data item (for example 給与額)."),
+    "item_name_too_long": N_("The name of a data item can be at most 100 characters."),
+    "reason_too_long": N_("The reason can be at most 1,000 characters."),
+    "too_many_other_items": N_("At most 50 other data items."),
+    "reason_required": N_("Give the reason why this item is sensitive or can cause financial damage."),
 }
 
 

@@ -34,6 +34,7 @@ DERIVED_KEYS = frozenset({"handler_kind", "report_authority", "chain", "incident
 FACT_KEYS = frozenset({
     "data_kind", "events", "certainty", "data_items", "cause", "max_persons", "max_persons_known_at",
     "high_grade_encryption", "recovered_before_viewed", "provided_intentionally", "same_data_kept_elsewhere",
+    "deleted_for_reasonable_reason", "other_items",
     "occurred_on", "known_at", "report_items", "person_notice", "my_number"})
 CLOCK_SKEW = timedelta(minutes=5)
 

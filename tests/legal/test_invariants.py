@@ -1,6 +1,7 @@
 """Properties the Art. 26 engine must keep whatever the facts (Hypothesis), and its purity."""
 
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -142,6 +143,40 @@ def test_any_json_is_either_refused_with_named_fields_or_assessed(raw):
         assert all(e["code"] and e["message"] for entries in error.errors.values() for e in entries)
         return
     assess(facts, date(2025, 6, 1)).to_dict()
+
+
+BUSINESS_PROVISIONS = re.compile(r"法26条|施行規則(7|8|9|10)条")
+
+
+def _citations(answer: dict):
+    """Every article, basis and ground the answer cites for the business assessed and for parties of its kind."""
+    yield answer["certainty"]["ground"]["article"]
+    for key in ("grounds", "exceptions", "not_incident_reasons"):
+        yield from (g["article"] for g in answer[key])
+    for report in (answer["quick_report"], answer["final_report"]):
+        if report:
+            yield report["basis"]
+    notice = answer["person_notice"]
+    yield from (notice["ground"], notice["timing"], notice["alternative_when_impossible"]["ground"])
+    if answer["destination"]:
+        yield answer["destination"]["ground"]
+    for party in answer["parties"]:
+        if party["kind"] == "public_body":
+            yield party["ground"]["article"]
+            for key in ("quick_report", "final_report"):
+                if party[key]:
+                    yield party[key]["basis"]
+
+
+@SETTINGS
+@given(fact_dicts(), as_of_days)
+def test_a_public_body_is_never_judged_on_the_business_provisions(raw, as_of):
+    raw = {**raw, "handler_kind": "public_body"}
+    for tier in raw.get("chain", [])[1:]:
+        tier["kind"] = "public_body"
+    answer = assess(parse_facts(raw), as_of).to_dict()
+    cited = [c for c in _citations(answer) if BUSINESS_PROVISIONS.search(c)]
+    assert not cited, cited
 
 
 def _scribble(value) -> None:

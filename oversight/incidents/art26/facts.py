@@ -15,6 +15,10 @@ The web form, the API and the CLI all hand the engine the same dict (every key o
       "recovered_before_viewed": false,     # all recovered before any third party viewed it
       "provided_intentionally": false,      # the business gave it out on purpose
       "same_data_kept_elsewhere": false,    # the same data is kept elsewhere (backup)
+      "deleted_for_reasonable_reason": false,  # deleted on purpose for a reasonable reason (retention rules)
+      "other_items": [                      # data items outside the vocabulary (給与額, 購買履歴 …)
+        {"name": "給与額", "sensitive": false, "financial": false, "reason": ""}
+      ],
       "occurred_on": "2025-04-01",          # date
       "known_at": "2025-04-03T10:00:00+09:00",  # when the party where it happened knew (required); a date is "that day"
       "report_authority": "ppc",            # a code of oversight.choices.REPORT_AUTHORITY
@@ -30,7 +34,8 @@ The web form, the API and the CLI all hand the engine the same dict (every key o
     }
 
 Each tier's `known_at` is when it learned of the incident by itself (say, from the news); a consignor otherwise
-knows when its contractor's notice arrives. Bad input raises one `FactsError` naming every field at fault.
+knows when its contractor's notice arrives. An other item counts as sensitive (要配慮) or financial (施行規則7条2号)
+only when the user flags it so and gives the reason. Bad input raises one `FactsError` naming every field at fault.
 """
 
 from __future__ import annotations
@@ -48,17 +53,21 @@ from .vocabulary import CAUSES, CERTAINTY_LABELS, EVENTS, ITEMS, MY_NUMBER_ITEMS
 HANDLER_KINDS = ("company", "public_body")
 DATA_KINDS = ("personal_data", "my_number")
 MAX_PERSONS = 200_000_000  # more than everyone in Japan: a typo, not a count
+MAX_OTHER_ITEMS = 50
+MAX_OTHER_ITEM_NAME = 100
+MAX_OTHER_ITEM_REASON = 1000
 MY_NUMBER_FLAGS = ("designated_system", "malicious_use", "malicious_provision", "used_against_art9",
                    "provided_against_art19")
 TOP_KEYS = frozenset({
     "handler_kind", "data_kind", "events", "certainty", "data_items", "cause", "max_persons", "max_persons_known_at",
     "high_grade_encryption", "recovered_before_viewed", "provided_intentionally", "same_data_kept_elsewhere",
-    "occurred_on", "known_at", "report_authority", "chain", "incident_at", "report_items", "person_notice",
-    "my_number",
+    "deleted_for_reasonable_reason", "other_items", "occurred_on", "known_at", "report_authority", "chain",
+    "incident_at", "report_items", "person_notice", "my_number",
 })
 TIER_KEYS = frozenset({"name", "kind", "notified_consignor_at", "known_at"})
 NOTICE_KEYS = frozenset({"contact_available"})
 MY_NUMBER_KEYS = frozenset({*MY_NUMBER_FLAGS, "public_exposure"})
+OTHER_ITEM_KEYS = frozenset({"name", "sensitive", "financial", "reason"})
 
 Moment = datetime | date
 
@@ -83,6 +92,11 @@ MESSAGES = {
     "not_in_chain": "No such tier in the chain.",
     "my_number_item_missing": "My Number data needs the data item my_number.",
     "conflicts_with_handler_kind": "The original consignor is the business assessed: its kind is handler_kind.",
+    "item_name_required": "Name the data item (for example 給与額).",
+    "item_name_too_long": "The name of a data item can be at most 100 characters.",
+    "reason_too_long": "The reason can be at most 1,000 characters.",
+    "too_many_other_items": "At most 50 other data items.",
+    "reason_required": "Give the reason why this item is sensitive or can cause financial damage.",
 }
 
 
@@ -121,6 +135,16 @@ class MyNumberFacts:
 
 
 @dataclass(frozen=True)
+class OtherItem:
+    """A data item outside the vocabulary. It is sensitive or financial only as the user says, with a reason."""
+
+    name: str
+    sensitive: bool = False
+    financial: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Facts:
     """The facts of one incident as the Art. 26 engine reads them (see the module docstring)."""
 
@@ -137,6 +161,8 @@ class Facts:
     recovered_before_viewed: bool = False
     provided_intentionally: bool = False
     same_data_kept_elsewhere: bool = False
+    deleted_for_reasonable_reason: bool = False
+    other_items: tuple[OtherItem, ...] = ()
     occurred_on: date | None = None
     report_authority: str = "ppc"
     chain: tuple[Tier, ...] = ()
@@ -283,6 +309,8 @@ def parse_facts(raw: Mapping) -> Facts:
     recovered_before_viewed = r.boolean(raw, "recovered_before_viewed")
     provided_intentionally = r.boolean(raw, "provided_intentionally")
     same_data_kept_elsewhere = r.boolean(raw, "same_data_kept_elsewhere")
+    deleted_for_reasonable_reason = r.boolean(raw, "deleted_for_reasonable_reason")
+    other_items = _read_other_items(r, raw.get("other_items"))
 
     occurred_on = r.day(raw.get("occurred_on"), "occurred_on")
     known_at = r.moment(raw.get("known_at"), "known_at", required=True)
@@ -311,9 +339,54 @@ def parse_facts(raw: Mapping) -> Facts:
         data_items=data_items, cause=cause, max_persons=max_persons, max_persons_known_at=max_persons_known_at,
         high_grade_encryption=high_grade_encryption, recovered_before_viewed=recovered_before_viewed,
         provided_intentionally=provided_intentionally, same_data_kept_elsewhere=same_data_kept_elsewhere,
+        deleted_for_reasonable_reason=deleted_for_reasonable_reason, other_items=other_items,
         occurred_on=occurred_on, report_authority=report_authority, chain=chain, incident_at=incident_at,
         report_items=report_items, contact_available=contact_available, my_number=my_number,
     )
+
+
+def _read_other_items(r: _Reader, value) -> tuple[OtherItem, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        r.fail("other_items", "not_a_list")
+        return ()
+    if len(value) > MAX_OTHER_ITEMS:
+        r.fail("other_items", "too_many_other_items")
+        return ()
+    items = []
+    for i, raw in enumerate(value):
+        field = f"other_items[{i}]"
+        if not isinstance(raw, Mapping):
+            r.fail(field, "not_an_object")
+            continue
+        r.unknown_keys(raw, OTHER_ITEM_KEYS, f"{field}.")
+        name = _text(r, raw.get("name"), f"{field}.name", MAX_OTHER_ITEM_NAME, "item_name_too_long")
+        if not name:
+            if f"{field}.name" not in r.errors:
+                r.fail(f"{field}.name", "item_name_required")
+            continue
+        sensitive = r.boolean(raw, "sensitive", f"{field}.sensitive")
+        financial = r.boolean(raw, "financial", f"{field}.financial")
+        reason = _text(r, raw.get("reason"), f"{field}.reason", MAX_OTHER_ITEM_REASON, "reason_too_long")
+        if (sensitive or financial) and not reason and f"{field}.reason" not in r.errors:
+            r.fail(f"{field}.reason", "reason_required")
+        items.append(OtherItem(name=name, sensitive=sensitive, financial=financial, reason=reason))
+    return tuple(items)
+
+
+def _text(r: _Reader, value, field: str, limit: int, too_long: str) -> str:
+    """Text with its surrounding blanks removed ("" when absent or blank); errors for non-text and overlong."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        r.fail(field, "not_a_string")
+        return ""
+    text = value.strip()
+    if len(text) > limit:
+        r.fail(field, too_long)
+        return ""
+    return text
 
 
 def _read_chain(r: _Reader, value, occurred_on: date | None, handler_kind: str | None) -> tuple[Tier, ...]:
