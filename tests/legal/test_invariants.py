@@ -120,6 +120,21 @@ def test_an_exempt_party_owes_nothing_and_the_original_consignor_is_never_exempt
     result.to_dict()  # JSON-ready whatever the facts
 
 
+@SETTINGS
+@given(fact_dicts(), as_of_days)
+def test_only_a_contractor_that_owes_the_report_and_has_not_notified_is_shown_a_consignor_notice_window(raw, as_of):
+    result = assess(parse_facts(raw), as_of)
+    for party in result.parties:
+        window = party.consignor_notice
+        if window is None:
+            continue
+        assert party.tier > 0 and party.must_report and not party.exempt
+        assert party.notified_consignor_at is None and party.knows_at is not None
+        assert party.quick_report is not None and (window.from_day, window.to_day) == (
+            party.quick_report.from_day, party.quick_report.to_day)  # both count 3–5 days from when it knew
+        assert window.overdue == (as_of > window.to_day)
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 300_000_000) | st.sampled_from(
         ["", "x", "company", "public_body", "my_number", "leak", "theft", "name", "my_number", "consignor",
