@@ -5,12 +5,13 @@ The engine is pure (no Flask, no database), so the backend is ignored. A seeded 
 valid incidents: handler kind (mostly company, some public body), personal data or My Number data (with the
 my_number item), 1–6 data items from oversight/vocabulary/data_items.yaml (sensitive and financial ones
 included), every cause of causes.yaml (and none), certainty occurred / suspected / unset, events given or
-implied, 1 to 5,000,000 persons (the thresholds exactly, and unknown), the four exclusion flags, report
-items and person-notice facts, My Number facts, the day it occurred and the moment it became known across
-2022–2026 (a fifth around the 29 Dec–3 Jan authority holidays; JST, UTC, a bare date, midnight), a count
-that became known later, and for some a 2- or 3-tier outsourcing chain with `incident_at` and notices to
-the consignor. `as_of` is drawn too: an aware UTC datetime (what the API passes) or a date, from just before
-the moment of knowing to 90 days after it.
+implied, 1 to 5,000,000 persons (the thresholds exactly, and unknown), the five exclusion flags, data items
+outside the vocabulary (some flagged sensitive or financial with a reason), report items and person-notice
+facts, My Number facts, the day it occurred and the moment it became known across 2022–2026 (a fifth around
+the 29 Dec–3 Jan authority holidays; JST, UTC, a bare date, midnight), a count that became known later, and
+for some a 2- or 3-tier outsourcing chain with `incident_at` and notices to the consignor. `as_of` is drawn
+too: an aware UTC datetime (what the API passes) or a date, from just before the moment of knowing to 90 days
+after it.
 
 `build(choice)` turns one set of drawn choices into the JSON-shaped dict the API receives (ISO strings,
 lists, nested objects). Three loops run over the same 100,000 choices, interleaved in each repetition so
@@ -20,11 +21,12 @@ that machine noise hits them alike:
 * assess: `assess(parse_facts(build(choice)), as_of)` — the headline, assessments per second;
 * json:   the same plus `.to_dict()`, the JSON-ready answer the API returns.
 
-Each figure is the median rate of the repetitions (`runs // 8`, at least 3 and at most 7), with the best
-rate beside it. One untimed pass first checks that `parse_facts` accepts every dict (rejects must be 0),
-warms the engine's caches as a running server has them, counts what the assessments concluded (reportable,
-by ground …) so the reader sees the data was varied, and hashes every `to_dict()` (JSON, sorted keys) into
-`outputs_sha256`: the same digest before and after a change to the engine proves its answers did not move.
+Each figure is the median rate of the repetitions (`runs // 8`, at least 3 and at most 7) by CPU time, with
+the best rate and the wall-clock rates beside it. One untimed pass first checks that `parse_facts` accepts
+every dict (rejects must be 0), warms the interpreter and the remembered holidays as a running server has
+them, counts what the assessments concluded (reportable, by ground …) so the reader sees the data was varied,
+and hashes every `to_dict()` (JSON, sorted keys) into `outputs_sha256`: the same digest before and after a
+change to the engine proves its answers did not move.
 """
 
 from __future__ import annotations
@@ -32,21 +34,28 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
-from bench import figure
+from bench import REPO_ROOT, figure
 from oversight.choices import REPORT_AUTHORITY
 from oversight.incidents.art26 import FactsError, assess, parse_facts
 from oversight.incidents.art26.vocabulary import CAUSES, ITEMS, MY_NUMBER_ITEMS, REPORT_ITEM_CODES
 
 CASES = 100_000
+CLI_TARGET = 1.0  # seconds for `flask assess` on the example facts file (the issue's target)
+CLI_RUNS = 7
+EXAMPLE_FACTS = REPO_ROOT / "examples" / "incident-facts.json"
 SEED = 2026
-TARGET = 20_000  # assessments per second (the issue's target on this machine)
+TARGET = 10_000  # assessments per second with plain code (the issue's target; 14,000/s before any speed layer)
 
 FIRST_DAY = date(2022, 1, 1)
 LAST_DAY = date(2026, 12, 31)
@@ -67,6 +76,7 @@ ITEM_TEXTS = {"overview": "委託先のサーバに不正アクセスがあっ�
               "response_to_persons": "対象者へ順次通知中。", "publication": "4月5日にウェブサイトで公表。",
               "prevention": "多要素認証を導入する。", "other": "警察に相談済み。", "cause": "設定の誤り。",
               "data_items": "氏名、住所", "persons": "約1,200人"}
+OTHER_ITEMS = ("給与額", "購買履歴", "年金番号", "ポイント残高", "通院歴メモ", "会員ランク")
 _MN_FLAGS = ("designated_system", "malicious_use", "malicious_provision", "used_against_art9",
              "provided_against_art19")
 
@@ -129,7 +139,11 @@ def draw_cases(n: int = CASES, seed: int = SEED) -> list[tuple[tuple, datetime |
         certainty = rng.choices(("occurred", "suspected", None), (30, 20, 50))[0]
         cause = rng.choice(CAUSE_CODES)
         persons = _draw_persons(rng)
-        flags = tuple(rng.random() < p for p in (0.05, 0.04, 0.02, 0.06))
+        flags = tuple(rng.random() < p for p in (0.05, 0.04, 0.02, 0.06, 0.03))
+        others = ()
+        if rng.random() < 0.1:
+            others = tuple((name, rng.choices((None, "sensitive", "financial"), (80, 10, 10))[0])
+                           for name in rng.sample(OTHER_ITEMS, rng.randint(1, 2)))
         occurred = _draw_day(rng)
         known = _draw_moment(rng, occurred + rng.choice((0, 0, 1, 1, 2, 3, 5, 8, 14)))
         persons_later = _draw_moment(rng, known[0] + rng.randrange(1, 10)) if rng.random() < 0.05 else None
@@ -147,7 +161,7 @@ def draw_cases(n: int = CASES, seed: int = SEED) -> list[tuple[tuple, datetime |
             as_of = datetime(as_of.year, as_of.month, as_of.day, rng.randrange(24), rng.randrange(60), tzinfo=UTC)
         cases.append(((kind, data_kind, items, events, certainty, cause, persons, persons_later, flags,
                        None if no_occurred else occurred, known, authority, chain, incident_at, filled, contact,
-                       my_number), as_of))
+                       my_number, others), as_of))
     return cases
 
 
@@ -167,7 +181,7 @@ def _moment(spec: tuple[int, int, int, int]) -> str:
 def build(choice: tuple) -> dict:
     """The JSON-shaped facts dict the API would receive for one set of drawn choices."""
     (kind, data_kind, items, events, certainty, cause, persons, persons_later, flags, occurred, known, authority,
-     chain, incident_at, filled, contact, my_number) = choice
+     chain, incident_at, filled, contact, my_number, others) = choice
     raw = {
         "handler_kind": kind,
         "data_kind": data_kind,
@@ -179,6 +193,7 @@ def build(choice: tuple) -> dict:
         "recovered_before_viewed": flags[1],
         "provided_intentionally": flags[2],
         "same_data_kept_elsewhere": flags[3],
+        "deleted_for_reasonable_reason": flags[4],
         "occurred_on": DAYS[occurred + 1] if occurred is not None else None,
         "known_at": _moment(known),
         "report_authority": authority,
@@ -187,6 +202,9 @@ def build(choice: tuple) -> dict:
         raw["events"] = list(events)
     if persons_later is not None:
         raw["max_persons_known_at"] = _moment(persons_later)
+    if others:
+        raw["other_items"] = [{"name": name, "sensitive": flag == "sensitive", "financial": flag == "financial",
+                               "reason": "利用者が判断した理由" if flag else ""} for name, flag in others]
     if chain:
         tiers = []
         for name, tier_kind, notified, tier_known in chain:
@@ -211,31 +229,38 @@ def build(choice: tuple) -> dict:
 
 # --- the loops ----------------------------------------------------------------------------------------------
 
-def _bare(cases) -> float:
-    start = time.perf_counter()
-    for choice, _as_of in cases:
-        build(choice)
-    return time.perf_counter() - start
+def _timed(loop):
+    """(wall seconds, CPU seconds of this process) of one call of `loop`."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    loop()
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def _assess(cases) -> float:
-    start = time.perf_counter()
-    for choice, as_of in cases:
-        assess(parse_facts(build(choice)), as_of)
-    return time.perf_counter() - start
+def _bare(cases) -> tuple[float, float]:
+    def loop():
+        for choice, _as_of in cases:
+            build(choice)
+    return _timed(loop)
 
 
-def _with_json(cases) -> float:
-    start = time.perf_counter()
-    for choice, as_of in cases:
-        assess(parse_facts(build(choice)), as_of).to_dict()
-    return time.perf_counter() - start
+def _assess(cases) -> tuple[float, float]:
+    def loop():
+        for choice, as_of in cases:
+            assess(parse_facts(build(choice)), as_of)
+    return _timed(loop)
+
+
+def _with_json(cases) -> tuple[float, float]:
+    def loop():
+        for choice, as_of in cases:
+            assess(parse_facts(build(choice)), as_of).to_dict()
+    return _timed(loop)
 
 
 def survey(cases) -> dict:
     """Untimed: rejects (must be 0), what the engine concluded, and a digest of every to_dict()."""
     digest = hashlib.sha256()
-    rejected = incidents = reportable = overdue = exempt = 0
+    rejected = incidents = reportable = overdue = exempt = windows = 0
     by_ground: Counter[str] = Counter()
     notes: Counter[str] = Counter()
     causes, kinds, data_kinds, chains = Counter(), Counter(), Counter(), Counter()
@@ -260,12 +285,13 @@ def survey(cases) -> dict:
         reportable += result.reportable
         overdue += bool(result.final_report and result.final_report.days_left < 0)
         exempt += sum(p.exempt for p in result.parties)
+        windows += sum(p.consignor_notice is not None for p in result.parties)
         by_ground.update(g.code for g in result.grounds)
         notes.update(n.code for n in result.notes)
     return {
         "cases": len(cases), "rejected": rejected, "incidents": incidents, "reportable": reportable,
         "reportable_by_ground": dict(by_ground.most_common()),
-        "final_report_overdue": overdue, "exempt_parties": exempt,
+        "final_report_overdue": overdue, "exempt_parties": exempt, "consignor_notice_windows": windows,
         "handler_kinds": dict(kinds.most_common()), "data_kinds": dict(data_kinds.most_common()),
         "chain_tiers": {str(k): v for k, v in sorted(chains.items())},
         "causes_covered": f"{sum(1 for c in CAUSES if causes[c])}/{len(CAUSES)} (+ none: {causes[None]})",
@@ -275,47 +301,95 @@ def survey(cases) -> dict:
 
 
 def measure(n: int = CASES, repeats: int = 5) -> dict:
-    """Rates of the three loops (median and best of `repeats`), beside the survey of the generated cases."""
+    """Rates of the three loops (median and best of `repeats`) by CPU time and by wall time, beside the survey of
+    the generated cases. The loops are single-threaded and CPU-bound: their CPU time is the engine's work, while
+    on a machine shared with other processes the wall time also counts the waits for a processor."""
     cases = draw_cases(n)
-    found = survey(cases)  # also warms the engine's caches and the interpreter
+    found = survey(cases)  # also warms the remembered holidays and the interpreter
     rates: dict[str, list[float]] = {"bare": [], "assess": [], "json": []}
+    wall_rates: dict[str, list[float]] = {"bare": [], "assess": [], "json": []}
     for _ in range(repeats):
         for name, loop in (("bare", _bare), ("assess", _assess), ("json", _with_json)):
             gc.collect()
-            rates[name].append(n / loop(cases))
+            wall, cpu = loop(cases)
+            rates[name].append(n / cpu)
+            wall_rates[name].append(n / wall)
     return {"rates": rates, "median": {k: statistics.median(v) for k, v in rates.items()},
-            "best": {k: max(v) for k, v in rates.items()}, **found}
+            "best": {k: max(v) for k, v in rates.items()}, "wall_rates": wall_rates,
+            "wall_median": {k: statistics.median(v) for k, v in wall_rates.items()}, **found}
+
+
+def _wall(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run of `command` in a new process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, env=env, cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def measure_cli(runs: int = CLI_RUNS) -> dict:
+    """Wall time of `flask assess examples/incident-facts.json` (a fresh process each run) beside `python -c pass`,
+    interleaved so that machine noise hits both alike; medians in seconds. The CPU time of each is kept too: on a
+    machine shared with other work the wall time waits for the processor, the CPU time does not."""
+    flask = str(Path(sys.executable).with_name("flask"))
+    env = {**os.environ, "FLASK_APP": "oversight"}
+    command = [flask, "assess", str(EXAMPLE_FACTS), "--as-of", "2026-11-23"]
+    _wall(command, env)  # once untimed: the file system cache, as on a second call from a shell
+    cli, bare = [], []
+    for _ in range(runs):
+        bare.append(_wall([sys.executable, "-c", "pass"], env))
+        cli.append(_wall(command, env))
+    return {"cli": statistics.median(w for w, _ in cli), "bare": statistics.median(w for w, _ in bare),
+            "cli_cpu": statistics.median(c for _, c in cli), "bare_cpu": statistics.median(c for _, c in bare),
+            "cli_runs": [w for w, _ in cli], "bare_runs": [w for w, _ in bare]}
 
 
 def run(backend: str, *, keep: bool = False, runs: int = 40, cases: int = CASES) -> dict[str, dict]:
     """Assess `cases` generated fact sets (the backend is ignored: the engine touches no database)."""
     repeats = max(3, min(7, runs // 8))
+    cli = measure_cli()
+    print(f"  flask assess: {cli['cli']:.2f} s, CPU {cli['cli_cpu']:.2f} s (python -c pass {cli['bare']:.2f} s, "
+          f"CPU {cli['bare_cpu']:.2f} s; median of {CLI_RUNS})")
     m = measure(cases, repeats)
     median, best = m["median"], m["best"]
+    wall = m["wall_median"]
     print(f"  art26: {median['assess']:,.0f} assessments/s, {median['json']:,.0f} with to_dict(), bare loop "
-          f"{median['bare']:,.0f} dicts/s (median of {repeats}); rejected {m['rejected']}, "
+          f"{median['bare']:,.0f} dicts/s (CPU time; wall time {wall['assess']:,.0f}, {wall['json']:,.0f}, "
+          f"{wall['bare']:,.0f}; median of {repeats}); rejected {m['rejected']}, "
           f"reportable {m['reportable']:,} of {m['cases']:,}")
     valid = m["rejected"] == 0
     shared = {
-        "cases": m["cases"], "rejected": m["rejected"], "repetitions": repeats, "statistic": "median",
+        "cases": m["cases"], "rejected": m["rejected"], "repetitions": repeats,
+        "statistic": "median rate by CPU time (time.process_time); wall_* by the wall clock",
         "seed": SEED,
         "baseline_loop": "build(choice): the JSON-shaped facts dict from pre-drawn random choices, nothing else",
     }
     breakdown = {k: m[k] for k in ("incidents", "reportable", "reportable_by_ground", "final_report_overdue",
-                                   "exempt_parties", "handler_kinds", "data_kinds", "chain_tiers",
-                                   "causes_covered", "notes", "outputs_sha256")}
+                                   "exempt_parties", "consignor_notice_windows", "handler_kinds", "data_kinds",
+                                   "chain_tiers", "causes_covered", "notes", "outputs_sha256")}
     return {
         "art26_assessments_per_second": figure(
-            median["assess"], "assessments/s", median["bare"], "≥ 20,000/s", valid and median["assess"] >= TARGET,
+            median["assess"], "assessments/s", median["bare"], "≥ 10,000/s", valid and median["assess"] >= TARGET,
             best=round(best["assess"], 1), baseline_best=round(best["bare"], 1),
-            rates=[round(r) for r in m["rates"]["assess"]],
+            rates=[round(r) for r in m["rates"]["assess"]], wall_value=round(wall["assess"], 1),
+            wall_baseline=round(wall["bare"], 1), wall_rates=[round(r) for r in m["wall_rates"]["assess"]],
             via="assess(parse_facts(build(choice)), as_of) — parse and decide, no JSON", **shared, **breakdown),
         "art26_assessments_with_json_per_second": figure(
-            median["json"], "assessments/s", median["bare"], "≥ 20,000/s", valid and median["json"] >= TARGET,
+            median["json"], "assessments/s", median["bare"], "informational", None,
             best=round(best["json"], 1), baseline_best=round(best["bare"], 1),
-            rates=[round(r) for r in m["rates"]["json"]],
+            rates=[round(r) for r in m["rates"]["json"]], wall_value=round(wall["json"], 1),
+            wall_rates=[round(r) for r in m["wall_rates"]["json"]],
             via="assess(parse_facts(build(choice)), as_of).to_dict() — what the API returns, before serialising",
             **shared),
+        "art26_flask_assess_seconds": figure(
+            cli["cli"], "s", cli["bare"], "< 1 s", cli["cli"] < CLI_TARGET,
+            runs=[round(t, 3) for t in cli["cli_runs"]], baseline_runs=[round(t, 3) for t in cli["bare_runs"]],
+            cpu_seconds=round(cli["cli_cpu"], 3), baseline_cpu_seconds=round(cli["bare_cpu"], 3),
+            statistic="median", baseline_loop="python -c pass",
+            via="flask assess examples/incident-facts.json --as-of 2026-11-23 (FLASK_APP=oversight, a new process "
+                "each run)"),
     }
 
 

@@ -1,4 +1,5 @@
-"""`flask` commands: first admin, demo data, trail verification, API tokens, the Art. 26 assessment."""
+"""`flask` commands: first admin, demo data, trail verification, API tokens (the Art. 26 assessment, `flask
+assess`, is oversight.incidents.cli: an entry point that needs no app)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,6 @@ def init_app(app) -> None:
     from oversight.launcher import run_demo
 
     app.cli.add_command(run_demo)  # `make run`: the web server and the clock
-    app.cli.add_command(assess)
     from oversight.notifications.cli import file_notification, verify_notification
 
     app.cli.add_command(file_notification)
@@ -107,40 +107,3 @@ def create_token(email: str, name: str) -> None:
     _token, secret = issue_token(user, name)
     click.echo(secret)
     current_app.logger.info("token issued for %s", email)
-
-
-MAX_FACTS_FILE = 1024 * 1024
-
-
-@click.command("assess")
-@click.argument("facts_file", type=click.File("rb"))
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Assess as of this day (Japan time); default: now.")
-def assess(facts_file, as_of) -> None:
-    """Assess the facts in FACTS_FILE (JSON, or - for stdin) under Art. 26 and print the assessment as JSON.
-
-    The file holds the engine's input (see oversight/incidents/art26/facts.py). Bad input prints one line per
-    field to stderr and exits with status 2; nothing is stored either way.
-    """
-    import json
-
-    from oversight.errors import ValidationFailed
-    from oversight.incidents.services import assess_facts
-
-    raw = facts_file.read(MAX_FACTS_FILE + 1)
-    if len(raw) > MAX_FACTS_FILE:
-        click.echo("facts: the file is larger than 1 MB", err=True)
-        sys.exit(2)
-    try:
-        facts = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        click.echo(f"facts: not valid UTF-8 JSON ({error})", err=True)
-        sys.exit(2)
-    try:
-        result = assess_facts(facts, as_of.date() if as_of else None)
-    except ValidationFailed as error:
-        for field, messages in error.errors.items():
-            for message in messages:
-                click.echo(f"{field}: {message}", err=True)
-        sys.exit(2)
-    click.echo(json.dumps(result, ensure_ascii=False, indent=2))

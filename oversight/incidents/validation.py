@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from oversight.errors import ValidationFailed
+from oversight.incidents import fact_messages
 from oversight.incidents.art26 import FactsError, parse_facts
 from oversight.incidents.art26.deadlines import JST
 from oversight.registry.models import Organisation
@@ -19,6 +21,7 @@ DERIVED_KEYS = frozenset({"handler_kind", "report_authority", "chain", "incident
 FACT_KEYS = frozenset({
     "data_kind", "events", "certainty", "data_items", "cause", "max_persons", "max_persons_known_at",
     "high_grade_encryption", "recovered_before_viewed", "provided_intentionally", "same_data_kept_elsewhere",
+    "deleted_for_reasonable_reason", "other_items",
     "occurred_on", "known_at", "report_items", "person_notice", "my_number"})
 # What each consignor's data decides: its persons and data items (incidents.chains.consignor_facts).
 DATA_KEYS = frozenset({"max_persons", "max_persons_known_at", "data_items", "other_items"})
@@ -27,36 +30,12 @@ PARTY_FACT_KEYS = frozenset({"max_persons", "max_persons_known_at", "data_items"
                              "high_grade_encryption", "report_items", "person_notice", "persons_reason"})
 CLOCK_SKEW = timedelta(minutes=5)
 
-FACT_MESSAGES = {
-    "required": _l("This field is required."),
-    "unknown_field": _l("Unknown field."),
-    "unknown_code": _l("Unknown code: %(value)s."),
-    "not_a_list": _l("Expected a list."),
-    "not_an_object": _l("Expected an object."),
-    "not_a_boolean": _l("Expected true or false."),
-    "not_an_integer": _l("Enter a whole number."),
-    "not_a_string": _l("Expected text."),
-    "negative": _l("The number of persons cannot be negative."),
-    "absurd": _l("More than 200,000,000 persons cannot be right."),
-    "invalid_date": _l("Enter a date (YYYY-MM-DD)."),
-    "invalid_datetime": _l("Enter a date, or a date and time with its time zone."),
-    "timezone_required": _l("A date and time needs its time zone (e.g. +09:00)."),
-    "known_before_occurrence": _l("The date it became known cannot be before the date it occurred."),
-    "notice_before_occurrence": _l("The notice to the consignor cannot be dated before the incident occurred."),
-    "notice_before_known": _l("The notice to the consignor cannot be dated before the incident became known."),
-    "consignor_has_no_consignor": _l("This organisation has no consignor to notify."),
-    "not_in_chain": _l("No such tier in the chain."),
-    "my_number_item_missing": _l("My Number data was chosen, but the data items do not include the My Number."),
-    "conflicts_with_handler_kind": _l("The kind of the original consignor conflicts with the handler kind."),
-}
+# The engine's error codes in the user's language (msgids in fact_messages, shared with `flask assess`).
+FACT_MESSAGES = {code: _l(msgid) for code, msgid in fact_messages.FACT_MESSAGES.items()}
 
 
 def _message(entry: Mapping) -> str:
-    template = FACT_MESSAGES.get(entry["code"])
-    if template is None:
-        return entry["message"]
-    value = entry["message"].removeprefix("Unknown code: ").rstrip(".") if entry["code"] == "unknown_code" else ""
-    return str(template) % {"value": value} if entry["code"] == "unknown_code" else str(template)
+    return fact_messages.translated(entry, gettext)
 
 
 def facts_error(error: FactsError, rename: Mapping[str, str] | None = None) -> ValidationFailed:

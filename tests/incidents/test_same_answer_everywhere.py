@@ -4,9 +4,9 @@ import json
 from datetime import date
 
 from oversight.accounts.services import issue_token
-from oversight.cli import assess as assess_command
 from oversight.extensions import db
 from oversight.incidents import chains
+from oversight.incidents.cli import assess as assess_command
 from oversight.incidents.models import Incident
 from tests.factories import PASSWORD, gen_entrustment, gen_organisation, gen_user
 from tests.incidents.test_workspace_pages import FORM
@@ -56,3 +56,27 @@ def test_the_readme_example_facts_file_is_assessed(app):
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["reportable"] and out["parties"][1]["exempt"] and out["parties"][0]["must_report"]
+
+
+def test_flask_assess_answers_without_building_the_app(tmp_path):
+    """`flask assess` is a plugin command: it answers even where no app could be built, from a file or stdin."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    flask = Path(sys.executable).with_name("flask")
+    env = {**os.environ, "FLASK_APP": "no_such_app_module"}
+    example = (root / "examples" / "incident-facts.json").read_text(encoding="utf-8")
+    done = subprocess.run([str(flask), "assess", "-", "--as-of", AS_OF], input=example, env=env, cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["parties"][1]["exempt"]
+
+    code = ("import sys, oversight.incidents.cli; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('flask_sqlalchemy', 'sqlalchemy', 'flask_babel', 'flask_login', 'psycopg')"
+            " or m in ('oversight.app', 'oversight.extensions', 'oversight.incidents.services')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert out.stdout.strip() == "[]"

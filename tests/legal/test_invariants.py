@@ -1,5 +1,7 @@
 """Properties the Art. 26 engine must keep whatever the facts (Hypothesis), and its purity."""
 
+import json
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -118,6 +120,21 @@ def test_an_exempt_party_owes_nothing_and_the_original_consignor_is_never_exempt
     result.to_dict()  # JSON-ready whatever the facts
 
 
+@SETTINGS
+@given(fact_dicts(), as_of_days)
+def test_only_a_contractor_that_owes_the_report_and_has_not_notified_is_shown_a_consignor_notice_window(raw, as_of):
+    result = assess(parse_facts(raw), as_of)
+    for party in result.parties:
+        window = party.consignor_notice
+        if window is None:
+            continue
+        assert party.tier > 0 and party.must_report and not party.exempt
+        assert party.notified_consignor_at is None and party.knows_at is not None
+        assert party.quick_report is not None and (window.from_day, window.to_day) == (
+            party.quick_report.from_day, party.quick_report.to_day)  # both count 3–5 days from when it knew
+        assert window.overdue == (as_of > window.to_day)
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 300_000_000) | st.sampled_from(
         ["", "x", "company", "public_body", "my_number", "leak", "theft", "name", "my_number", "consignor",
@@ -141,6 +158,72 @@ def test_any_json_is_either_refused_with_named_fields_or_assessed(raw):
         assert all(e["code"] and e["message"] for entries in error.errors.values() for e in entries)
         return
     assess(facts, date(2025, 6, 1)).to_dict()
+
+
+BUSINESS_PROVISIONS = re.compile(r"法26条|施行規則(7|8|9|10)条")
+
+
+def _citations(answer: dict):
+    """Every article, basis and ground the answer cites for the business assessed and for parties of its kind."""
+    yield answer["certainty"]["ground"]["article"]
+    for key in ("grounds", "exceptions", "not_incident_reasons"):
+        yield from (g["article"] for g in answer[key])
+    for report in (answer["quick_report"], answer["final_report"]):
+        if report:
+            yield report["basis"]
+    notice = answer["person_notice"]
+    yield from (notice["ground"], notice["timing"], notice["alternative_when_impossible"]["ground"])
+    if answer["destination"]:
+        yield answer["destination"]["ground"]
+    for party in answer["parties"]:
+        if party["kind"] == "public_body":
+            yield party["ground"]["article"]
+            for key in ("quick_report", "final_report"):
+                if party[key]:
+                    yield party[key]["basis"]
+
+
+@SETTINGS
+@given(fact_dicts(), as_of_days)
+def test_a_public_body_is_never_judged_on_the_business_provisions(raw, as_of):
+    raw = {**raw, "handler_kind": "public_body"}
+    for tier in raw.get("chain", [])[1:]:
+        tier["kind"] = "public_body"
+    answer = assess(parse_facts(raw), as_of).to_dict()
+    cited = [c for c in _citations(answer) if BUSINESS_PROVISIONS.search(c)]
+    assert not cited, cited
+
+
+def _scribble(value) -> None:
+    """Overwrite every text and grow every list inside a to_dict() answer, as careless calling code might."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if isinstance(inner, str):
+                value[key] = "scribbled"
+            else:
+                _scribble(inner)
+        value["scribbled"] = True
+    elif isinstance(value, list):
+        for inner in value:
+            _scribble(inner)
+        value.append("scribbled")
+
+
+def test_changing_one_answer_never_changes_a_later_unrelated_answer():
+    stolen_card = {"handler_kind": "company", "known_at": "2025-04-01T10:00:00+09:00", "cause": "unauthorised_access",
+                   "data_items": ["name", "address", "credit_card_number"], "max_persons": 5000}
+    mis_sent = {"handler_kind": "company", "known_at": "2025-05-07T09:00:00+09:00", "cause": "mis_sent_mail",
+                "data_items": ["name", "address", "health_check"], "max_persons": 3,
+                "person_notice": {"contact_available": True}}
+    snapshot = json.dumps(assess(parse_facts(mis_sent), date(2025, 5, 8)).to_dict(), sort_keys=True)
+
+    first = assess(parse_facts(stolen_card), date(2025, 4, 2)).to_dict()
+    _scribble(first)
+
+    later = assess(parse_facts(mis_sent), date(2025, 5, 8)).to_dict()
+    assert json.dumps(later, sort_keys=True) == snapshot
+    assert later["grounds"][0]["article"] == "施行規則7条1号"
+    assert "scribbled" not in json.dumps(later)
 
 
 def test_the_engine_imports_neither_flask_nor_the_database():

@@ -5,6 +5,7 @@ Pure: no Flask, no database. `parse_facts(dict) -> Facts` validates the input ev
 """
 
 from .assessment import Assessment, Party, assess
-from .facts import Facts, FactsError, MyNumberFacts, Tier, parse_facts
+from .facts import Facts, FactsError, MyNumberFacts, OtherItem, Tier, parse_facts
 
-__all__ = ["Assessment", "Facts", "FactsError", "MyNumberFacts", "Party", "Tier", "assess", "parse_facts"]
+__all__ = ["Assessment", "Facts", "FactsError", "MyNumberFacts", "OtherItem", "Party", "Tier", "assess",
+           "parse_facts"]

@@ -18,7 +18,7 @@ Convention (see SOURCES.md for the quoted texts):
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
-from functools import cache, lru_cache
+from functools import cache
 
 import jpholiday
 
@@ -31,46 +31,28 @@ _QUICK_TO = timedelta(days=QUICK_REPORT_TO_DAYS)
 _MIDNIGHT = time(0)
 
 
-@cache
 def national_holidays(year: int) -> frozenset[date]:
-    """Japanese national holidays of `year` (国民の祝日に関する法律), from jpholiday, computed once per year."""
+    """Japanese national holidays of `year` (国民の祝日に関する法律), from jpholiday."""
     return frozenset(day for day, _name in jpholiday.year_holidays(year))
 
 
-def _is_holiday_uncached(day: date) -> bool:
+@cache
+def is_authority_holiday(day: date) -> bool:
+    """True on 行政機関の休日 (行政機関の休日に関する法律1条1項): weekends, national holidays, 29 Dec–3 Jan.
+
+    Remembered per day: jpholiday works a day out from the calendar rules each time it is asked."""
     if day.weekday() >= 5:
         return True
-    month, dom = day.month, day.day
-    if (month == 12 and dom >= 29) or (month == 1 and dom <= 3):
+    if (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3):
         return True
-    return day in national_holidays(day.year)
-
-
-@cache
-def _roll_table(year: int) -> dict[date, date]:
-    """Every authority holiday of `year` mapped to the next filing day (which may fall in the next year)."""
-    table = {}
-    day = date(year, 12, 31)
-    following = day + _ONE_DAY
-    while _is_holiday_uncached(following):
-        following += _ONE_DAY
-    while day.year == year:
-        if _is_holiday_uncached(day):
-            table[day] = following
-        else:
-            following = day
-        day -= _ONE_DAY
-    return table
-
-
-def is_authority_holiday(day: date) -> bool:
-    """True on 行政機関の休日 (行政機関の休日に関する法律1条1項): weekends, national holidays, 29 Dec–3 Jan."""
-    return day in _roll_table(day.year)
+    return jpholiday.is_holiday(day)
 
 
 def next_filing_day(day: date) -> date:
     """`day`, or the first later day that is not an authority holiday (行政機関の休日に関する法律2条)."""
-    return _roll_table(day.year).get(day, day)
+    while is_authority_holiday(day):
+        day += _ONE_DAY
+    return day
 
 
 def to_jst(moment: datetime | date) -> datetime:
@@ -111,9 +93,7 @@ def report_deadlines(known: datetime | date, days: int) -> tuple[date, date, dat
     return deadlines_from_day(start, at_midnight, days)
 
 
-@lru_cache(maxsize=16384)
 def deadlines_from_day(start: date, at_midnight: bool, days: int) -> tuple[date, date, date]:
-    """`report_deadlines` from the JST day of knowing and whether it was at midnight (see `day_known`): cached by
-    day, which many moments of knowing share."""
+    """`report_deadlines` from the JST day of knowing and whether it was at midnight (see `day_known`)."""
     last = start + timedelta(days=days - 1 if at_midnight else days)
-    return start + _QUICK_FROM, start + _QUICK_TO, _roll_table(last.year).get(last, last)
+    return start + _QUICK_FROM, start + _QUICK_TO, next_filing_day(last)

@@ -15,6 +15,10 @@ The web form, the API and the CLI all hand the engine the same dict (every key o
       "recovered_before_viewed": false,     # all recovered before any third party viewed it
       "provided_intentionally": false,      # the business gave it out on purpose
       "same_data_kept_elsewhere": false,    # the same data is kept elsewhere (backup)
+      "deleted_for_reasonable_reason": false,  # deleted on purpose for a reasonable reason (retention rules)
+      "other_items": [                      # data items outside the vocabulary (給与額, 購買履歴 …)
+        {"name": "給与額", "sensitive": false, "financial": false, "reason": ""}
+      ],
       "occurred_on": "2025-04-01",          # date
       "known_at": "2025-04-03T10:00:00+09:00",  # when the party where it happened knew (required); a date is "that day"
       "report_authority": "ppc",            # a code of oversight.choices.REPORT_AUTHORITY
@@ -30,13 +34,14 @@ The web form, the API and the CLI all hand the engine the same dict (every key o
     }
 
 Each tier's `known_at` is when it learned of the incident by itself (say, from the news); a consignor otherwise
-knows when its contractor's notice arrives. Bad input raises one `FactsError` naming every field at fault.
+knows when its contractor's notice arrives. An other item counts as sensitive (要配慮) or financial (施行規則7条2号)
+only when the user flags it so and gives the reason. Bad input raises one `FactsError` naming every field at fault.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import MappingProxyType
 
@@ -48,19 +53,23 @@ from .vocabulary import CAUSES, CERTAINTY_LABELS, EVENTS, ITEMS, MY_NUMBER_ITEMS
 HANDLER_KINDS = ("company", "public_body")
 DATA_KINDS = ("personal_data", "my_number")
 MAX_PERSONS = 200_000_000  # more than everyone in Japan: a typo, not a count
-_EVENT_SET = frozenset(EVENTS)
-_MY_NUMBER_FLAGS = ("designated_system", "malicious_use", "malicious_provision", "used_against_art9",
-                    "provided_against_art19")
-_TOP_KEYS = frozenset({
+MAX_OTHER_ITEMS = 50
+MAX_OTHER_ITEM_NAME = 100
+MAX_OTHER_ITEM_REASON = 1000
+MY_NUMBER_FLAGS = ("designated_system", "malicious_use", "malicious_provision", "used_against_art9",
+                   "provided_against_art19")
+TOP_KEYS = frozenset({
     "handler_kind", "data_kind", "events", "certainty", "data_items", "cause", "max_persons", "max_persons_known_at",
     "high_grade_encryption", "recovered_before_viewed", "provided_intentionally", "same_data_kept_elsewhere",
-    "occurred_on", "known_at", "report_authority", "chain", "incident_at", "report_items", "person_notice",
-    "my_number",
+    "deleted_for_reasonable_reason", "other_items", "occurred_on", "known_at", "report_authority", "chain",
+    "incident_at", "report_items", "person_notice", "my_number",
 })
-_TIER_KEYS = frozenset({"name", "kind", "notified_consignor_at", "known_at"})
+TIER_KEYS = frozenset({"name", "kind", "notified_consignor_at", "known_at"})
+NOTICE_KEYS = frozenset({"contact_available"})
+MY_NUMBER_KEYS = frozenset({*MY_NUMBER_FLAGS, "public_exposure"})
+OTHER_ITEM_KEYS = frozenset({"name", "sensitive", "financial", "reason"})
 
 Moment = datetime | date
-_SHARED_SETS: dict[frozenset[str], frozenset[str]] = {}
 
 MESSAGES = {
     "required": "This field is required.",
@@ -83,44 +92,12 @@ MESSAGES = {
     "not_in_chain": "No such tier in the chain.",
     "my_number_item_missing": "My Number data needs the data item my_number.",
     "conflicts_with_handler_kind": "The original consignor is the business assessed: its kind is handler_kind.",
+    "item_name_required": "Name the data item (for example 給与額).",
+    "item_name_too_long": "The name of a data item can be at most 100 characters.",
+    "reason_too_long": "The reason can be at most 1,000 characters.",
+    "too_many_other_items": "At most 50 other data items.",
+    "reason_required": "Give the reason why this item is sensitive or can cause financial damage.",
 }
-
-
-def positional_constructor(cls: type) -> Callable:
-    """A function that builds an instance of the frozen, slotted dataclass `cls` from every field in order.
-
-    The generated __init__ of a frozen dataclass goes through object.__setattr__ once per field, which costs as much
-    as the rest of an assessment's bookkeeping. This fills the slots of a plain twin class with the same slots (so
-    the same layout) and then makes the object a `cls` (`__class__` assignment, which CPython allows exactly between
-    such layouts): the same instance as `cls(*values)`, made about five times faster. Should the twin be refused, it
-    sets each slot through its descriptor; should `cls` not be such a dataclass, it is `cls` itself.
-    """
-    names = [f.name for f in fields(cls)]
-    if (hasattr(cls, "__post_init__") or not all(f.init for f in fields(cls)) or cls.__bases__ != (object,)
-            or tuple(getattr(cls, "__slots__", ())) != tuple(names)):
-        return cls
-    twin = type(f"_{cls.__name__}Slots", (), {"__slots__": tuple(names), "__module__": cls.__module__})
-    args = ", ".join(names)
-    variants = (
-        f"def new({args}):\n    obj = _new(_twin)\n" + "".join(f"    obj.{name} = {name}\n" for name in names)
-        + "    obj.__class__ = _cls\n    return obj\n",
-        f"def new({args}):\n    obj = _new(_cls)\n" + "".join(f"    _set_{name}(obj, {name})\n" for name in names)
-        + "    return obj\n",
-    )
-    setters = {f"_set_{name}": getattr(cls, name).__set__ for name in names}
-    probe = [object() for _ in names]
-    for source in variants:
-        namespace = {"_new": object.__new__, "_cls": cls, "_twin": twin, **setters}
-        exec(source, namespace)  # noqa: S102 - generated from the field names only, as dataclasses itself does
-        new = namespace["new"]
-        try:
-            made = new(*probe)
-        except TypeError:
-            continue
-        if type(made) is cls and all(getattr(made, name) is value for name, value in zip(names, probe, strict=True)):
-            new.__qualname__ = f"{cls.__name__}.positional"
-            return new
-    return cls  # pragma: no cover - both refused
 
 
 class FactsError(ValueError):
@@ -135,7 +112,7 @@ class FactsError(ValueError):
         return {field: [e["code"] for e in entries] for field, entries in self.errors.items()}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Tier:
     """One organisation in the outsourcing chain (委託元 → 委託先 → 再委託先 …)."""
 
@@ -145,7 +122,7 @@ class Tier:
     known_at: Moment | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MyNumberFacts:
     """The facts only the My Number rules ask (番号法29条の4, 特定個人情報漏えい等報告規則2条)."""
 
@@ -157,11 +134,17 @@ class MyNumberFacts:
     public_exposure: bool | None = None
 
 
-NO_MY_NUMBER_FACTS = MyNumberFacts()
-NO_REPORT_ITEMS: Mapping[str, str] = MappingProxyType({})
+@dataclass(frozen=True)
+class OtherItem:
+    """A data item outside the vocabulary. It is sensitive or financial only as the user says, with a reason."""
+
+    name: str
+    sensitive: bool = False
+    financial: bool = False
+    reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Facts:
     """The facts of one incident as the Art. 26 engine reads them (see the module docstring)."""
 
@@ -178,25 +161,29 @@ class Facts:
     recovered_before_viewed: bool = False
     provided_intentionally: bool = False
     same_data_kept_elsewhere: bool = False
+    deleted_for_reasonable_reason: bool = False
+    other_items: tuple[OtherItem, ...] = ()
     occurred_on: date | None = None
     report_authority: str = "ppc"
     chain: tuple[Tier, ...] = ()
     incident_at: int = 0
-    report_items: Mapping[str, str] = field(default_factory=lambda: NO_REPORT_ITEMS)
+    report_items: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     contact_available: bool | None = None
-    my_number: MyNumberFacts = NO_MY_NUMBER_FACTS
+    my_number: MyNumberFacts = MyNumberFacts()
 
 
 class _Reader:
-    """Collects every problem before raising, so one FactsError names all fields at fault."""
-
-    __slots__ = ("errors",)
+    """Reads one field at a time and collects every problem, so one FactsError names all fields at fault."""
 
     def __init__(self):
         self.errors: dict[str, list[dict[str, str]]] = {}
 
     def fail(self, field: str, code: str, **values) -> None:
         self.errors.setdefault(field, []).append({"code": code, "message": MESSAGES[code].format(**values)})
+
+    def unknown_keys(self, raw: Mapping, allowed: frozenset[str], prefix: str = "") -> None:
+        for key in raw.keys() - allowed:
+            self.fail(f"{prefix}{key}", "unknown_field")
 
     def choice(self, raw: Mapping, key: str, allowed, default=None, required=False):
         value = raw.get(key)
@@ -217,6 +204,21 @@ class _Reader:
             return value
         self.fail(field or key, "not_a_boolean")
         return default
+
+    def count(self, raw: Mapping, key: str) -> int | None:
+        value = raw.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(key, "not_an_integer")
+            return None
+        if value < 0:
+            self.fail(key, "negative")
+            return None
+        if value > MAX_PERSONS:
+            self.fail(key, "absurd")
+            return None
+        return value
 
     def moment(self, value, field: str, required=False) -> Moment | None:
         if value is None or value == "":
@@ -274,10 +276,7 @@ class _Reader:
                 good.append(code)
             else:
                 self.fail(f"{key}[{i}]", "unknown_code", value=code)
-        found = frozenset(good)
-        if len(_SHARED_SETS) < 65536:  # a bounded pool: most incidents repeat a few combinations of items
-            return _SHARED_SETS.setdefault(found, found)
-        return _SHARED_SETS.get(found, found)
+        return frozenset(good)
 
 
 def _jst_day(moment: Moment) -> date:
@@ -293,156 +292,101 @@ def _before(earlier: Moment, later: Moment) -> bool:
 
 def parse_facts(raw: Mapping) -> Facts:
     """Validate a plain dict (module docstring) into `Facts`, or raise `FactsError` naming each bad field."""
-    # Each field first tries an inline fast path for the well-formed JSON value (exact str / bool / list types);
-    # anything else goes to the `_Reader` method, which validates it and records the error, in the same order.
-    if raw.__class__ is not dict and not isinstance(raw, Mapping):
+    if not isinstance(raw, Mapping):
         raise FactsError({"": [{"code": "not_an_object", "message": MESSAGES["not_an_object"]}]})
     r = _Reader()
-    if not raw.keys() <= _TOP_KEYS:
-        for key in raw.keys() - _TOP_KEYS:
-            r.fail(str(key), "unknown_field")
-    get = raw.get
+    r.unknown_keys(raw, TOP_KEYS)
 
-    v = get("handler_kind")
-    handler_kind = v if v.__class__ is str and v in _HANDLER_KIND_SET else \
-        r.choice(raw, "handler_kind", HANDLER_KINDS, required=True)
-    v = get("data_kind")
-    data_kind = "personal_data" if v is None else v if v.__class__ is str and v in _DATA_KIND_SET else \
-        r.choice(raw, "data_kind", DATA_KINDS, default="personal_data")
-    v = get("events")
-    events = _NO_CODES if v is None else _codes_fast(v, _EVENT_SET) or r.codes(raw, "events", _EVENT_SET)
-    v = get("certainty")
-    certainty = v if v is None or v.__class__ is str and v in CERTAINTY_LABELS else \
-        r.choice(raw, "certainty", CERTAINTY_LABELS)
-    v = get("data_items")
-    data_items = _NO_CODES if v is None else _codes_fast(v, _ITEM_SET) or r.codes(raw, "data_items", ITEMS)
-    v = get("cause")
-    cause = v if v is None or v.__class__ is str and v in CAUSES else r.choice(raw, "cause", CAUSES)
-    v = get("report_authority")
-    report_authority = "ppc" if v is None else v if v.__class__ is str and v in _AUTHORITY_SET else \
-        r.choice(raw, "report_authority", REPORT_AUTHORITY, default="ppc")
+    handler_kind = r.choice(raw, "handler_kind", HANDLER_KINDS, required=True)
+    data_kind = r.choice(raw, "data_kind", DATA_KINDS, default="personal_data")
+    events = r.codes(raw, "events", EVENTS)
+    certainty = r.choice(raw, "certainty", CERTAINTY_LABELS)
+    data_items = r.codes(raw, "data_items", ITEMS)
+    cause = r.choice(raw, "cause", CAUSES)
+    report_authority = r.choice(raw, "report_authority", REPORT_AUTHORITY, default="ppc")
+    max_persons = r.count(raw, "max_persons")
+    high_grade_encryption = r.boolean(raw, "high_grade_encryption")
+    recovered_before_viewed = r.boolean(raw, "recovered_before_viewed")
+    provided_intentionally = r.boolean(raw, "provided_intentionally")
+    same_data_kept_elsewhere = r.boolean(raw, "same_data_kept_elsewhere")
+    deleted_for_reasonable_reason = r.boolean(raw, "deleted_for_reasonable_reason")
+    other_items = _read_other_items(r, raw.get("other_items"))
 
-    max_persons = get("max_persons")
-    if max_persons is not None and max_persons.__class__ is not int:
-        if isinstance(max_persons, bool) or not isinstance(max_persons, int):
-            r.fail("max_persons", "not_an_integer")
-            max_persons = None
-    if max_persons is not None:
-        if max_persons < 0:
-            r.fail("max_persons", "negative")
-            max_persons = None
-        elif max_persons > MAX_PERSONS:
-            r.fail("max_persons", "absurd")
-            max_persons = None
-
-    v = get("high_grade_encryption")
-    high_grade_encryption = v if v is True or v is False else r.boolean(raw, "high_grade_encryption")
-    v = get("recovered_before_viewed")
-    recovered_before_viewed = v if v is True or v is False else r.boolean(raw, "recovered_before_viewed")
-    v = get("provided_intentionally")
-    provided_intentionally = v if v is True or v is False else r.boolean(raw, "provided_intentionally")
-    v = get("same_data_kept_elsewhere")
-    same_data_kept_elsewhere = v if v is True or v is False else r.boolean(raw, "same_data_kept_elsewhere")
-
-    v = get("occurred_on")
-    occurred_on = None
-    if v is not None:
-        if v.__class__ is str and len(v) == 10:
-            try:
-                occurred_on = date.fromisoformat(v)
-            except ValueError:
-                occurred_on = r.day(v, "occurred_on")
-        else:
-            occurred_on = r.day(v, "occurred_on")
-    v = get("known_at")
-    known_at = _moment_fast(v)
-    if known_at is None:
-        known_at = r.moment(v, "known_at", required=True)
-    v = get("max_persons_known_at")
-    max_persons_known_at = None if v is None else _moment_fast(v) or r.moment(v, "max_persons_known_at")
-    if occurred_on is not None and known_at is not None and (
-            known_at.astimezone(JST).date() if known_at.__class__ is datetime else _jst_day(known_at)) < occurred_on:
+    occurred_on = r.day(raw.get("occurred_on"), "occurred_on")
+    known_at = r.moment(raw.get("known_at"), "known_at", required=True)
+    max_persons_known_at = r.moment(raw.get("max_persons_known_at"), "max_persons_known_at")
+    if known_at is not None and occurred_on is not None and _jst_day(known_at) < occurred_on:
         r.fail("known_at", "known_before_occurrence")
 
-    v = get("chain")
-    chain = () if v is None else _read_chain(r, v, occurred_on, handler_kind)
-    incident_at = 0 if not chain and get("incident_at") is None else _read_incident_at(r, raw, chain)
+    chain = _read_chain(r, raw.get("chain"), occurred_on, handler_kind)
+    incident_at = _read_incident_at(r, raw.get("incident_at"), chain)
     if chain and known_at is not None and incident_at < len(chain):
         notified = chain[incident_at].notified_consignor_at
         if notified is not None and _before(notified, known_at):
             r.fail(f"chain[{incident_at}].notified_consignor_at", "notice_before_known")
 
-    v = get("report_items")
-    report_items = NO_REPORT_ITEMS if v is None else _read_report_items(r, v)
-    contact_available = None
-    notice = get("person_notice")
-    if notice is not None:
-        if notice.__class__ is dict or isinstance(notice, Mapping):
-            if not notice.keys() <= _NOTICE_KEYS:
-                for key in notice.keys() - _NOTICE_KEYS:
-                    r.fail(f"person_notice.{key}", "unknown_field")
-            v = notice.get("contact_available")
-            contact_available = v if v is True or v is False else \
-                r.boolean(notice, "contact_available", "person_notice.contact_available", None)
-        else:
-            r.fail("person_notice", "not_an_object")
-    v = get("my_number")
-    my_number = NO_MY_NUMBER_FACTS if v is None else _read_my_number(r, v)
+    report_items = _read_report_items(r, raw.get("report_items"))
+    contact_available = _read_person_notice(r, raw.get("person_notice"))
+    my_number = _read_my_number(r, raw.get("my_number"))
 
     if data_kind == "my_number" and not (data_items & MY_NUMBER_ITEMS) and "data_items" not in r.errors:
         r.fail("data_items", "my_number_item_missing")
 
     if r.errors:
         raise FactsError(r.errors)
-    return _new_facts(
-        handler_kind, known_at, data_kind, events, certainty, data_items, cause, max_persons, max_persons_known_at,
-        high_grade_encryption, recovered_before_viewed, provided_intentionally, same_data_kept_elsewhere,
-        occurred_on, report_authority, chain, incident_at, report_items, contact_available, my_number,
+    return Facts(
+        handler_kind=handler_kind, known_at=known_at, data_kind=data_kind, events=events, certainty=certainty,
+        data_items=data_items, cause=cause, max_persons=max_persons, max_persons_known_at=max_persons_known_at,
+        high_grade_encryption=high_grade_encryption, recovered_before_viewed=recovered_before_viewed,
+        provided_intentionally=provided_intentionally, same_data_kept_elsewhere=same_data_kept_elsewhere,
+        deleted_for_reasonable_reason=deleted_for_reasonable_reason, other_items=other_items,
+        occurred_on=occurred_on, report_authority=report_authority, chain=chain, incident_at=incident_at,
+        report_items=report_items, contact_available=contact_available, my_number=my_number,
     )
 
 
-_new_facts = positional_constructor(Facts)
-_new_tier = positional_constructor(Tier)
-_new_my_number_facts = positional_constructor(MyNumberFacts)
-_MY_NUMBER_KEYS = frozenset({*_MY_NUMBER_FLAGS, "public_exposure"})
-_REPORT_ITEM_SET = frozenset(REPORT_ITEM_CODES)
-_NO_CODES: frozenset[str] = frozenset()
-_HANDLER_KIND_SET = frozenset(HANDLER_KINDS)
-_DATA_KIND_SET = frozenset(DATA_KINDS)
-_ITEM_SET = frozenset(ITEMS)
-_AUTHORITY_SET = frozenset(REPORT_AUTHORITY.codes)
-_NOTICE_KEYS = frozenset({"contact_available"})
+def _read_other_items(r: _Reader, value) -> tuple[OtherItem, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        r.fail("other_items", "not_a_list")
+        return ()
+    if len(value) > MAX_OTHER_ITEMS:
+        r.fail("other_items", "too_many_other_items")
+        return ()
+    items = []
+    for i, raw in enumerate(value):
+        field = f"other_items[{i}]"
+        if not isinstance(raw, Mapping):
+            r.fail(field, "not_an_object")
+            continue
+        r.unknown_keys(raw, OTHER_ITEM_KEYS, f"{field}.")
+        name = _text(r, raw.get("name"), f"{field}.name", MAX_OTHER_ITEM_NAME, "item_name_too_long")
+        if not name:
+            if f"{field}.name" not in r.errors:
+                r.fail(f"{field}.name", "item_name_required")
+            continue
+        sensitive = r.boolean(raw, "sensitive", f"{field}.sensitive")
+        financial = r.boolean(raw, "financial", f"{field}.financial")
+        reason = _text(r, raw.get("reason"), f"{field}.reason", MAX_OTHER_ITEM_REASON, "reason_too_long")
+        if (sensitive or financial) and not reason and f"{field}.reason" not in r.errors:
+            r.fail(f"{field}.reason", "reason_required")
+        items.append(OtherItem(name=name, sensitive=sensitive, financial=financial, reason=reason))
+    return tuple(items)
 
 
-def _codes_fast(value, allowed: frozenset[str]) -> frozenset[str] | None:
-    """A list of allowed codes as the pooled frozenset `_Reader.codes` returns; None for anything else."""
-    if value.__class__ is not list:
-        return None
-    try:
-        found = frozenset(value)
-    except TypeError:  # an unhashable element: let the reader name it
-        return None
-    if not found <= allowed:
-        return None
-    shared = _SHARED_SETS.get(found)
-    if shared is not None:
-        return shared
-    if len(_SHARED_SETS) < 65536:
-        _SHARED_SETS[found] = found
-    return found
-
-
-def _moment_fast(value) -> Moment | None:
-    """A well-formed ISO date or aware datetime string, parsed; None for anything else (the reader decides)."""
-    if value.__class__ is not str:
-        return None
-    try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
+def _text(r: _Reader, value, field: str, limit: int, too_long: str) -> str:
+    """Text with its surrounding blanks removed ("" when absent or blank); errors for non-text and overlong."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        r.fail(field, "not_a_string")
+        return ""
+    text = value.strip()
+    if len(text) > limit:
+        r.fail(field, too_long)
+        return ""
+    return text
 
 
 def _read_chain(r: _Reader, value, occurred_on: date | None, handler_kind: str | None) -> tuple[Tier, ...]:
@@ -454,12 +398,10 @@ def _read_chain(r: _Reader, value, occurred_on: date | None, handler_kind: str |
     tiers = []
     for i, raw in enumerate(value):
         field = f"chain[{i}]"
-        if raw.__class__ is not dict and not isinstance(raw, Mapping):
+        if not isinstance(raw, Mapping):
             r.fail(field, "not_an_object")
             continue
-        if not raw.keys() <= _TIER_KEYS:
-            for key in raw.keys() - _TIER_KEYS:
-                r.fail(f"{field}.{key}", "unknown_field")
+        r.unknown_keys(raw, TIER_KEYS, f"{field}.")
         name = raw.get("name")
         if name is None or name == "":
             r.fail(f"{field}.name", "required")
@@ -473,20 +415,17 @@ def _read_chain(r: _Reader, value, occurred_on: date | None, handler_kind: str |
             kind = "company"
         elif i == 0 and handler_kind and kind != handler_kind:
             r.fail(f"{field}.kind", "conflicts_with_handler_kind")
-        v = raw.get("notified_consignor_at")
-        notified = None if v is None else _moment_fast(v) or r.moment(v, f"{field}.notified_consignor_at")
+        notified = r.moment(raw.get("notified_consignor_at"), f"{field}.notified_consignor_at")
         if notified is not None and i == 0:
             r.fail(f"{field}.notified_consignor_at", "consignor_has_no_consignor")
         if notified is not None and occurred_on is not None and _jst_day(notified) < occurred_on:
             r.fail(f"{field}.notified_consignor_at", "notice_before_occurrence")
-        v = raw.get("known_at")
-        known = None if v is None else _moment_fast(v) or r.moment(v, f"{field}.known_at")
-        tiers.append(_new_tier(name, kind, notified, known))
+        known = r.moment(raw.get("known_at"), f"{field}.known_at")
+        tiers.append(Tier(name=name, kind=kind, notified_consignor_at=notified, known_at=known))
     return tuple(tiers)
 
 
-def _read_incident_at(r: _Reader, raw: Mapping, chain: tuple[Tier, ...]) -> int:
-    value = raw.get("incident_at")
+def _read_incident_at(r: _Reader, value, chain: tuple[Tier, ...]) -> int:
     if value is None:
         if len(chain) > 1:
             r.fail("incident_at", "required")
@@ -504,13 +443,13 @@ def _read_incident_at(r: _Reader, raw: Mapping, chain: tuple[Tier, ...]) -> int:
 
 def _read_report_items(r: _Reader, value) -> Mapping[str, str]:
     if value is None:
-        return NO_REPORT_ITEMS
-    if value.__class__ is not dict and not isinstance(value, Mapping):
+        return MappingProxyType({})
+    if not isinstance(value, Mapping):
         r.fail("report_items", "not_an_object")
-        return NO_REPORT_ITEMS
+        return MappingProxyType({})
     items = {}
     for code, text in value.items():
-        if code not in _REPORT_ITEM_SET:
+        if code not in REPORT_ITEM_CODES:
             r.fail(f"report_items.{code}", "unknown_code", value=code)
         elif text is not None and not isinstance(text, str):
             r.fail(f"report_items.{code}", "not_a_string")
@@ -519,20 +458,23 @@ def _read_report_items(r: _Reader, value) -> Mapping[str, str]:
     return MappingProxyType(items)
 
 
+def _read_person_notice(r: _Reader, value) -> bool | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        r.fail("person_notice", "not_an_object")
+        return None
+    r.unknown_keys(value, NOTICE_KEYS, "person_notice.")
+    return r.boolean(value, "contact_available", "person_notice.contact_available", None)
+
+
 def _read_my_number(r: _Reader, value) -> MyNumberFacts:
     if value is None:
-        return NO_MY_NUMBER_FACTS
-    if value.__class__ is not dict and not isinstance(value, Mapping):
+        return MyNumberFacts()
+    if not isinstance(value, Mapping):
         r.fail("my_number", "not_an_object")
-        return NO_MY_NUMBER_FACTS
-    if not value.keys() <= _MY_NUMBER_KEYS:
-        for key in value.keys() - _MY_NUMBER_KEYS:
-            r.fail(f"my_number.{key}", "unknown_field")
-    get = value.get
-    flags = []
-    for key in _MY_NUMBER_FLAGS:
-        v = get(key)
-        flags.append(v if v is True or v is False else r.boolean(value, key, f"my_number.{key}"))
-    v = get("public_exposure")
-    exposure = v if v is True or v is False else r.boolean(value, "public_exposure", "my_number.public_exposure", None)
-    return _new_my_number_facts(*flags, exposure)  # the fields in order: the five flags, then public_exposure
+        return MyNumberFacts()
+    r.unknown_keys(value, MY_NUMBER_KEYS, "my_number.")
+    flags = {key: r.boolean(value, key, f"my_number.{key}") for key in MY_NUMBER_FLAGS}
+    exposure = r.boolean(value, "public_exposure", "my_number.public_exposure", None)
+    return MyNumberFacts(**flags, public_exposure=exposure)

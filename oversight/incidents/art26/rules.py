@@ -6,10 +6,10 @@ came from one, the guideline or Q&A example. Sources and their quotations: SOURC
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from .facts import Facts
+from .facts import Facts, OtherItem
 from .vocabulary import CAUSES, ITEMS, Cause, Example
 
 LEAK, LOSS, DAMAGE = "leak", "loss", "damage"
@@ -17,9 +17,12 @@ COMPANY_THRESHOLD = 1_000   # 施行規則7条4号: 「千人を超える」
 PUBLIC_BODY_THRESHOLD = 100  # 施行規則43条4号: 「百人を超える」
 MY_NUMBER_THRESHOLD = 100   # 特定個人情報漏えい等報告規則2条4号: 「百人を超える」
 ABOUT_TO_ACQUIRE_FROM = date(2024, 4, 1)  # 令和5年個人情報保護委員会規則第5号 (7条3号かっこ書) 施行日
+KINDS = ("company", "public_body")
+# A public body's duty and the meaning of 漏えい・滅失・毀損 rest on 法68条1項, not on 法26条1項 (SOURCES.md).
+PUBLIC_BODY_DUTY = "法68条1項"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Ground:
     """A conclusion's legal ground: a stable code, the article, Japanese and English labels, the example."""
 
@@ -34,74 +37,65 @@ class Ground:
             self.code, self.article, self.label_ja, self.label_en, example)
 
     def to_dict(self) -> dict:
-        example = self.example  # Example.to_dict(), inlined: this runs for every ground of every assessment
+        """A new JSON-ready dict each time: callers may change it freely."""
         return {"code": self.code, "article": self.article, "label_ja": self.label_ja, "label_en": self.label_en,
-                "example": {"ja": example.ja, "source": example.source} if example is not None else None}
+                "example": self.example.to_dict() if self.example is not None else None}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Note:
+    """A remark the assessment adds for the reader: a stable code, Japanese and English."""
+
     code: str
     ja: str
     en: str
 
     def to_dict(self) -> dict:
+        """A new JSON-ready dict each time."""
         return {"code": self.code, "ja": self.ja, "en": self.en}
 
 
-_SHARED: dict = {}
+# --- is it a leak / loss / damage at all (通則編3-5-1; for public bodies 法68条1項) ---------------------------
+
+def for_kind(ground: Ground, public_body_article: str) -> dict[str, Ground]:
+    """The ground as a company's (as written) and as a public body's (citing `public_body_article`)."""
+    return {"company": ground, "public_body": replace(ground, article=public_body_article)}
 
 
-def shared(value):
-    """One shared copy of a tuple or frozenset made of the constants above: results that many assessments hold
-    (grounds, reasons, notes, events) then cost the garbage collector nothing extra."""
-    return _SHARED.setdefault(value, value)
-
-
-_SHARED_BY_IDS: dict[tuple[int, ...], tuple[tuple, tuple]] = {}
-
-
-def shared_tuple(value: tuple) -> tuple:
-    """`shared(value)` for a tuple of constants, found by the identities of its elements: hashing a tuple of
-    Grounds or Notes hashes every field of each, an id does not. The entry keeps `value` itself, so its elements
-    stay alive and their ids cannot be reused by other objects while the key exists."""
-    key = tuple(map(id, value))
-    entry = _SHARED_BY_IDS.get(key)
-    if entry is None:
-        entry = (value, shared(value))
-        if len(_SHARED_BY_IDS) < 65536:  # bounded: the combinations of constants are few
-            _SHARED_BY_IDS[key] = entry
-    return entry[1]
-
-
-# --- is it a leak / loss / damage at all (通則編3-5-1) -------------------------------------------------------
-
-RECOVERED_BEFORE_VIEWED = Ground(
+RECOVERED_BEFORE_VIEWED = for_kind(Ground(
     "recovered_before_viewed", "通則編3-5-1-1",
     "第三者に閲覧されないうちに全てを回収したため、漏えいに該当しない",
     "Everything was recovered before any third party viewed it: not a leak",
     Example("個人データを第三者に閲覧されないうちに全てを回収した場合は、漏えいに該当しない。",
-            "004 第2条1項なお書 (通則編3-5-1-1)"))
-PROVIDED_INTENTIONALLY = Ground(
+            "004 第2条1項なお書 (通則編3-5-1-1)")), PUBLIC_BODY_DUTY)
+PROVIDED_INTENTIONALLY = for_kind(Ground(
     "provided_intentionally", "通則編3-5-1-1",
     "事業者が自らの意図に基づき提供したため、漏えいに該当しない",
     "The business provided it on purpose: not a leak",
     Example("個人情報取扱事業者が自らの意図に基づき個人データを第三者に提供する場合は、漏えいに該当しない。",
-            "004 第2条1項なお書 (通則編3-5-1-1)"))
-COPY_KEPT_LOSS = Ground(
+            "004 第2条1項なお書 (通則編3-5-1-1)")), PUBLIC_BODY_DUTY)
+COPY_KEPT_LOSS = for_kind(Ground(
     "copy_kept_elsewhere_loss", "通則編3-5-1-2",
     "同じデータが他に保管されているため、滅失に該当しない",
     "The same data is kept elsewhere: not a loss",
-    Example("その内容と同じデータが他に保管されている場合は、滅失に該当しない。", "004 第2条2項なお書 (通則編3-5-1-2)"))
-COPY_KEPT_DAMAGE = Ground(
+    Example("その内容と同じデータが他に保管されている場合は、滅失に該当しない。",
+            "004 第2条2項なお書 (通則編3-5-1-2)")), PUBLIC_BODY_DUTY)
+DELETED_FOR_REASON = for_kind(Ground(
+    "deleted_for_reasonable_reason", "通則編3-5-1-2",
+    "合理的な理由により削除したため、滅失に該当しない",
+    "Deleted on purpose for a reasonable reason (such as the retention rules): not a loss",
+    Example("個人情報取扱事業者が合理的な理由により個人データ／特定個人情報を削除する場合は、滅失に該当しない。",
+            "004 第2条2項なお書 (通則編3-5-1-2)")), PUBLIC_BODY_DUTY)
+COPY_KEPT_DAMAGE = for_kind(Ground(
     "copy_kept_elsewhere_damage", "通則編3-5-1-3",
     "同じデータが他に保管されているため、毀損に該当しない",
     "The same data is kept elsewhere: not damage",
-    Example("その内容と同じデータが他に保管されている場合は毀損に該当しない。", "004 第2条3項なお書 (通則編3-5-1-3)"))
-NO_EVENT = Ground(
+    Example("その内容と同じデータが他に保管されている場合は毀損に該当しない。",
+            "004 第2条3項なお書 (通則編3-5-1-3)")), PUBLIC_BODY_DUTY)
+NO_EVENT = for_kind(Ground(
     "no_event", "法26条1項",
     "漏えい・滅失・毀損（又はそのおそれ）に当たる事実がない",
-    "No leak, loss or damage (or suspicion of one) is indicated")
+    "No leak, loss or damage (or suspicion of one) is indicated"), PUBLIC_BODY_DUTY)
 
 
 def events_of(facts: Facts, cause: Cause | None) -> frozenset[str]:
@@ -111,37 +105,34 @@ def events_of(facts: Facts, cause: Cause | None) -> frozenset[str]:
     return cause.events if cause is not None else frozenset()
 
 
-def event_exclusions(facts: Facts, events: frozenset[str]) -> tuple[frozenset[str], tuple[Ground, ...]]:
-    """Drop what the guideline says is not a leak, loss or damage, and say why (通則編3-5-1-1〜3-5-1-3)."""
-    if not (facts.recovered_before_viewed or facts.provided_intentionally or facts.same_data_kept_elsewhere):
-        return shared(events), ()
+def event_exclusions(facts: Facts, events: frozenset[str], kind: str) -> tuple[frozenset[str], tuple[Ground, ...]]:
+    """Drop what the guideline says is not a leak, loss or damage, and say why (通則編3-5-1-1〜3-5-1-3; 004
+    第2条: recovered unseen, provided on purpose, a copy kept elsewhere, deleted for a reasonable reason)."""
     reasons = []
     remaining = set(events)
     if LEAK in remaining and facts.recovered_before_viewed:
         remaining.discard(LEAK)
-        reasons.append(RECOVERED_BEFORE_VIEWED)
+        reasons.append(RECOVERED_BEFORE_VIEWED[kind])
     if LEAK in remaining and facts.provided_intentionally:
         remaining.discard(LEAK)
-        reasons.append(PROVIDED_INTENTIONALLY)
-    if facts.same_data_kept_elsewhere:
-        if LOSS in remaining:
-            remaining.discard(LOSS)
-            reasons.append(COPY_KEPT_LOSS)
-        if DAMAGE in remaining:
-            remaining.discard(DAMAGE)
-            reasons.append(COPY_KEPT_DAMAGE)
-    return shared(frozenset(remaining)), shared(tuple(reasons))
+        reasons.append(PROVIDED_INTENTIONALLY[kind])
+    if LOSS in remaining and facts.same_data_kept_elsewhere:
+        remaining.discard(LOSS)
+        reasons.append(COPY_KEPT_LOSS[kind])
+    if LOSS in remaining and facts.deleted_for_reasonable_reason:
+        remaining.discard(LOSS)
+        reasons.append(DELETED_FOR_REASON[kind])
+    if DAMAGE in remaining and facts.same_data_kept_elsewhere:
+        remaining.discard(DAMAGE)
+        reasons.append(COPY_KEPT_DAMAGE[kind])
+    return frozenset(remaining), tuple(reasons)
 
 
-def no_event_reason(cause: Cause | None) -> Ground:
+def no_event_reason(cause: Cause | None, kind: str) -> Ground:
     """Why nothing is an incident when no event is given or implied (malware blocked: PPC Q&A via 002)."""
     if cause is not None and cause.malicious_example is not None and not cause.events:
-        return _NO_EVENT_BY_CAUSE[cause.code]
-    return NO_EVENT
-
-
-_NO_EVENT_BY_CAUSE = {code: NO_EVENT.with_example(cause.malicious_example)
-                      for code, cause in CAUSES.items() if cause.malicious_example is not None}
+        return NO_EVENT[kind].with_example(cause.malicious_example)
+    return NO_EVENT[kind]
 
 
 # --- reportable situations: personal data (施行規則7条 / 行政機関等は43条) -------------------------------------
@@ -167,7 +158,7 @@ def _ground(kind: str, number: int, spec: tuple[str, str, str], example: Example
 
 GROUNDS = {
     (kind, key): _ground(kind, number, spec)
-    for kind in ("company", "public_body")
+    for kind in KINDS
     for key, number, spec in (("sensitive", 1, _SENSITIVE), ("financial", 2, _FINANCIAL),
                               ("malicious", 3, _MALICIOUS), ("over_threshold", 4, _THRESHOLD[kind]))
 }
@@ -177,30 +168,40 @@ SENSITIVE_ITEMS = frozenset(code for code, item in ITEMS.items() if item.sensiti
 FINANCIAL_ITEMS = frozenset(code for code, item in ITEMS.items() if item.financial_alone or item.financial_with)
 NEGATIVE_ITEMS = frozenset(code for code, item in ITEMS.items() if item.financial_negative)
 _SENSITIVE_BY_ITEM = {(kind, code): GROUNDS[kind, "sensitive"].with_example(ITEMS[code].sensitive_example)
-                      for kind in ("company", "public_body") for code in SENSITIVE_ITEMS}
+                      for kind in KINDS for code in SENSITIVE_ITEMS}
 _FINANCIAL_BY_ITEM = {(kind, code): GROUNDS[kind, "financial"].with_example(ITEMS[code].financial_example)
-                      for kind in ("company", "public_body") for code in FINANCIAL_ITEMS}
+                      for kind in KINDS for code in FINANCIAL_ITEMS}
 _MALICIOUS_BY_CAUSE = {(kind, code): GROUNDS[kind, "malicious"].with_example(cause.malicious_example)
-                       for kind in ("company", "public_body") for code, cause in CAUSES.items() if cause.malicious}
+                       for kind in KINDS for code, cause in CAUSES.items() if cause.malicious}
 
 
-def sensitive_ground(items: frozenset[str], kind: str) -> Ground | None:
-    """施行規則7条1号 (43条1号): sensitive personal information (要配慮個人情報, 法2条3項) among the items."""
+USERS_REASON = "利用者の判断（その他の項目）"  # the source shown with a reason the user gave for an other item
+
+
+def _users_reason(item: OtherItem) -> Example:
+    return Example(f"{item.name}: {item.reason}", USERS_REASON)
+
+
+def sensitive_ground(items: frozenset[str], kind: str, others: tuple[OtherItem, ...] = ()) -> Ground | None:
+    """施行規則7条1号 (43条1号): sensitive personal information (要配慮個人情報, 法2条3項) among the items, or an
+    other item the user flagged as sensitive, with the user's reason as the example."""
     found = items & SENSITIVE_ITEMS
-    return _SENSITIVE_BY_ITEM[kind, min(found)] if found else None
+    if found:
+        return _SENSITIVE_BY_ITEM[kind, min(found)]
+    flagged = [item for item in others if item.sensitive]
+    return GROUNDS[kind, "sensitive"].with_example(_users_reason(flagged[0])) if flagged else None
 
 
-def financial_ground(items: frozenset[str], kind: str) -> Ground | None:
+def financial_ground(items: frozenset[str], kind: str, others: tuple[OtherItem, ...] = ()) -> Ground | None:
     """施行規則7条2号 (43条2号): an item that can cause financial damage alone (card number, payment login),
-    or only together with another (bank account + net-banking password) — PPC Q&A via 002."""
-    found = items & FINANCIAL_ITEMS
-    if not found:
-        return None
-    for code in sorted(found):
+    or only together with another (bank account + net-banking password) — PPC Q&A via 002; or an other item the
+    user flagged as such, with the user's reason as the example."""
+    for code in sorted(items & FINANCIAL_ITEMS):
         item = ITEMS[code]
         if item.financial_alone or item.financial_with & items:
             return _FINANCIAL_BY_ITEM[kind, code]
-    return None
+    flagged = [item for item in others if item.financial]
+    return GROUNDS[kind, "financial"].with_example(_users_reason(flagged[0])) if flagged else None
 
 
 def financial_negatives(items: frozenset[str]) -> tuple[Example, ...]:
@@ -238,27 +239,18 @@ def personal_data_grounds(facts: Facts, cause: Cause | None, kind: str, referenc
     if cause is not None and cause.about_to_acquire:
         found = (None, None, malicious_ground(cause, kind, reference_day), None)
     else:
-        items = facts.data_items
-        found = (sensitive_ground(items, kind), financial_ground(items, kind),
+        items, others = facts.data_items, facts.other_items
+        found = (sensitive_ground(items, kind, others), financial_ground(items, kind, others),
                  malicious_ground(cause, kind, reference_day), threshold_ground(facts.max_persons, kind))
-    key = tuple(map(id, found))  # every ground is a module constant (or None): ids name them
-    entry = _PERSONAL_DATA_GROUNDS.get(key)
-    if entry is None:
-        entry = (found, shared(tuple(g for g in found if g is not None)))
-        if len(_PERSONAL_DATA_GROUNDS) < 65536:
-            _PERSONAL_DATA_GROUNDS[key] = entry  # keeps `found`, so the ids stay theirs
-    return entry[1]
+    return tuple(g for g in found if g is not None)
 
 
-_PERSONAL_DATA_GROUNDS: dict[tuple[int, ...], tuple[tuple, tuple[Ground, ...]]] = {}
-
-
-ENCRYPTION_EXCEPTION = Ground(
+ENCRYPTION_EXCEPTION = for_kind(Ground(
     "high_grade_encryption", "施行規則7条1号かっこ書（43条1号、番号法規則2条1号も同じ）",
     "高度な暗号化その他の個人の権利利益を保護するために必要な措置を講じたものは報告対象事態から除かれる",
     "Data protected by high-grade encryption or an equivalent measure is excluded from the reportable situations",
     Example("ただし、高度な暗号化その他の個人の権利利益を保護するために必要な措置を講じているものはこの限りでない。",
-            "004 第3条ただし書"))
+            "004 第3条ただし書")), "施行規則43条1号かっこ書（番号法規則2条1号も同じ）")
 
 
 # --- reportable situations: My Number data (特定個人情報漏えい等報告規則2条) -----------------------------------
@@ -327,7 +319,7 @@ def my_number_grounds(facts: Facts, cause: Cause | None, events: frozenset[str])
         found.append(MN_OVER_100_ART9)
     if over_100 and mn.provided_against_art19:
         found.append(MN_OVER_100_ART19)
-    return shared_tuple(tuple(found))
+    return tuple(found)
 
 
 def my_number_incident(facts: Facts) -> bool:
@@ -340,9 +332,17 @@ def my_number_incident(facts: Facts) -> bool:
 # --- certainty (通則編3-5-3-1: おそれ) ----------------------------------------------------------------------
 
 CERTAINTY_GROUNDS = {
-    "occurred": Ground("occurred", "法26条1項; 施行規則7条", "漏えい等が発生した事態", "Leak etc. occurred"),
-    "suspected": Ground(
+    ("occurred", "company"): Ground("occurred", "法26条1項; 施行規則7条", "漏えい等が発生した事態",
+                                    "Leak etc. occurred"),
+    ("occurred", "public_body"): Ground("occurred", "法68条1項; 施行規則43条", "漏えい等が発生した事態",
+                                        "Leak etc. occurred"),
+    ("suspected", "company"): Ground(
         "suspected", "施行規則7条各号「発生したおそれ」; 通則編3-5-3-1", "漏えい等が発生したおそれがある事態",
+        "Leak etc. suspected: the duty already arises",
+        Example("その時点で判明している事実関係からして、漏えい等が疑われるものの漏えい等が生じた確証がない場合",
+                "002 報告対象事態-1 (通則編)")),
+    ("suspected", "public_body"): Ground(
+        "suspected", "法68条1項; 施行規則43条各号「発生したおそれ」", "漏えい等が発生したおそれがある事態",
         "Leak etc. suspected: the duty already arises",
         Example("その時点で判明している事実関係からして、漏えい等が疑われるものの漏えい等が生じた確証がない場合",
                 "002 報告対象事態-1 (通則編)")),
@@ -363,11 +363,10 @@ def final_report_period(grounds: Iterable[Ground], kind: str) -> tuple[int, str]
             appi = 60 if g.code == "malicious" or appi == 60 else 30
     days = min(d for d in (appi, mn) if d) if appi or mn else 30
     binding = (appi == days, mn == days)
-    return days, _BASIS[days, kind, binding]
+    return days, _basis(days, kind, *binding)
 
 
-def _basis(days: int, kind: str, binding: tuple[bool, bool]) -> str:
-    appi, mn = binding
+def _basis(days: int, kind: str, appi: bool, mn: bool) -> str:
     articles = []
     if appi or not mn:
         articles.append("施行規則44条2項" if kind == "public_body" else "施行規則8条2項")
@@ -380,8 +379,3 @@ def _basis(days: int, kind: str, binding: tuple[bool, bool]) -> str:
         which = f"（{which}: 不正の目的）"
     return (f"{'・'.join(articles)}: 知った日から{days}日以内{which}; "
             "民法140条（初日不算入）; 行政機関の休日に関する法律2条")
-
-
-_BASIS = {(days, kind, binding): _basis(days, kind, binding)
-          for days in (30, 60) for kind in ("company", "public_body")
-          for binding in ((True, False), (False, True), (True, True), (False, False))}

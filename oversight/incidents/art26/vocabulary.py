@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-import yaml
-
 from oversight.vocabulary import data_items as _data_item_entries
+from oversight.vocabulary import read_yaml
 
 CAUSES_FILE = Path(__file__).resolve().parent.parent / "vocabulary" / "causes.yaml"
 
@@ -91,7 +90,7 @@ def _example(raw) -> Example | None:
 
 
 def _load_causes() -> MappingProxyType:
-    entries = yaml.safe_load(CAUSES_FILE.read_text(encoding="utf-8"))
+    entries = read_yaml(CAUSES_FILE)
     causes = {}
     for e in entries:
         unknown = set(e.get("events") or ()) - set(EVENTS)
