@@ -42,6 +42,15 @@ class PersonNoticeFactsSchema(Schema):
     contact_available = fields.Boolean(allow_none=True)
 
 
+class OtherItemSchema(Schema):
+    """A data item outside the vocabulary (給与額, 購買履歴 …): sensitive or financial only when said, with why."""
+
+    name = fields.String(required=True, metadata={"example": "給与額"})
+    sensitive = fields.Boolean()
+    financial = fields.Boolean()
+    reason = fields.String(metadata={"description": "required when sensitive or financial"})
+
+
 class IncidentFactsSchema(Schema):
     """What happened, as the workspace records it (the chain and the handler come from the registry)."""
 
@@ -58,6 +67,9 @@ class IncidentFactsSchema(Schema):
     recovered_before_viewed = fields.Boolean()
     provided_intentionally = fields.Boolean()
     same_data_kept_elsewhere = fields.Boolean()
+    deleted_for_reasonable_reason = fields.Boolean(metadata={
+        "description": "deleted on purpose for a reasonable reason (e.g. retention expired): not a loss"})
+    other_items = fields.List(fields.Nested(OtherItemSchema), allow_none=True)
     occurred_on = fields.Date(allow_none=True)
     known_at = fields.String(required=True, metadata={"example": "2026-11-17T10:00:00+09:00",
                                                       "description": "a date, or a date and time with its zone"})
@@ -201,6 +213,7 @@ class PartyFactsSchema(Schema):
         "description": "required when max_persons is above the persons recorded for its entrustments"})
     max_persons_known_at = fields.String(allow_none=True)
     data_items = fields.List(fields.String(validate=validate.OneOf(tuple(ITEMS))), allow_none=True)
+    other_items = fields.List(fields.Nested(OtherItemSchema), allow_none=True)
     high_grade_encryption = fields.Boolean(allow_none=True)
     report_items = fields.Dict(keys=fields.String(validate=validate.OneOf(REPORT_ITEM_CODES)),
                                values=fields.String(), allow_none=True)

@@ -210,5 +210,8 @@ def refresh(incident: Incident) -> list[PathAssessment]:
         party.quick_from = min((q.from_day for q in quick), default=None)
         party.quick_to = min((q.to_day for q in quick), default=None)
         party.final_due = min((f.due for f in final), default=None)
+        notices = [d.consignor_notice for d in owed if d.consignor_notice]
+        party.notice_from = min((n.from_day for n in notices), default=None)
+        party.notice_to = min((n.to_day for n in notices), default=None)
         party.update_next_due()
     return results

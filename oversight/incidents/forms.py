@@ -12,7 +12,9 @@ from datetime import datetime
 from oversight.incidents.art26.deadlines import JST
 from oversight.incidents.art26.vocabulary import CAUSES, EVENTS, ITEMS, REPORT_ITEMS
 
-FLAGS = ("high_grade_encryption", "recovered_before_viewed", "provided_intentionally", "same_data_kept_elsewhere")
+FLAGS = ("high_grade_encryption", "recovered_before_viewed", "provided_intentionally", "same_data_kept_elsewhere",
+         "deleted_for_reasonable_reason")
+OTHER_ITEM_ROWS = 3  # empty rows offered for data items outside the vocabulary
 MY_NUMBER_FLAGS = ("designated_system", "malicious_use", "malicious_provision", "used_against_art9",
                    "provided_against_art19")
 MOMENTS = ("known_at", "max_persons_known_at")
@@ -43,6 +45,27 @@ def local_moment(text: str) -> str | None:
     return text  # anything else goes to the engine as typed, which names the field if it is wrong
 
 
+def other_items_from_form(form: Mapping) -> list[dict] | None:
+    """Data items outside the vocabulary, one row each (other.N.name / sensitive / financial / reason); a row left
+    wholly empty is no item, a row with a flag or a reason but no name goes to the engine, which names the field."""
+    rows = sorted({int(key.split(".")[1]) for key in form if key.startswith("other.") and key.count(".") == 2
+                   and key.split(".")[1].isdigit()})
+    items = []
+    for n in rows:
+        name = (form.get(f"other.{n}.name") or "").strip()
+        reason = (form.get(f"other.{n}.reason") or "").strip()
+        sensitive, financial = bool(form.get(f"other.{n}.sensitive")), bool(form.get(f"other.{n}.financial"))
+        if name or reason or sensitive or financial:
+            items.append({"name": name, "sensitive": sensitive, "financial": financial, "reason": reason})
+    return items or None
+
+
+def other_item_rows(items) -> list[dict]:
+    """The rows the form shows: the recorded items, then a few empty ones."""
+    blank = {"name": "", "sensitive": False, "financial": False, "reason": ""}
+    return [{**blank, **item} for item in items or []] + [dict(blank) for _ in range(OTHER_ITEM_ROWS)]
+
+
 def now_local_input() -> str:
     """Now in Japan time, as the value of a datetime-local input (the default of "when did it happen")."""
     return datetime.now(JST).strftime("%Y-%m-%dT%H:%M")
@@ -65,6 +88,7 @@ def facts_from_form(form: Mapping) -> tuple[dict, str | None]:
         "certainty": form.get("certainty") or None,
         "data_kind": form.get("data_kind") or "personal_data",
         "data_items": [code for code in ITEMS if form.get(f"item.{code}")],
+        "other_items": other_items_from_form(form),
         "cause": form.get("cause") or None,
         "max_persons": _integer(form.get("max_persons", "")),
         "occurred_on": (form.get("occurred_on") or "").strip() or None,
@@ -97,6 +121,7 @@ def party_facts_from_form(form: Mapping) -> dict:
         "persons_reason": (form.get("persons_reason") or "").strip() or None,
         "max_persons_known_at": local_moment(form.get("max_persons_known_at", "")),
         "data_items": [code for code in ITEMS if form.get(f"item.{code}")] or None,
+        "other_items": other_items_from_form(form),
         "high_grade_encryption": bool(form.get("high_grade_encryption")) or None,
         "person_notice": {"contact_available": contact == "yes"} if contact in ("yes", "no") else None,
         "report_items": {code: form.get(f"report.{code}", "").strip() for code, _ja, _en in REPORT_ITEMS
@@ -114,6 +139,7 @@ def form_values(facts: Mapping, notified=None) -> dict:
         "events": set(facts.get("events") or ()), "certainty": facts.get("certainty") or "",
         "data_kind": facts.get("data_kind") or "personal_data", "data_items": set(facts.get("data_items") or ()),
         "cause": facts.get("cause") or "",
+        "other_items": other_item_rows(facts.get("other_items")),
         "max_persons": "" if facts.get("max_persons") is None else facts.get("max_persons"),
         "occurred_on": facts.get("occurred_on") or "",
         "known_at": local_input(facts.get("known_at")),

@@ -75,11 +75,11 @@ def _new_page(data: dict, errors: dict | None = None, status: int = 200):
     return render_template(
         "incidents/new.html", data=data, errors=errors, values=form_values(facts, notified),
         vocab=choices(lang()), organisations=organisations, engagements=_engagements(organisation_id),
-        stray=[m for k, v in errors.items() if k not in _FORM_FIELDS for m in v], form=ActionForm()), status
+        stray=_stray(errors, True), form=ActionForm()), status
 
 
 _FORM_FIELDS = {"title", "organisation_id", "scope", "entrustment_id", "events", "certainty", "data_kind",
-                "data_items", "cause", "max_persons", "max_persons_known_at", "occurred_on", "known_at",
+                "other_items", "data_items", "cause", "max_persons", "max_persons_known_at", "occurred_on", "known_at",
                 "notified_consignor_at", "report_items", "person_notice", "my_number", *
                 (f"report_items.{code}" for code, _label in choices("ja")["report_items"])}
 
@@ -141,9 +141,14 @@ def _workspace(incident_id: int, posted: dict | None = None, errors: dict | None
         notices=notifications.for_incident(current_user, incident)), status
 
 
+def _field(key: str) -> str:
+    """The form field an error key belongs to: other_items[1].name → other_items; report_items.overview stays."""
+    return key if key.startswith("report_items.") else key.split(".")[0].split("[")[0]
+
+
 def _stray(errors: dict, shown_on_a_form: bool) -> list[str]:
     """The messages no field on the page shows (all of them when the posted form is not on the page)."""
-    found = [m for k, v in errors.items() if not shown_on_a_form or k not in _FORM_FIELDS for m in v]
+    found = [m for k, v in errors.items() if not shown_on_a_form or _field(k) not in _FORM_FIELDS for m in v]
     return list(dict.fromkeys(found))
 
 

@@ -15,6 +15,7 @@ from oversight.accounts.auth import requires
 from oversight.errors import NotFound, ValidationFailed
 from oversight.extensions import db
 from oversight.forms import ActionForm, flash_form_expired, one_button
+from oversight.incidents import board
 from oversight.incidents import services as incidents
 from oversight.incidents.forms import choices, facts_from_form, form_values
 from oversight.notifications import attachments, services
@@ -51,8 +52,9 @@ def _errors(error: ValidationFailed) -> dict:
 @bp.get("/notifications")
 @requires("notification.view")
 def index():
+    owed = [r for r in board.own_rows(current_user) if r.notice] if perm.allows(current_user, "incident.view") else []
     return render_template("notifications/index.html", lists=services.lists(current_user),
-                           engagements=services.engagements(current_user),
+                           engagements=services.engagements(current_user), notices_owed=owed,
                            can_file=perm.allows(current_user, "notification.file"),
                            late=services.breaches(current_user))
 
@@ -99,6 +101,7 @@ _FIELDS = {"title", "message", "entrustment_id", "incident_id", "follow_up_to", 
 def new():
     if request.method == "GET":
         return _editor({"entrustment_id": request.args.get("entrustment_id"),
+                        "incident_id": request.args.get("incident_id"),
                         "follow_up_to": request.args.get("follow_up_to"), "facts": {}})
     data = _posted()
     if not ActionForm().validate_on_submit():
