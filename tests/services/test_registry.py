@@ -70,7 +70,7 @@ def test_the_uf_japan_shape_an_unapproved_fourth_tier_is_flagged():
     assert states[found.id].violation
     flagged = registry.search_entrustments(SYSTEM, flagged=True)
     assert [e.id for e in flagged.items] == [found.id]
-    assert registry.violations_by_contractor([hidden.id]) == {hidden.id: 1}
+    assert registry.violations_by_contractor(SYSTEM, [hidden.id]) == {hidden.id: 1}
 
 
 def test_prohibited_terms_make_any_subcontract_a_violation_whatever_anyone_clicks():
