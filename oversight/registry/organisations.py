@@ -194,17 +194,17 @@ def _by_number(number: str) -> Organisation | None:
     return db.session.scalar(select(Organisation).where(Organisation.corporate_number == number))
 
 
-def _identity_for(actor, values: dict, fields: Mapping[str, str]) -> tuple[Organisation, bool]:
-    """The identity with this corporate number, or a new one; (organisation, created).
+def _identity_for(actor, values: dict, fields: Mapping[str, str], *, registering: bool) -> Organisation:
+    """The identity with this corporate number, or a new one.
 
     Another tenant's identity is linked to exactly as a new one would be created: same answer, same shape.
-    Operator admins see everything, so a duplicate is simply refused for them."""
+    Operator admins see everything, so registering a duplicate is simply refused for them."""
     number = values.get("corporate_number")
     tenant = getattr(actor, "organisation_id", None)
     if number:
         existing = _by_number(number)
         if existing is not None:
-            return _linkable(actor, existing, fields), False
+            return _linkable(actor, existing, fields, registering)
     org = Organisation(**values, registered_by_org_id=tenant)
     try:
         with uow.savepoint():
@@ -214,13 +214,13 @@ def _identity_for(actor, values: dict, fields: Mapping[str, str]) -> tuple[Organ
         existing = _by_number(number) if number else None
         if existing is None:
             raise
-        return _linkable(actor, existing, fields), False  # registered at this very moment by someone else
+        return _linkable(actor, existing, fields, registering)  # registered this very moment elsewhere
     trail.record(actor, "create", "organisation", org.id, label=org.name, after=org.snapshot())
-    return org, True
+    return org
 
 
-def _linkable(actor, existing: Organisation, fields: Mapping[str, str]) -> Organisation:
-    if perm.is_admin(actor):
+def _linkable(actor, existing: Organisation, fields: Mapping[str, str], registering: bool) -> Organisation:
+    if perm.is_admin(actor) and registering:
         raise ValidationFailed({fields["corporate_number"]: [DUPLICATE]})
     if existing.id == actor.organisation_id:
         raise ValidationFailed({fields["corporate_number"]: [_l(
@@ -321,7 +321,7 @@ def create_organisation(actor, data: Mapping) -> Organisation:
     values = clean_organisation(data)
     profile, record_values = values.pop("profile", None), values.pop("record", None)
     _check_parts(actor, None, profile, record_values)
-    org, created = _identity_for(actor, values, {"corporate_number": "corporate_number"})
+    org = _identity_for(actor, values, {"corporate_number": "corporate_number"}, registering=True)
     if profile is not None:
         _apply_profile(actor, org, profile)
     if getattr(actor, "organisation_id", None) is not None:
@@ -349,7 +349,7 @@ def identify(actor, number_text, name, *, fields: Mapping[str, str]) -> Organisa
     if errors:
         raise ValidationFailed(errors)
     values["corporate_number"] = number
-    org, _created = _identity_for(actor, values, fields)
+    org = _identity_for(actor, values, fields, registering=False)
     if getattr(actor, "organisation_id", None) is not None and own_record(actor, org.id) is None:
         _apply_record(actor, _new_record(actor, org), {}, created=True)
     return org

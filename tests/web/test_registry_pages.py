@@ -188,7 +188,7 @@ def test_the_organisation_page_shows_the_companys_identity_its_own_information_a
     sakura, album = gen_organisation("さくら商事"), gen_organisation("フォトアルバム工房")
     gen_entrustment(sakura, album)
     registry.add_contact(gen_user(album, role="contractor_user"), album.id, {
-        "role": "incident", "name": "アルバムCSIRT", "email": "csirt@album.example", "phone": "075-1"})
+        "role": "incident", "name": "アルバムCSIRT", "email": "csirt@album.example", "phone": "075-111-1111"})
     client = make_client()
     client.login(gen_user(sakura, role="privacy_office").email, PASSWORD)
     client.post(f"/organisations/{album.id}/contacts", {"contact-name": "営業 西田", "contact-role": "contract"})
