@@ -19,22 +19,13 @@ from oversight.extensions import db
 from oversight.registry import chain
 from oversight.registry.models import Entrustment, Organisation
 from oversight.registry.organisations import (  # the organisation use cases, called as services.* everywhere
-    SeenOrganisation,
     add_certification,
     add_contact,
     create_organisation,
     delete_organisation,
-    get_organisation,
     identify,
-    own_record,
-    own_records,
     remove_certification,
     remove_contact,
-    search_organisations,
-    seen_certification,
-    seen_certifications,
-    seen_contacts,
-    seen_organisation,
     update_organisation,
 )
 from oversight.registry.queries import (
@@ -48,6 +39,17 @@ from oversight.registry.queries import (
     violations_by_contractor,
     with_ancestors,
     with_descendants,
+)
+from oversight.registry.seen import (
+    SeenOrganisation,
+    get_organisation,
+    own_record,
+    own_records,
+    search_organisations,
+    seen_certification,
+    seen_certifications,
+    seen_contacts,
+    seen_organisation,
 )
 from oversight.registry.validation import Cleaner, clean_entrustment
 from oversight.timeutil import utcnow

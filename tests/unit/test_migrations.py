@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy.engine import make_url
 
 from oversight import create_app
@@ -114,3 +114,31 @@ def test_each_tenants_notes_contacts_and_certifications_move_into_its_own_record
     assert contacts == {"北斗 太郎": records[sakura, vendor].id, "アルバム 窓口": None, "印刷 窓口": None}
     assert placed == {"北斗 太郎": records[sakura, vendor].id, "アルバム 窓口": None, "印刷 窓口": None}
     assert not {"notes", "status"} & columns
+
+
+def test_going_back_returns_the_registering_tenants_record_to_the_organisation(scratch_app):
+    from oversight.registry import services as registry
+    from tests.factories import corporate_number, gen_organisation, gen_user
+
+    upgrade(revision="0011")
+    sakura_user = gen_user(gen_organisation("さくら"), role="privacy_office")
+    vendor = registry.create_organisation(sakura_user, {"name": "北斗データ", "corporate_number": corporate_number(),
+                                                        "record": {"notes": "さくらのメモ", "status": "ended",
+                                                                   "contacts": [{"name": "北斗 太郎"}]}})
+    other = gen_user(gen_organisation("はなまる"), role="privacy_office")
+    registry.create_organisation(other, {"name": "北斗", "corporate_number": vendor.corporate_number,
+                                         "record": {"notes": "はなまるのメモ", "contacts": [{"name": "別の担当"}]}})
+    vendor_id = vendor.id
+    db.session.remove()
+
+    downgrade(revision=_revision_before("0011"))
+
+    old = sa.MetaData()
+    old.reflect(bind=db.engine)
+    with db.engine.connect() as conn:
+        organisation = old.tables["organisation"]
+        row = conn.execute(sa.select(organisation).where(organisation.c.id == vendor_id)).one()
+        names = set(conn.scalars(sa.select(old.tables["contact"].c.name)))
+    assert (row.notes, row.status) == ("さくらのメモ", "ended")
+    assert names == {"北斗 太郎"}  # another tenant's record has no place in the old schema
+    assert "organisation_record" not in old.tables
