@@ -79,16 +79,26 @@ def seen_organisation(actor, organisation_id: int) -> SeenOrganisation:
         can_keep_record=perm.can_keep_record(actor, org), can_delete=perm.can_delete_organisation(actor, org))
 
 
+def _in_profile(column_record_id, column_organisation_id, actor):
+    """The rows of companies' own profiles the actor may read."""
+    if perm.is_admin(actor):
+        return column_record_id.is_(None)
+    return column_record_id.is_(None) & column_organisation_id.in_(
+        select(perm.profile_visible_organisation_ids(actor).subquery()))
+
+
+def _in_own_records(column_record_id, actor):
+    return column_record_id.in_(select(OrganisationRecord.id).where(
+        OrganisationRecord.tenant_id == actor.organisation_id))
+
+
 def seen_certification(actor):
     """The condition on Certification for those the actor reads in lists: the company's own (where it may read
     the profile) and its own organisation's verified ones — never another tenant's record."""
-    profile = Certification.record_id.is_(None) & Certification.organisation_id.in_(
-        select(perm.profile_visible_organisation_ids(actor).subquery()))
-    tenant = getattr(actor, "organisation_id", None)
-    if tenant is None:
+    profile = _in_profile(Certification.record_id, Certification.organisation_id, actor)
+    if getattr(actor, "organisation_id", None) is None:
         return profile
-    return or_(profile, Certification.record_id.in_(
-        select(OrganisationRecord.id).where(OrganisationRecord.tenant_id == tenant)))
+    return or_(profile, _in_own_records(Certification.record_id, actor))
 
 
 def seen_certifications(actor, organisation_ids) -> dict[int, list[Certification]]:
@@ -110,11 +120,9 @@ def seen_contacts(actor, organisation_ids) -> dict[int, list[Contact]]:
     ids = list(organisation_ids)
     if not ids:
         return {}
-    profile = Contact.record_id.is_(None) & Contact.organisation_id.in_(
-        select(perm.profile_visible_organisation_ids(actor).subquery()))
-    tenant = getattr(actor, "organisation_id", None)
-    condition = profile if tenant is None else or_(profile, Contact.record_id.in_(
-        select(OrganisationRecord.id).where(OrganisationRecord.tenant_id == tenant)))
+    profile = _in_profile(Contact.record_id, Contact.organisation_id, actor)
+    condition = profile if getattr(actor, "organisation_id", None) is None else or_(
+        profile, _in_own_records(Contact.record_id, actor))
     found: dict[int, list[Contact]] = {}
     for contact in db.session.scalars(select(Contact).where(Contact.organisation_id.in_(ids), condition)
                                       .order_by(Contact.organisation_id, Contact.record_id.is_not(None), Contact.id)):
