@@ -47,13 +47,13 @@ SELECT id FROM up
 """
 # The list page's own two statements: the page of organisations, then their certifications.
 RAW_PAGE = """
-SELECT id, name, name_kana, corporate_number, kind, status, industry, address, report_authority, notes,
+SELECT id, name, name_kana, corporate_number, kind, industry, address, report_authority,
        registered_by_org_id, created_at, updated_at
 FROM organisation ORDER BY name_kana, name, id LIMIT ? OFFSET ?
 """
 RAW_CERTIFICATIONS = """
-SELECT id, organisation_id, scheme, number, scope, expires_on FROM certification
-WHERE organisation_id IN (?) ORDER BY organisation_id, expires_on
+SELECT id, organisation_id, record_id, scheme, number, scope, expires_on, verified_on, verified_by_id
+FROM certification WHERE organisation_id IN (?) ORDER BY organisation_id, expires_on
 """
 
 

@@ -133,6 +133,7 @@ class Plan:
     """Everything to insert, as row dicts, plus facts the benchmark needs."""
 
     organisations: list[dict]
+    records: list[dict]  # the registering consignors' own records of the vendors they registered
     contacts: list[dict]
     certifications: list[dict]
     entrustments: list[dict]
@@ -149,8 +150,8 @@ def _cumulative(n: int, exponent: float = 0.5) -> list[float]:
     return list(accumulate(1 / (rank + 10) ** exponent for rank in range(n)))
 
 
-def _organisations(rng: random.Random) -> tuple[list[dict], list[dict], list[dict]]:
-    orgs, contacts, certs = [], [], []
+def _organisations(rng: random.Random) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+    orgs, records, contacts, certs = [], [], [], []
     vendor_names = _vendor_names(rng, N_ORGANISATIONS - HUB_ID)
     consignor_names = rng.sample([(stem + region + trade, kana + region_kana + trade_kana, industry, authority)
                                   for stem, kana in STEMS for region, region_kana in REGIONS
@@ -162,7 +163,7 @@ def _organisations(rng: random.Random) -> tuple[list[dict], list[dict], list[dic
     for org_id in range(1, N_ORGANISATIONS + 1):
         created = TODAY - timedelta(days=rng.randrange(30, 1500))
         city, _, pref = rng.choice(CITIES)
-        row = {"id": org_id, "kind": "company", "status": "active", "report_authority": "ppc", "notes": "",
+        row = {"id": org_id, "kind": "company", "report_authority": "ppc",
                "registered_by_org_id": None, "address": _address(pref, city, rng),
                "corporate_number": _corporate_number(org_id), "created_at": _at(created, rng)}
         if org_id <= N_PUBLIC_BODIES:
@@ -178,15 +179,19 @@ def _organisations(rng: random.Random) -> tuple[list[dict], list[dict], list[dic
                        industry="卒業アルバム制作")
         else:
             name, kana, industry = vendor_names[org_id - HUB_ID - 1]
+            status = rng.choices(("active", "candidate", "suspended", "ended"), (85, 7, 3, 5))[0]
             row.update(name=name, name_kana=kana, industry=industry,
-                       status=rng.choices(("active", "candidate", "suspended", "ended"), (85, 7, 3, 5))[0],
                        registered_by_org_id=rng.randrange(N_PUBLIC_BODIES + 1, N_CONSIGNORS + 1)
                        if rng.random() < 0.3 else None)
+            if row["registered_by_org_id"] is not None:
+                records.append({"tenant_id": row["registered_by_org_id"], "organisation_id": org_id,
+                                "status": status, "notes": "", "created_at": row["created_at"],
+                                "updated_at": row["created_at"]})
         row["updated_at"] = row["created_at"]
         orgs.append(row)
         contacts.extend(_contacts(org_id, rng))
         certs.extend(_certifications(org_id, rng))
-    return orgs, contacts, certs
+    return orgs, records, contacts, certs
 
 
 def _address(pref: str, city: str, rng: random.Random) -> str:
@@ -379,14 +384,14 @@ def _entrustment_row(node: Node, admin_id: int, rng: random.Random) -> dict:
 
 def generate(rng: random.Random, admin_id: int) -> Plan:
     """The whole synthetic registry as rows (deterministic for a given generator)."""
-    organisations, contacts, certifications = _organisations(rng)
+    organisations, records, contacts, certifications = _organisations(rng)
     builder = ChainBuilder(rng)
     builder.general(N_ENTRUSTMENTS - RESERVE)
     hub_consignors = builder.hub()
     builder.top_up(N_ENTRUSTMENTS)
     nodes = builder.nodes
     return Plan(
-        organisations=organisations, contacts=contacts, certifications=certifications,
+        organisations=organisations, records=records, contacts=contacts, certifications=certifications,
         entrustments=[_entrustment_row(n, admin_id, rng) for n in nodes], hub_consignors=hub_consignors,
         hub_holdings=sum(1 for n in nodes if n.contractor == HUB_ID),
         max_depth=max(n.depth for n in nodes) + 1,
@@ -474,7 +479,7 @@ def seed(database_url: str, *, random_seed: int = 20260401) -> dict:
     from oversight.accounts.models import User
     from oversight.extensions import db
     from oversight.registry import services as registry
-    from oversight.registry.models import Certification, Contact, Entrustment, Organisation
+    from oversight.registry.models import Certification, Contact, Entrustment, Organisation, OrganisationRecord
 
     app = create_app(BenchConfig, {"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
@@ -486,6 +491,7 @@ def seed(database_url: str, *, random_seed: int = 20260401) -> dict:
         plan = generate(random.Random(random_seed), admin_id)
         with db.engine.begin() as conn:
             _insert(conn, Organisation.__table__, plan.organisations)
+            _insert(conn, OrganisationRecord.__table__, plan.records)
             _insert(conn, Contact.__table__, plan.contacts)
             _insert(conn, Certification.__table__, plan.certifications)
             _insert(conn, Entrustment.__table__, plan.entrustments)

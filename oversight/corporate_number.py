@@ -6,6 +6,9 @@ Rule: 法人番号の指定等に関する省令 2条 — check = 9 − (Σ Pn �
 
 import unicodedata
 
+# Long-vowel marks and the minus sign are not dashes to Unicode (Lm, Sm), but people type them as such.
+_DASH_LIKE = frozenset("ー−")
+
 
 def check_digit(base12: str) -> int:
     """The check digit for a 12-digit base number."""
@@ -14,9 +17,11 @@ def check_digit(base12: str) -> int:
 
 
 def normalise(value: str) -> str:
-    """Full-width digits to ASCII, spaces and dashes removed (as people type it from 登記簿)."""
+    """Full-width digits to ASCII; spaces (any width, tabs) and dashes of every kind removed, as people type
+    or paste it from 登記簿 or the 法人番号公表サイト. Whatever else is left is for `problem` to judge."""
     value = unicodedata.normalize("NFKC", value or "")
-    return "".join(ch for ch in value if ch not in " -ー−‐")
+    return "".join(ch for ch in value
+                   if not ch.isspace() and unicodedata.category(ch) != "Pd" and ch not in _DASH_LIKE)
 
 
 def problem(value: str) -> str | None:

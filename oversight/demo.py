@@ -35,15 +35,18 @@ DEMO_USERS = [
     ("privacy@kyoto-city.example", "木村 京子", "privacy_office", "school0"),
     ("privacy@otsu-city.example", "西田 悠", "privacy_office", "school1"),
     ("viewer@sakura-hd.example", "小林 愛", "viewer", "sakura"),
+    ("privacy@kyoto-edu.example", "木村 学", "privacy_office", "school0"),
+    ("privacy@otsu-edu.example", "森 友子", "privacy_office", "school1"),
 ]
 
 
-def _org(key, name, kana, base12, *, kind="company", industry="", address="", authority="ppc", status="active",
-         contacts=(), certs=()):
+def _org(key, name, kana, base12, *, kind="company", industry="", address="", authority="ppc", contacts=(),
+         certs=()):
+    """An organisation as the operator registers it: its identity and its own profile (contacts, certifications)."""
     return key, {
         "name": name, "name_kana": kana, "corporate_number": with_check_digit(base12) if base12 else "",
         "kind": kind, "industry": industry, "address": address, "report_authority": authority,
-        "status": status, "contacts": list(contacts), "certifications": list(certs),
+        "profile": {"contacts": list(contacts), "certifications": list(certs)},
     }
 
 
@@ -102,7 +105,7 @@ def _organisations():
                industry="健康診断", address="東京都新宿区西新宿二丁目", authority="ppc",
                certs=[_cert("pmark", "第33330000(02)号", 30)])
     yield _org("nextmkt", "株式会社ネクストマーケティング", "ネクストマーケティング", "020001234567",
-               industry="広告・ダイレクトマーケティング", address="東京都品川区大崎一丁目", status="suspended",
+               industry="広告・ダイレクトマーケティング", address="東京都品川区大崎一丁目",
                certs=[_cert("pmark", "第44440000(01)号", -90)])
     yield _org("shred", "株式会社セキュアシュレッド", "セキュアシュレッド", "021001234568",
                industry="機密文書廃棄", address="東京都足立区千住一丁目", certs=[_cert("iso27001", "IS 999000", 75)])
@@ -185,10 +188,37 @@ def load(actor) -> dict:
     _incidents(actor, orgs, today)
     _notifications(orgs, today)
 
-    for email, name, role, org_key in DEMO_USERS:
-        accounts.create_user(None, {"email": email, "name": name, "role": role, "password": DEMO_PASSWORD,
-                                    "organisation_id": orgs[org_key].id if org_key else None})
+    users = {email: accounts.create_user(None, {
+        "email": email, "name": name, "role": role, "password": DEMO_PASSWORD,
+        "organisation_id": orgs[org_key].id if org_key else None}) for email, name, role, org_key in DEMO_USERS}
+    _records(users, orgs, today)
     return orgs
+
+
+def _records(users: dict, orgs: dict, today) -> None:
+    """What each tenant keeps privately beside a company's shared identity and own profile: さくら's trading
+    status and notes on two vendors, and two schools' own notes on the album vendor — each sees only its own."""
+    def keep(email, org_key, record):
+        registry.update_organisation(users[email], orgs[org_key].id, {"record": record})
+
+    keep("privacy@sakura-hd.example", "nextmkt", {
+        "status": "suspended", "notes": "キャンペーン事務局でのメール誤送信（2026年）を受けて取引停止。再開には改善報告書の確認が条件。"})
+    keep("privacy@sakura-hd.example", "toto", {
+        "notes": "年1回の実地監査（次回は秋）。コールセンターの再委託先は事前承認が必要。",
+        "contacts": [{"role": "contract", "name": "東都 営業部 山口", "email": "sales@toto-system.example",
+                      "phone": "03-5555-0100"}],
+        "certifications": [{"scheme": "pmark", "number": "第10823456(07)号",
+                            "expires_on": (today + timedelta(days=300)).isoformat(),
+                            "verified_on": (today - timedelta(days=30)).isoformat()}]})
+    keep("privacy@kyoto-edu.example", "album", {
+        "notes": "2025年度の点検で、撮影データを私物PCに保存していた事例を指摘。是正報告は受領済み。",
+        "contacts": [{"role": "contract", "name": "アルバム工房 京都営業所 西田", "email": "kyoto@photo-album.example",
+                      "phone": "075-888-0410"}],
+        "certifications": [{"scheme": "pmark", "number": "第17005678(06)号",
+                            "expires_on": (today + timedelta(days=500)).isoformat(),
+                            "verified_on": (today - timedelta(days=60)).isoformat()}]})
+    keep("privacy@otsu-edu.example", "album", {
+        "notes": "次年度の更新前に、盗難事案の再発防止策の説明を求める。"})
 
 
 def _incidents(actor, orgs: dict, today) -> None:

@@ -2,6 +2,10 @@
 
 Visibility follows the chain (DESIGN.md): a user of organisation O sees entrustments where O is consignor
 or contractor, and everything downstream of those; never a sibling consignor's. Operator admins see all.
+
+An organisation is seen in three layers: its identity (public facts) by whoever keeps a record of it or meets
+it in a visible chain; its own profile by its own users and by its consignors up the chain; a tenant's
+record of it by that tenant alone.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from oversight.errors import Forbidden
 from oversight.extensions import db
-from oversight.registry.models import Entrustment, Organisation
+from oversight.registry.models import Entrustment, Organisation, OrganisationRecord
 
 VIEW = {"org.view", "entrustment.view"}
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -79,7 +83,8 @@ def visible_entrustment_ids(actor):
 
 
 def visible_organisation_ids(actor):
-    """Own organisation, those it registered, and every party of an entrustment it may see."""
+    """Identities the actor may see: its own, those its organisation keeps a record of, and every party of an
+    entrustment it may see."""
     if is_admin(actor):
         return select(Organisation.id)
     org_id = actor.organisation_id
@@ -88,10 +93,27 @@ def visible_organisation_ids(actor):
     contractors = select(Entrustment.contractor_id.label("id")).where(
         Entrustment.id.in_(select(entrustments))
     )
-    own = select(Organisation.id).where(
-        or_(Organisation.id == org_id, Organisation.registered_by_org_id == org_id)
-    )
-    return union(own, parties, contractors)
+    own = select(Organisation.id).where(Organisation.id == org_id)
+    recorded = select(OrganisationRecord.organisation_id.label("id")).where(OrganisationRecord.tenant_id == org_id)
+    return union(own, recorded, parties, contractors)
+
+
+def profile_visible_organisation_ids(actor):
+    """Organisations whose own profile (contacts, certifications) the actor may read: its own, and each that
+    holds data of its organisation — the contractor of an entrustment it may see, at any depth below it."""
+    if is_admin(actor):
+        return select(Organisation.id)
+    entrustments = visible_entrustment_ids(actor).subquery()
+    own = select(Organisation.id).where(Organisation.id == actor.organisation_id)
+    holders = select(Entrustment.contractor_id.label("id")).where(Entrustment.id.in_(select(entrustments)))
+    return union(own, holders)
+
+
+def readable_record_ids(actor):
+    """Ids of the organisation records the actor may read: its own organisation's (operator admins: all)."""
+    if is_admin(actor):
+        return select(OrganisationRecord.id)
+    return select(OrganisationRecord.id).where(OrganisationRecord.tenant_id == actor.organisation_id)
 
 
 def restrict_entrustments(query, actor):
@@ -122,14 +144,11 @@ def can_see_entrustment(actor, entrustment_id: int) -> bool:
 
 
 def can_see_organisation(actor, organisation_id: int) -> bool:
-    """One organisation: own or registered by the actor's organisation, else party to a visible entrustment."""
-    if is_admin(actor):
-        return db.session.get(Organisation, organisation_id) is not None
+    """One identity: own or recorded by the actor's organisation, else party to a visible entrustment."""
     org = db.session.get(Organisation, organisation_id)
     if org is None:
         return False
-    if org.id == actor.organisation_id or (
-            actor.organisation_id is not None and org.registered_by_org_id == actor.organisation_id):
+    if is_admin(actor) or org.id == actor.organisation_id or _keeps_record(actor, org.id):
         return True
     party = select(Entrustment.id).where(
         or_(Entrustment.consignor_id == organisation_id, Entrustment.contractor_id == organisation_id),
@@ -137,21 +156,59 @@ def can_see_organisation(actor, organisation_id: int) -> bool:
     return db.session.scalar(party) is not None
 
 
-def can_edit_organisation(actor, org: Organisation) -> bool:
-    """Own organisation, or one the actor's organisation registered (contractor staff: own only)."""
+def can_see_profile(actor, organisation_id: int) -> bool:
+    """The company's own profile: its own users, operator admins, and its consignors up the chain."""
+    if is_admin(actor) or organisation_id == actor.organisation_id:
+        return True
+    holds = select(Entrustment.id).where(
+        Entrustment.contractor_id == organisation_id, Entrustment.id.in_(visible_entrustment_ids(actor))).limit(1)
+    return db.session.scalar(holds) is not None
+
+
+def _keeps_record(actor, organisation_id: int) -> bool:
+    return actor.organisation_id is not None and db.session.scalar(select(OrganisationRecord.id).where(
+        OrganisationRecord.tenant_id == actor.organisation_id,
+        OrganisationRecord.organisation_id == organisation_id)) is not None
+
+
+def _has_users(organisation_id: int) -> bool:
+    from oversight.accounts.models import User
+
+    return db.session.scalar(select(User.id).where(User.organisation_id == organisation_id).limit(1)) is not None
+
+
+def can_edit_identity(actor, org: Organisation) -> bool:
+    """Who may change an identity's public facts (name, kana, kind, industry, address, report authority):
+    operator admins; the company's own users; and the tenant that created it, if it has no corporate number
+    (so no other tenant can name it) and the company has no users of its own yet.
+
+    A numbered identity is shared by every tenant that names the number: none of them may rewrite what the
+    others see, and whether one may must not depend on whether others exist."""
     if not allows(actor, "org.edit"):
         return False
-    if is_admin(actor):
+    if is_admin(actor) or org.id == actor.organisation_id:
         return True
-    if org.id == actor.organisation_id:
-        return True
-    return actor.role != "contractor_user" and org.registered_by_org_id == actor.organisation_id
+    return (org.corporate_number is None and actor.organisation_id is not None
+            and org.registered_by_org_id == actor.organisation_id and not _has_users(org.id))
+
+
+def can_edit_profile(actor, org: Organisation) -> bool:
+    """The company's own profile: its own users and operator admins only."""
+    return allows(actor, "org.edit") and (is_admin(actor) or org.id == actor.organisation_id)
+
+
+def can_keep_record(actor, org: Organisation) -> bool:
+    """A record of `org` is kept by the users of another organisation (operator admins keep none)."""
+    return (allows(actor, "org.edit") and actor.organisation_id is not None
+            and org.id != actor.organisation_id)
 
 
 def can_delete_organisation(actor, org: Organisation) -> bool:
+    """Operator admins delete identities; a tenant deletes its own record (the identity goes with it only when
+    nothing else uses it)."""
     if not allows(actor, "org.delete"):
         return False
-    return is_admin(actor) or org.registered_by_org_id == actor.organisation_id
+    return is_admin(actor) or _keeps_record(actor, org.id)
 
 
 def can_edit_entrustment(actor, e: Entrustment) -> bool:
@@ -195,8 +252,11 @@ def can_transition(actor, e: Entrustment, original_consignor_id: int) -> bool:
 
 
 def restrict_trail(query, actor):
-    """Trail records about objects the actor may see, or made by its own organisation. Of a shared incident, a
-    party other than where it happened sees only the records about its own part (incidents.visibility)."""
+    """Trail records about objects the actor may see, or made by its own organisation.
+
+    Of a shared identity, only the changes made by the company itself or by an operator: another tenant's
+    edit would say who else knows the company. Of a record, only its own tenant's. Of a shared incident, a party
+    other than where it happened sees only the records about its own part (incidents.visibility)."""
     from oversight.incidents.models import Incident, IncidentParty
     from oversight.notifications.models import Notification
     from oversight.trail.models import TrailRecord
@@ -204,6 +264,7 @@ def restrict_trail(query, actor):
     if is_admin(actor):
         return query
     org_id = actor.organisation_id
+    visible_orgs = select(visible_organisation_ids(actor).subquery())
     at_own = select(Incident.id).where(Incident.organisation_id == org_id)
     own_parts = select(IncidentParty.id).where(or_(IncidentParty.organisation_id == org_id,
                                                    IncidentParty.incident_id.in_(at_own)))
@@ -211,8 +272,11 @@ def restrict_trail(query, actor):
                                             Notification.status == "filed")
     return query.where(or_(
         TrailRecord.actor_org_id == org_id,
-        (TrailRecord.object_type == "organisation")
-        & TrailRecord.object_id.in_(select(visible_organisation_ids(actor).subquery())),
+        (TrailRecord.object_type == "organisation") & TrailRecord.object_id.in_(visible_orgs)
+        & (TrailRecord.actor_org_id.is_(None) | (TrailRecord.actor_org_id == TrailRecord.object_id)),
+        (TrailRecord.object_type == "organisation_profile")
+        & TrailRecord.object_id.in_(select(profile_visible_organisation_ids(actor).subquery())),
+        (TrailRecord.object_type == "organisation_record") & TrailRecord.object_id.in_(readable_record_ids(actor)),
         (TrailRecord.object_type == "entrustment") & TrailRecord.object_id.in_(visible_entrustment_ids(actor)),
         (TrailRecord.object_type == "incident") & TrailRecord.object_id.in_(at_own),
         (TrailRecord.object_type == "incident_party") & TrailRecord.object_id.in_(own_parts),

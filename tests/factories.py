@@ -21,9 +21,13 @@ def corporate_number() -> str:
 
 
 def gen_organisation(name: str | None = None, **fields):
+    """An organisation registered by the operator; `contacts` and `certifications` are its own profile."""
     n = next(_seq)
+    profile = {key: fields.pop(key) for key in ("contacts", "certifications") if key in fields}
     data = {"name": name or f"テスト株式会社{n}", "name_kana": f"テスト{n}",
             "corporate_number": corporate_number(), **fields}
+    if profile:
+        data["profile"] = profile
     return registry.create_organisation(SYSTEM, data)
 
 

@@ -37,12 +37,21 @@ blp = ApiBlueprint("organisations", __name__, url_prefix="/organisations",
 def list_organisations(**query):
     """List the organisations you may see
 
-    Ordered by kana. Each carries the number of its live subcontracts that lack the approval they need.
+    Ordered by kana. Each carries your trading status with it (from your record), the certifications you read
+    (its own and those you verified) and the number of its live subcontracts, among those you may see, that
+    lack the approval they need.
     """
     page = services.search_organisations(actor(), **query)
-    violations = page.extra["violations"]
-    items = [Derived(org, unapproved_subcontracts=violations.get(org.id, 0)) for org in page.items]
+    violations, records, certifications = (page.extra[key] for key in ("violations", "records", "certifications"))
+    items = [Derived(org, unapproved_subcontracts=violations.get(org.id, 0),
+                     status=records[org.id].status if org.id in records else None,
+                     certifications=certifications.get(org.id, [])) for org in page.items]
     return page_body(page, items)
+
+
+def _seen(organisation_id: int) -> Derived:
+    seen = services.seen_organisation(actor(), organisation_id)
+    return Derived(seen.organisation, profile=seen.profile, record=seen.record)
 
 
 @blp.route("", methods=["POST"])
@@ -51,18 +60,21 @@ def list_organisations(**query):
 def create_organisation():
     """Register an organisation
 
-    The corporate number (法人番号) is checked, including its check digit, and must be unique.
+    The corporate number (法人番号) is checked, including its check digit. A number already in the registry
+    links to that company: the answer is the same as for a new one, your record is created beside its identity,
+    and nothing another organisation keeps about it is shown. Your contacts, notes and verified certifications
+    go in `record`.
     """
     org = services.create_organisation(actor(), json_object())
-    return org, 201, {"Location": url_for(".get_organisation", organisation_id=org.id)}
+    return _seen(org.id), 201, {"Location": url_for(".get_organisation", organisation_id=org.id)}
 
 
 @blp.route(f"/<{ID}:organisation_id>")
 @blp.response(200, OrganisationSchema)
 @documented()
 def get_organisation(organisation_id: int):
-    """One organisation, with its contacts and certifications"""
-    return services.get_organisation(actor(), organisation_id)
+    """One organisation: its identity, its own profile if you may read it, and your record of it"""
+    return _seen(organisation_id)
 
 
 @blp.route(f"/<{ID}:organisation_id>", methods=["PATCH"])
@@ -71,16 +83,24 @@ def get_organisation(organisation_id: int):
 def update_organisation(organisation_id: int):
     """Change an organisation
 
-    Only the keys sent change. `contacts` and `certifications`, when sent, replace the whole lists.
+    Only the keys sent change. Identity facts change only for the company's own users, operator admins, and
+    the organisation that registered a company without a corporate number; `profile` only for the company's
+    own users and operator admins; `record` is your own (created when first sent). `contacts` and
+    `certifications`, when sent, replace the whole list.
     """
-    return services.update_organisation(actor(), organisation_id, json_object())
+    services.update_organisation(actor(), organisation_id, json_object())
+    return _seen(organisation_id)
 
 
 @blp.route(f"/<{ID}:organisation_id>", methods=["DELETE"])
 @blp.response(204)
 @documented(errors=(401, 403, 404, 409))
 def delete_organisation(organisation_id: int):
-    """Delete an organisation that is party to no entrustment and has no users"""
+    """Delete your record of an organisation (an operator admin: the organisation)
+
+    Refused while it is party to an entrustment you can see. Operator admins delete organisations that are
+    party to no entrustment and have no users.
+    """
     services.delete_organisation(actor(), organisation_id)
     return Response(status=204)
 

@@ -139,36 +139,78 @@ class CertificationSchema(Schema):
     expires_on = fields.Date(allow_none=True)
 
 
+@always_present
+class VerifiedCertificationSchema(CertificationSchema):
+    """A certification as your organisation verified it."""
+
+    verified_on = fields.Date(allow_none=True)
+    verified_by = fields.Function(lambda c: c.verified_by.name if c.verified_by else "", metadata={
+        "type": "string", "description": "Who recorded the verification (empty if unknown)."})
+
+
+@always_present
+class SeenCertificationSchema(CertificationSchema):
+    """A certification in a list, with where it comes from."""
+
+    source = fields.Function(lambda c: "profile" if c.record_id is None else "record", metadata={
+        "type": "string", "enum": ["profile", "record"],
+        "description": "profile: declared by the company itself; record: as your organisation verified it."})
+
+
+@always_present
+class ProfileSchema(Schema):
+    """会社の情報: what the company's own users keep and share with the organisations whose data it holds."""
+
+    contacts = fields.List(fields.Nested(ContactSchema))
+    certifications = fields.List(fields.Nested(CertificationSchema))
+
+
+@always_present
+class RecordSchema(Schema):
+    """当社の記録: your organisation's private record of the company. No other organisation sees it."""
+
+    status = fields.String(metadata={"enum": ORGANISATION_STATUS.codes, "description": "Your trading status."})
+    notes = fields.String()
+    contacts = fields.List(fields.Nested(ContactSchema))
+    certifications = fields.List(fields.Nested(VerifiedCertificationSchema))
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
 class _OrganisationFields(Schema):
     id = fields.Integer()
     name = fields.String()
     name_kana = fields.String()
     corporate_number = fields.String(allow_none=True, metadata={"description": "法人番号, 13 digits."})
     kind = fields.String(metadata={"enum": ORGANISATION_KIND.codes})
-    status = fields.String(metadata={"enum": ORGANISATION_STATUS.codes})
     industry = fields.String()
     address = fields.String()
     report_authority = fields.String(metadata={
         "enum": REPORT_AUTHORITY.codes, "description": "Where a leak is reported: the PPC unless delegated."})
-    notes = fields.String()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    certifications = fields.List(fields.Nested(CertificationSchema))
 
 
 @always_present
 class OrganisationSchema(_OrganisationFields):
-    """One organisation with its contacts and certifications."""
+    """One organisation: its identity (public facts shared by everyone who names it), the company's own profile
+    if you may read it, and your organisation's record of it."""
 
-    contacts = fields.List(fields.Nested(ContactSchema))
+    profile = fields.Nested(ProfileSchema, allow_none=True, metadata={
+        "description": "null unless it is your organisation or it holds data of yours (down the chain)."})
+    record = fields.Nested(RecordSchema, allow_none=True, metadata={
+        "description": "null if your organisation keeps no record of it (operator admins keep none)."})
 
 
 @always_present
 class OrganisationSummarySchema(_OrganisationFields):
-    """An organisation in a list: no contacts (personal data, one request away), with its violation count."""
+    """An organisation in a list: no contacts (personal data, one request away), your trading status, the
+    certifications you read, and its unapproved subcontracts that you may see."""
 
+    status = fields.String(allow_none=True, metadata={
+        "enum": ORGANISATION_STATUS.codes, "description": "Your trading status; null if you keep no record."})
+    certifications = fields.List(fields.Nested(SeenCertificationSchema))
     unapproved_subcontracts = fields.Integer(metadata={
-        "description": "Live subcontracts it holds as contractor without the approval they need."})
+        "description": "Live subcontracts it holds as contractor without the approval they need (those you "
+                       "may see)."})
 
 
 class OrganisationPageSchema(PageSchema):
@@ -199,8 +241,37 @@ class CertificationInputSchema(Schema):
     expires_on = fields.Date(allow_none=True)
 
 
+class VerifiedCertificationInputSchema(CertificationInputSchema):
+    verified_on = fields.Date(allow_none=True, metadata={"description": "When you verified it; default today."})
+
+
+class ProfileInputSchema(Schema):
+    """The company's own contacts and certifications: its own users and operator admins only. A list, when
+    sent, replaces the old one."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    contacts = fields.List(fields.Nested(ContactInputSchema), allow_none=True)
+    certifications = fields.List(fields.Nested(CertificationInputSchema), allow_none=True)
+
+
+class RecordInputSchema(Schema):
+    """Your organisation's record of the company (created when first sent). Only the keys sent change; a list,
+    when sent, replaces the old one."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(allow_none=True, metadata=_codes(ORGANISATION_STATUS))
+    notes = fields.String(allow_none=True)
+    contacts = fields.List(fields.Nested(ContactInputSchema), allow_none=True)
+    certifications = fields.List(fields.Nested(VerifiedCertificationInputSchema), allow_none=True)
+
+
 class OrganisationPatchSchema(Schema):
-    """Only the keys sent are changed; `contacts` and `certifications`, when sent, replace the lists."""
+    """Only the keys sent are changed. Identity facts: the company's own users, operator admins, and the
+    organisation that registered a company without a corporate number (until the company has users)."""
 
     class Meta:
         unknown = EXCLUDE
@@ -208,19 +279,20 @@ class OrganisationPatchSchema(Schema):
     name = fields.String()
     name_kana = fields.String(allow_none=True)
     corporate_number = fields.String(allow_none=True, metadata={
-        "description": "法人番号: 13 digits, the first a check digit; full-width digits and dashes are accepted."})
+        "description": "法人番号: 13 digits, the first a check digit; full-width digits, spaces and dashes are "
+                       "accepted."})
     kind = fields.String(allow_none=True, metadata=_codes(ORGANISATION_KIND))
-    status = fields.String(allow_none=True, metadata=_codes(ORGANISATION_STATUS))
     industry = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     report_authority = fields.String(allow_none=True, metadata=_codes(REPORT_AUTHORITY))
-    notes = fields.String(allow_none=True)
-    contacts = fields.List(fields.Nested(ContactInputSchema), allow_none=True)
-    certifications = fields.List(fields.Nested(CertificationInputSchema), allow_none=True)
+    profile = fields.Nested(ProfileInputSchema, allow_none=True)
+    record = fields.Nested(RecordInputSchema, allow_none=True)
 
 
 class OrganisationCreateSchema(OrganisationPatchSchema):
-    """A new organisation; keys left out take their defaults (a company, active, reporting to the PPC)."""
+    """A new organisation; keys left out take their defaults (a company reporting to the PPC). A corporate
+    number already in the registry links to that company: its identity stays as registered, and your record
+    is created beside it."""
 
     name = fields.String(required=True)
 
@@ -296,7 +368,12 @@ class SubcontractCreateSchema(_EntrustmentTermsSchema):
     """A subcontract under the entrustment in the path; its consignor is that entrustment's contractor."""
 
     data_set = fields.String(required=True)
-    contractor_id = fields.Integer(required=True, metadata={"description": "The subcontractor."})
+    contractor_id = fields.Integer(allow_none=True, metadata={
+        "description": "The subcontractor, one you can see; or name it by contractor_corporate_number."})
+    contractor_corporate_number = fields.String(allow_none=True, metadata={
+        "description": "法人番号 of the subcontractor, with contractor_name: a company already registered is "
+                       "linked to (its registered facts stay), one that is not is registered under that name."})
+    contractor_name = fields.String(allow_none=True)
     origin = fields.String(allow_none=True, metadata=_codes(
         ENTRUSTMENT_ORIGIN, "planned (default) asks the original consignor for approval; the others record "
                             "a subcontract that already exists without it."))

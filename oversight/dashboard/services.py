@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from oversight import permissions as perm
 from oversight.extensions import db
 from oversight.registry import services as registry
-from oversight.registry.models import Certification, Entrustment, Organisation
+from oversight.registry.models import Certification, Entrustment
 from oversight.timeutil import today_jst
 
 
@@ -34,9 +34,9 @@ def attention(actor, today: date | None = None, warning_days: int = 90) -> Atten
     today = today or today_jst()
     flagged = registry.search_entrustments(actor, flagged=True, per_page=500)
     unapproved = [e for e in flagged.items if e.status != "terminated"]
-    visible_orgs = perm.restrict_organisations(select(Organisation.id), actor)
+    # The company's own certifications where the actor may read its profile, and its organisation's verified ones.
     certifications = db.session.scalars(
-        select(Certification).where(Certification.organisation_id.in_(visible_orgs),
+        select(Certification).where(registry.seen_certification(actor),
                                     Certification.expires_on.is_not(None),
                                     Certification.expires_on <= today + timedelta(days=warning_days))
         .options(selectinload(Certification.organisation)).order_by(Certification.expires_on)

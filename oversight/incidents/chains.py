@@ -46,11 +46,11 @@ def fan_out(organisation_id: int, scope: str, entrustment_id: int | None = None)
         return []
     if scope == "entrustment":  # one chain: walked through the session, where it usually is already
         e = db.session.get(Entrustment, entrustment_id)
-        links = {x.id: registry._to_link(x) for x in registry.chain_path(e)} if e is not None else {}
+        links = {x.id: registry.to_link(x) for x in registry.chain_path(e)} if e is not None else {}
     else:
         seeds = select(Entrustment.id).where(Entrustment.contractor_id == organisation_id,
                                              Entrustment.status.not_in(("rejected", "terminated")))
-        links = {row.id: registry._to_link(row) for row in registry._with_ancestors(seeds)}
+        links = {row.id: registry.to_link(row) for row in registry.with_ancestors(seeds)}
     paths = []
     for link in links.values():
         if link.contractor_id != organisation_id or (scope == "entrustment" and link.id != entrustment_id):

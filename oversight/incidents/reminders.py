@@ -6,10 +6,11 @@ facts) gets its own reminders.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import select, union
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from oversight.accounts.models import User
@@ -17,7 +18,7 @@ from oversight.extensions import db
 from oversight.incidents.models import Incident, IncidentParty
 from oversight.outbox import services as outbox
 from oversight.outbox.models import OutboxMessage
-from oversight.registry.models import Contact
+from oversight.registry.contacts import incident_addresses
 from oversight.scheduler import register_job
 from oversight.timeutil import today_jst
 
@@ -37,13 +38,12 @@ def stage_for(kind: str, due: date, today: date) -> str | None:
     return f"{min(reached)}d" if reached else None
 
 
-def recipients(organisation_id: int) -> list[str]:
-    """The organisation's incident contacts and its privacy-office and incident-team users."""
-    contacts = select(Contact.email).where(
-        Contact.organisation_id == organisation_id, Contact.role == "incident", Contact.email != "")
+def recipients(organisation_id: int, kept_by: Iterable[int] = ()) -> list[str]:
+    """The organisation's incident contacts (its own, and those the organisations `kept_by` — parties to the same
+    matter — keep in their records of it) and its privacy-office and incident-team users."""
     users = select(User.email).where(
         User.organisation_id == organisation_id, User.role.in_(RECIPIENT_ROLES), User.is_enabled.is_(True))
-    return sorted(set(db.session.scalars(union(contacts, users))))
+    return sorted(set(incident_addresses(organisation_id, kept_by)) | set(db.session.scalars(users)))
 
 
 def _text(party: IncidentParty, kind: str, due: date, stage: str, today: date) -> tuple[str, str]:
@@ -90,7 +90,7 @@ def enqueue_due_reminders(now: datetime | None = None) -> int:
         OutboxMessage.key.in_([key for key, *_rest in wanted])))) if wanted else set()
     queued = 0
     for key, party, (kind, day), stage in wanted:
-        to = recipients(party.organisation_id)
+        to = recipients(party.organisation_id, [p.organisation_id for p in party.incident.parties])
         if key in sent_before or not to:
             continue
         subject, body = _text(party, kind, day, stage, today)

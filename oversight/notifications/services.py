@@ -35,7 +35,8 @@ from oversight.notifications import attachments as files
 from oversight.notifications.models import Notification, NotificationAttachment, ReceiptCounter
 from oversight.outbox import services as outbox
 from oversight.registry import services as registry
-from oversight.registry.models import Contact, Entrustment
+from oversight.registry.contacts import round_the_clock_addresses
+from oversight.registry.models import Entrustment
 from oversight.timeutil import utcnow
 from oversight.trail import services as trail
 
@@ -502,7 +503,7 @@ def _announce(n: Notification) -> None:
         "内容を確認し、受領確認をしてください。/ Read it and acknowledge it:",
         f"{base}/notifications/{n.id}",
     ])
-    _mail(n, f"notification:{n.id}", incident_recipients(n.recipient_id), subject, body, fresh_key=True)
+    _mail(n, f"notification:{n.id}", incident_recipients(n.recipient_id, (n.filer_id,)), subject, body, fresh_key=True)
 
 
 def _file(actor, n: Notification, known: datetime | None) -> Notification:
@@ -614,7 +615,7 @@ def _acknowledge(actor, n: Notification) -> None:
     db.session.refresh(n, ["acknowledged_at", "acknowledged_by_name"])
     if not claimed:
         return
-    _mail(n, f"notification-ack:{n.id}", incident_recipients(n.filer_id),
+    _mail(n, f"notification-ack:{n.id}", incident_recipients(n.filer_id, (n.recipient_id,)),
           f"【oversight】受領確認：{n.receipt_number} / Acknowledged: {n.receipt_number}",
           f"{n.recipient.name}が{n.receipt_number}（{n.title}）の受領を確認しました"
           f"（{n.acknowledged_at.astimezone(JST):%Y-%m-%d %H:%M} JST）。\n"
@@ -628,13 +629,12 @@ def _acknowledge(actor, n: Notification) -> None:
 def escalation_recipients(n: Notification) -> list[str]:
     """Everyone at the recipient who should act, its round-the-clock contacts, and the filer's incident
     contacts (who can then telephone)."""
-    round_the_clock = db.session.scalars(select(Contact.email).where(
-        Contact.organisation_id == n.recipient_id, Contact.available_24_7.is_(True), Contact.email != ""))
+    round_the_clock = round_the_clock_addresses(n.recipient_id, (n.filer_id,))
     admins = db.session.scalars(select(User.email).where(
         User.organisation_id == n.recipient_id, User.role.in_(("privacy_office", "admin")),
         User.is_enabled.is_(True)))
-    return sorted(set(incident_recipients(n.recipient_id)) | set(round_the_clock) | set(admins)
-                  | set(incident_recipients(n.filer_id)))
+    return sorted(set(incident_recipients(n.recipient_id, (n.filer_id,))) | set(round_the_clock) | set(admins)
+                  | set(incident_recipients(n.filer_id, (n.recipient_id,))))
 
 
 def escalate_unacknowledged(now: datetime | None = None) -> int:

@@ -26,17 +26,22 @@ from oversight.forms import select_choices
 from oversight.templating import lang
 from oversight.vocabulary import data_items
 
+IDENTITY_FIELDS = ("name", "name_kana", "corporate_number", "kind", "industry", "address", "report_authority")
+RECORD_FIELDS = ("status", "notes")
+
 
 class OrganisationForm(FlaskForm):
+    """The identity's public facts and, beside them, the user's own organisation's record (status, notes)."""
+
     name = StringField(_l("Name"))
     name_kana = StringField(_l("Name (kana)"))
     corporate_number = StringField(_l("Corporate number (13 digits)"))
     kind = SelectField(_l("Kind"))
-    status = SelectField(_l("Status"))
     industry = StringField(_l("Industry"))
     address = StringField(_l("Address"))
     report_authority = SelectField(_l("Authority receiving leak reports"))
-    notes = TextAreaField(_l("Notes"))
+    status = SelectField(_l("Our trading status"))
+    notes = TextAreaField(_l("Our notes (private to your organisation)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,6 +67,7 @@ class CertificationForm(FlaskForm):
     number = StringField(_l("Registration number"))
     scope = StringField(_l("Scope"))
     expires_on = DateField(_l("Expires on"), validators=[Optional()])
+    verified_on = DateField(_l("Verified on (today if empty)"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -97,6 +103,7 @@ class EntrustmentForm(FlaskForm):
 class SubcontractForm(EntrustmentForm):
     origin = SelectField(_l("How it came to be recorded"))
     contractor_corporate_number = StringField(_l("…or the subcontractor's corporate number"))
+    contractor_name = StringField(_l("and its name"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

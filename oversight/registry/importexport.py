@@ -93,7 +93,7 @@ ORGANISATION_COLUMNS = (
     Column("name_kana", "名称（カナ）"),
     Column("corporate_number", "法人番号"),
     Column("kind", "区分", "choice", ORGANISATION_KIND),
-    Column("status", "取引状況", "choice", ORGANISATION_STATUS),
+    Column("status", "取引状況", "choice", ORGANISATION_STATUS),  # the importer's own record, as is notes
     Column("industry", "業種"),
     Column("address", "所在地"),
     Column("report_authority", "漏えい等の報告先", "choice", REPORT_AUTHORITY),
@@ -140,7 +140,9 @@ REQUIRED_COLUMNS = {
 FIELD_COLUMNS = {
     "consignor_id": ("consignor_corporate_number", "consignor_name"),
     "contractor_id": ("contractor_corporate_number", "contractor_name"),
+    "record": ("status", "notes"),
 }
+RECORD_COLUMNS = ("status", "notes")
 
 
 def _file_error(message) -> ValidationFailed:
@@ -176,30 +178,44 @@ def _display(column: Column, value):
     return value
 
 
-def _contacts_text(org: Organisation) -> str:
+def _contacts_text(contacts) -> str:
     lines = []
-    for c in org.contacts:
+    for c in contacts:
         parts = [f"{CONTACT_ROLE.label(c.role, 'ja')}: {c.name}", c.email, c.phone,
                  "24時間対応" if c.available_24_7 else ""]
-        lines.append(" / ".join(p for p in parts if p))
+        lines.append(_source(c) + " / ".join(p for p in parts if p))
     return "\n".join(lines)
 
 
-def _certifications_text(org: Organisation, today: date) -> str:
+def _source(row) -> str:
+    """Whose line it is: the company's own profile, or the exporting organisation's record."""
+    return "【会社】" if row.record_id is None else "【当社】"
+
+
+def _certifications_text(certifications, today: date) -> str:
     marks = {"expired": "（期限切れ）", "expiring": "（期限間近）"}
     lines = []
-    for c in org.certifications:
+    for c in certifications:
         state = services.certification_state(c, today)
         expiry = f"有効期限 {c.expires_on.isoformat()}" if c.expires_on else "有効期限なし"
         head = " ".join(p for p in (CERTIFICATION_SCHEME.label(c.scheme, "ja"), c.number) if p)
-        lines.append(f"{head} {expiry}{marks.get(state, '')}")
+        checked = f" 確認日 {c.verified_on.isoformat()}" if c.verified_on else ""
+        lines.append(f"{_source(c)}{head} {expiry}{marks.get(state, '')}{checked}")
     return "\n".join(lines)
 
 
-def _organisation_row(org: Organisation, today: date) -> list:
-    values = {c.code: getattr(org, c.code) for c in ORGANISATION_COLUMNS if c.importable}
-    values["contacts"] = _contacts_text(org)
-    values["certifications"] = _certifications_text(org, today)
+def _kept_values(org: Organisation, record) -> dict:
+    """An organisation's row as the exporting or importing organisation keeps it: the identity, and its own
+    record's status and notes (the defaults when it keeps none)."""
+    return {**org.snapshot(), "status": record.status if record else "active", "notes": record.notes if record else ""}
+
+
+def _organisation_row(org: Organisation, record, contacts, certifications, today: date) -> list:
+    values = _kept_values(org, record)
+    if record is None:
+        values["status"] = None  # it keeps no record: no trading status to show
+    values["contacts"] = _contacts_text(contacts)
+    values["certifications"] = _certifications_text(certifications, today)
     return [_display(c, values[c.code]) for c in ORGANISATION_COLUMNS]
 
 
@@ -279,10 +295,14 @@ def _check_format(fmt: str) -> None:
 
 
 def _organisation_rows(actor, today: date) -> list[list]:
-    query = perm.restrict_organisations(select(Organisation), actor).options(
-        selectinload(Organisation.contacts), selectinload(Organisation.certifications)
-    ).order_by(Organisation.name_kana, Organisation.name, Organisation.id)
-    return [_organisation_row(org, today) for org in db.session.scalars(query)]
+    """Identity, the actor's own record, and the contacts and certifications it reads — never another's record."""
+    organisations = db.session.scalars(perm.restrict_organisations(select(Organisation), actor).order_by(
+        Organisation.name_kana, Organisation.name, Organisation.id)).all()
+    ids = [org.id for org in organisations]
+    records = services.own_records(actor, ids)
+    contacts, certifications = services.seen_contacts(actor, ids), services.seen_certifications(actor, ids)
+    return [_organisation_row(org, records.get(org.id), contacts.get(org.id, []), certifications.get(org.id, []),
+                              today) for org in organisations]
 
 
 def _entrustment_rows(actor) -> list[list]:
@@ -296,7 +316,8 @@ def _entrustment_rows(actor) -> list[list]:
 
 
 def export_organisations(actor, fmt: str, *, today: date | None = None) -> Export:
-    """Every organisation the actor may see, with contacts and certifications summarised, as CSV or XLSX."""
+    """Every organisation the actor may see — its identity, the actor's own record of it, and the contacts and
+    certifications the actor reads, summarised — as CSV or XLSX."""
     perm.require(actor, "data.export")
     _check_format(fmt)
     today = today or today_jst()
@@ -677,15 +698,13 @@ class _Directory:
         self.by_name.setdefault(name, set()).add(org_id)
 
     def remember(self, org: Organisation) -> None:
-        """Record a registered or changed organisation (a new one is visible to admins and its registrant)."""
+        """Record a registered or changed organisation (its registrant keeps a record of it, so sees it)."""
         old = self.entries.pop(org.id, None)
         if old is not None:
             if old[0]:
                 self.by_number.pop(old[0], None)
             self.by_name.get(old[1], set()).discard(org.id)
-        own = getattr(self.actor, "organisation_id", None)
-        if old is not None or perm.is_admin(self.actor) or (own and org.registered_by_org_id == own):
-            self._add(org.id, org.corporate_number, org.name)
+        self._add(org.id, org.corporate_number, org.name)
 
     def organisations(self, *, number: str = "", name: str = "") -> list[Organisation]:
         """At most two visible organisations with this corporate number, or else this exact name."""
@@ -721,7 +740,7 @@ class _Rows:
     def report(self, outcome: RowOutcome, error: ValidationFailed) -> None:
         for key, messages in error.errors.items():
             for message in messages:
-                outcome.fail(self.sheet.header(key.split("[")[0].split(".")[0]), message)
+                outcome.fail(self.sheet.header(key.removeprefix("record.").split("[")[0].split(".")[0]), message)
 
     def once(self, outcome: RowOutcome, column: str, key: str) -> bool:
         """False (and an error) if another row of the file already names the same record."""
@@ -752,8 +771,12 @@ class _OrganisationRows(_Rows):
         if outcome.errors:
             return outcome
         if existing is None:
+            data = _split_record(values)
+            if not any(str(v).strip() for v in data.get("record", {}).values()):
+                data.pop("record", None)  # blank status and notes: the defaults, and no record for an operator
+
             def create():
-                org = services.create_organisation(self.actor, values)
+                org = services.create_organisation(self.actor, data)
                 self.directory.remember(org)
                 outcome.label = org.name
             if self.attempt(outcome, create):
@@ -781,23 +804,34 @@ class _OrganisationRows(_Rows):
     def update(self, outcome: RowOutcome, org: Organisation, values: dict[str, str]) -> RowOutcome:
         outcome.label = org.name
         try:
-            cleaned = clean_organisation(values, partial=True)
+            cleaned = clean_organisation(_split_record(values), partial=True)
         except ValidationFailed as error:
             self.report(outcome, error)
             return outcome
-        changed = {k: values[k] for k, v in cleaned.items() if _differs(v, getattr(org, k))}
-        if not changed:
+        before = _kept_values(org, services.own_record(self.actor, org.id))
+        record = {k: values[k] for k, v in cleaned.pop("record", {}).items() if _differs(v, before[k])}
+        changed = {k: values[k] for k, v in cleaned.items() if _differs(v, before[k])}
+        if not (changed or record):
             outcome.action = "unchanged"
             return outcome
-        before = org.snapshot()
 
         def change():
-            updated = services.update_organisation(self.actor, org.id, changed)
+            updated = services.update_organisation(self.actor, org.id, {**changed, **({"record": record} if record
+                                                                                       else {})})
             self.directory.remember(updated)
-            outcome.changes = self.changes(before, updated.snapshot())
+            outcome.changes = self.changes(before, _kept_values(updated, services.own_record(self.actor, org.id)))
         if self.attempt(outcome, change):
             outcome.action = "update" if outcome.changes else "unchanged"
         return outcome
+
+
+def _split_record(values: dict[str, str]) -> dict:
+    """A row's cells as the service takes them: identity fields, and the importer's own record beside them."""
+    data = {k: v for k, v in values.items() if k not in RECORD_COLUMNS}
+    record = {k: values[k] for k in RECORD_COLUMNS if k in values}
+    if record:
+        data["record"] = record
+    return data
 
 
 class _EntrustmentRows(_Rows):

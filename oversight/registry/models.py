@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from oversight.extensions import db
@@ -12,6 +12,14 @@ from oversight.timeutil import UTCDateTime, utcnow
 
 
 class Organisation(db.Model):
+    """A company or public body: its identity, which every tenant naming it shares, and its own profile.
+
+    The identity is public fact (法人番号, name, address, kind, the authority receiving its leak reports). The
+    profile — `contacts` and `certifications` — is what the company's own users keep and share with its
+    consignors. What any other tenant records about it lives in that tenant's `OrganisationRecord`, never
+    here. An organisation is the node of the chain: entrustments point at it and users belong to it.
+    """
+
     __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -19,21 +27,21 @@ class Organisation(db.Model):
     name_kana: Mapped[str] = mapped_column(String(200), default="")
     corporate_number: Mapped[str | None] = mapped_column(String(13), unique=True)
     kind: Mapped[str] = mapped_column(String(20), default="company")
-    status: Mapped[str] = mapped_column(String(20), default="active")
     industry: Mapped[str] = mapped_column(String(100), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     report_authority: Mapped[str] = mapped_column(String(10), default="ppc")
-    notes: Mapped[str] = mapped_column(Text, default="")
+    # The tenant that created the identity: it may correct an identity without a corporate number (one only it
+    # can name) until the company has users of its own.
     registered_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="SET NULL"))
     created_at = mapped_column(UTCDateTime, default=utcnow)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     contacts: Mapped[list[Contact]] = relationship(
-        back_populates="organisation", cascade="all, delete-orphan", order_by="Contact.id"
-    )
+        primaryjoin="and_(Contact.organisation_id == Organisation.id, Contact.record_id.is_(None))",
+        cascade="all, delete-orphan", order_by="Contact.id")
     certifications: Mapped[list[Certification]] = relationship(
-        back_populates="organisation", cascade="all, delete-orphan", order_by="Certification.expires_on"
-    )
+        primaryjoin="and_(Certification.organisation_id == Organisation.id, Certification.record_id.is_(None))",
+        cascade="all, delete-orphan", order_by="Certification.expires_on")
 
     __table_args__ = (
         CheckConstraint("kind IN ('company', 'public_body')", name="kind"),
@@ -44,16 +52,52 @@ class Organisation(db.Model):
         return self.name
 
     def snapshot(self) -> dict:
+        """The identity's plain fields for the audit trail."""
+        return {field: getattr(self, field) for field in IDENTITY_FIELDS}
+
+    def profile_snapshot(self) -> dict:
+        """The company's own profile for the audit trail."""
+        return {"contacts": [c.snapshot() for c in self.contacts],
+                "certifications": [c.snapshot() for c in self.certifications]}
+
+
+IDENTITY_FIELDS = ("name", "name_kana", "corporate_number", "kind", "industry", "address", "report_authority")
+
+
+class OrganisationRecord(db.Model):
+    """One tenant's private record of an organisation: its trading status with it, its notes, the contacts it
+    keeps there, the certifications as it verified them (and, later, its scores and decisions).
+
+    Only the tenant's users read it (operator admins read all); nobody else learns that it exists.
+    """
+
+    __tablename__ = "organisation_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    tenant: Mapped[Organisation] = relationship(foreign_keys=[tenant_id])
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="record", cascade="all, delete-orphan", order_by="Contact.id")
+    certifications: Mapped[list[Certification]] = relationship(
+        back_populates="record", cascade="all, delete-orphan", order_by="Certification.expires_on")
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "organisation_id", name="uq_organisation_record_tenant"),
+        CheckConstraint("tenant_id <> organisation_id", name="not_of_itself"),
+        CheckConstraint("status IN ('active', 'candidate', 'suspended', 'ended')", name="status"),
+    )
+
+    def snapshot(self) -> dict:
         """Plain fields for the audit trail."""
         return {
-            "name": self.name,
-            "name_kana": self.name_kana,
-            "corporate_number": self.corporate_number,
-            "kind": self.kind,
             "status": self.status,
-            "industry": self.industry,
-            "address": self.address,
-            "report_authority": self.report_authority,
             "notes": self.notes,
             "contacts": [c.snapshot() for c in self.contacts],
             "certifications": [c.snapshot() for c in self.certifications],
@@ -61,17 +105,22 @@ class Organisation(db.Model):
 
 
 class Contact(db.Model):
+    """A person to reach at `organisation`: in its own profile (`record_id` empty) or in a tenant's record."""
+
     __tablename__ = "contact"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("organisation_record.id", ondelete="CASCADE"),
+                                                  index=True)
     role: Mapped[str] = mapped_column(String(20), default="general")
     name: Mapped[str] = mapped_column(String(100))
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     available_24_7: Mapped[bool] = mapped_column(default=False)
 
-    organisation: Mapped[Organisation] = relationship(back_populates="contacts")
+    organisation: Mapped[Organisation] = relationship(viewonly=True)
+    record: Mapped[OrganisationRecord | None] = relationship(back_populates="contacts")
 
     def snapshot(self) -> dict:
         return {
@@ -84,24 +133,36 @@ class Contact(db.Model):
 
 
 class Certification(db.Model):
+    """A certification of `organisation`: as the company declares it in its profile (`record_id` empty), or
+    as a tenant verified it in its record (`verified_on`, `verified_by`)."""
+
     __tablename__ = "certification"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("organisation_record.id", ondelete="CASCADE"),
+                                                  index=True)
     scheme: Mapped[str] = mapped_column(String(20))
     number: Mapped[str] = mapped_column(String(100), default="")
     scope: Mapped[str] = mapped_column(String(300), default="")
     expires_on: Mapped[date | None] = mapped_column(index=True)
+    verified_on: Mapped[date | None]
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
-    organisation: Mapped[Organisation] = relationship(back_populates="certifications")
+    organisation: Mapped[Organisation] = relationship(viewonly=True)
+    record: Mapped[OrganisationRecord | None] = relationship(back_populates="certifications")
+    verified_by = relationship("User", foreign_keys=[verified_by_id])
 
     def snapshot(self) -> dict:
-        return {
+        row = {
             "scheme": self.scheme,
             "number": self.number,
             "scope": self.scope,
             "expires_on": self.expires_on.isoformat() if self.expires_on else None,
         }
+        if self.record_id is not None or self.verified_on is not None:
+            row["verified_on"] = self.verified_on.isoformat() if self.verified_on else None
+        return row
 
 
 class Entrustment(db.Model):

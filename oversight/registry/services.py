@@ -5,277 +5,66 @@ The web views, the JSON API, the importer and the CLI call these and nothing bel
 
 from __future__ import annotations
 
-import math
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
-from oversight import corporate_number, uow
 from oversight import permissions as perm
-from oversight.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from oversight import uow
+from oversight.errors import Forbidden, NotFound, ValidationFailed
 from oversight.extensions import db
 from oversight.registry import chain
-from oversight.registry.models import Certification, Contact, Entrustment, Organisation
-from oversight.registry.validation import Cleaner, clean_entrustment, clean_organisation
-from oversight.timeutil import today_jst, utcnow
+from oversight.registry.models import Entrustment, Organisation
+from oversight.registry.organisations import (  # the organisation use cases, called as services.* everywhere
+    add_certification,
+    add_contact,
+    create_organisation,
+    delete_organisation,
+    identify,
+    remove_certification,
+    remove_contact,
+    update_organisation,
+)
+from oversight.registry.queries import (
+    Page,
+    certification_state,
+    like_pattern,
+    link_columns,
+    link_states,
+    search_text,
+    to_link,
+    violations_by_contractor,
+    with_ancestors,
+    with_descendants,
+)
+from oversight.registry.seen import (
+    SeenOrganisation,
+    get_organisation,
+    own_record,
+    own_records,
+    search_organisations,
+    seen_certification,
+    seen_certifications,
+    seen_contacts,
+    seen_organisation,
+)
+from oversight.registry.validation import Cleaner, clean_entrustment
+from oversight.timeutil import utcnow
 from oversight.trail import services as trail
 
-
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-
-# ---------------------------------------------------------------- organisations
-
-def get_organisation(actor, organisation_id: int) -> Organisation:
-    """The organisation if the actor may see it; NotFound otherwise (never reveal what exists)."""
-    perm.require(actor, "org.view")
-    org = db.session.get(Organisation, organisation_id)
-    if org is None or not perm.can_see_organisation(actor, organisation_id):
-        raise NotFound(_l("Organisation not found."))
-    return org
-
-
-def _check_unique_corporate_number(number: str | None, own_id: int | None) -> None:
-    if not number:
-        return
-    query = select(Organisation.id).where(Organisation.corporate_number == number)
-    if own_id:
-        query = query.where(Organisation.id != own_id)
-    if db.session.scalar(query) is not None:
-        raise ValidationFailed({"corporate_number": [
-            _l("Another organisation already has this corporate number.")]})
-
-
-def _apply_organisation(org: Organisation, values: dict) -> None:
-    for key, value in values.items():
-        if key == "contacts":
-            org.contacts = [Contact(**row) for row in value]
-        elif key == "certifications":
-            org.certifications = [Certification(**row) for row in value]
-        else:
-            setattr(org, key, value)
-
-
-def _commit_unique() -> None:
-    try:
-        uow.commit()
-    except IntegrityError as error:
-        uow.rollback()
-        if "corporate_number" in str(error.orig):
-            raise ValidationFailed({"corporate_number": [
-                _l("Another organisation already has this corporate number.")]}) from error
-        raise Conflict(_l("The change conflicts with existing data. Nothing was saved.")) from error
-
-
-def create_organisation(actor, data: Mapping) -> Organisation:
-    """Register an organisation (a vendor, a consignor or a public body)."""
-    perm.require(actor, "org.create")
-    values = clean_organisation(data)
-    _check_unique_corporate_number(values.get("corporate_number"), None)
-    org = Organisation(registered_by_org_id=getattr(actor, "organisation_id", None))
-    _apply_organisation(org, values)
-    db.session.add(org)
-    db.session.flush()
-    trail.record(actor, "create", "organisation", org.id, label=org.name, after=org.snapshot())
-    _commit_unique()
-    return org
-
-
-def update_organisation(actor, organisation_id: int, data: Mapping) -> Organisation:
-    """Change the given fields; contacts and certifications, when given, replace the lists."""
-    org = get_organisation(actor, organisation_id)
-    if not perm.can_edit_organisation(actor, org):
-        raise Forbidden(_l("You may not edit this organisation."))
-    values = clean_organisation(data, partial=True)
-    _check_unique_corporate_number(values.get("corporate_number"), org.id)
-    before = org.snapshot()
-    _apply_organisation(org, values)
-    db.session.flush()
-    after = org.snapshot()
-    if after != before:
-        trail.record(actor, "update", "organisation", org.id, label=org.name, before=before, after=after)
-    _commit_unique()
-    return org
-
-
-def add_contact(actor, organisation_id: int, contact: Mapping) -> Organisation:
-    """Append one contact (the web form's use case), validated like a full update."""
-    org = get_organisation(actor, organisation_id)
-    rows = [c.snapshot() for c in org.contacts] + [dict(contact)]
-    return update_organisation(actor, organisation_id, {"contacts": rows})
-
-
-def remove_contact(actor, organisation_id: int, contact_id: int) -> Organisation:
-    org = get_organisation(actor, organisation_id)
-    rows = [c.snapshot() for c in org.contacts if c.id != contact_id]
-    return update_organisation(actor, organisation_id, {"contacts": rows})
-
-
-def add_certification(actor, organisation_id: int, certification: Mapping) -> Organisation:
-    org = get_organisation(actor, organisation_id)
-    rows = [c.snapshot() for c in org.certifications] + [dict(certification)]
-    return update_organisation(actor, organisation_id, {"certifications": rows})
-
-
-def remove_certification(actor, organisation_id: int, certification_id: int) -> Organisation:
-    org = get_organisation(actor, organisation_id)
-    rows = [c.snapshot() for c in org.certifications if c.id != certification_id]
-    return update_organisation(actor, organisation_id, {"certifications": rows})
-
-
-def delete_organisation(actor, organisation_id: int) -> None:
-    """Delete an organisation that is party to no entrustment and has no users."""
-    from oversight.accounts.models import User
-
-    org = get_organisation(actor, organisation_id)
-    if not perm.can_delete_organisation(actor, org):
-        raise Forbidden(_l("You may not delete this organisation."))
-    in_use = db.session.scalar(select(func.count()).select_from(Entrustment).where(
-        or_(Entrustment.consignor_id == org.id, Entrustment.contractor_id == org.id)))
-    users = db.session.scalar(select(func.count()).select_from(User).where(User.organisation_id == org.id))
-    if in_use or users:
-        raise Conflict(_l("This organisation is party to entrustments or has users; "
-                          "end those first. Nothing was deleted."))
-    trail.record(actor, "delete", "organisation", org.id, label=org.name, before=org.snapshot())
-    db.session.delete(org)
-    uow.commit()
-
-
-def certification_state(cert: Certification, today: date, warning_days: int = 90) -> str:
-    """valid / expiring (within the warning window) / expired / open (no expiry date)."""
-    if cert.expires_on is None:
-        return "open"
-    if cert.expires_on < today:
-        return "expired"
-    if cert.expires_on <= today + timedelta(days=warning_days):
-        return "expiring"
-    return "valid"
-
-
-def _search_text(q: str | None) -> str:
-    """Search input without control characters (PostgreSQL refuses NUL), NFKC-normalised."""
-    q = unicodedata.normalize("NFKC", q or "")
-    return "".join(ch for ch in q if unicodedata.category(ch) != "Cc").strip()
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
-
-
-def search_organisations(actor, *, q: str = "", kind: str = "", certification: str = "", status: str = "",
-                         page: int = 1, per_page: int = 50, today: date | None = None) -> Page:
-    """Visible organisations matching name, kana or corporate number, filtered and paginated."""
-    perm.require(actor, "org.view")
-    today = today or today_jst()
-    query = perm.restrict_organisations(select(Organisation), actor)
-    q = _search_text(q)
-    if q:
-        digits = q.replace("-", "")
-        conditions = [func.lower(Organisation.name).like(_like(q), escape="\\"),
-                      func.lower(Organisation.name_kana).like(_like(q), escape="\\")]
-        if digits.isdigit():
-            conditions.append(Organisation.corporate_number.like(f"{digits}%"))
-        query = query.where(or_(*conditions))
-    if kind:
-        query = query.where(Organisation.kind == kind)
-    if status:
-        query = query.where(Organisation.status == status)
-    if certification == "expired":
-        query = query.where(exists().where(and_(Certification.organisation_id == Organisation.id,
-                                                Certification.expires_on < today)))
-    elif certification == "expiring":
-        query = query.where(exists().where(and_(
-            Certification.organisation_id == Organisation.id, Certification.expires_on >= today,
-            Certification.expires_on <= today + timedelta(days=90))))
-    elif certification == "none":
-        query = query.where(~exists().where(Certification.organisation_id == Organisation.id))
-    elif certification:
-        query = query.where(exists().where(and_(
-            Certification.organisation_id == Organisation.id, Certification.scheme == certification,
-            or_(Certification.expires_on.is_(None), Certification.expires_on >= today))))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = max(1, page)
-    items = db.session.scalars(
-        query.options(selectinload(Organisation.certifications))
-        .order_by(Organisation.name_kana, Organisation.name, Organisation.id)
-        .limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    flags = violations_by_contractor([o.id for o in items])
-    return Page(items, total, page, per_page, extra={"violations": flags, "today": today})
+__all__ = [
+    "Page", "SeenOrganisation", "add_certification", "add_contact", "certification_state", "create_organisation",
+    "delete_organisation", "get_organisation", "identify", "link_states", "own_record", "own_records",
+    "remove_certification", "remove_contact", "search_organisations", "seen_certification", "seen_certifications",
+    "seen_contacts", "seen_organisation", "to_link", "update_organisation", "violations_by_contractor",
+    "with_ancestors",
+]
 
 
 # ---------------------------------------------------------------- the chain
-
-def _link_columns():
-    return (Entrustment.id, Entrustment.parent_id, Entrustment.consignor_id, Entrustment.contractor_id,
-            Entrustment.status, Entrustment.subcontracting_terms, Entrustment.origin,
-            Entrustment.approved_at)
-
-
-def _to_link(row) -> chain.Link:
-    return chain.Link(id=row.id, parent_id=row.parent_id, consignor_id=row.consignor_id,
-                      contractor_id=row.contractor_id, status=row.status,
-                      subcontracting_terms=row.subcontracting_terms, origin=row.origin,
-                      approved=row.approved_at is not None)
-
-
-def _with_ancestors(seed_ids_query):
-    """Rows of the seed entrustments and every ancestor of them (recursive CTE upward)."""
-    up = select(Entrustment.id, Entrustment.parent_id).where(Entrustment.id.in_(seed_ids_query))
-    up = up.cte(recursive=True)
-    parent = aliased(Entrustment)
-    up = up.union(select(parent.id, parent.parent_id).join(up, parent.id == up.c.parent_id))
-    return db.session.execute(select(*_link_columns()).where(Entrustment.id.in_(select(up.c.id)))).all()
-
-
-def _with_descendants(seed_ids_query):
-    down = select(Entrustment.id).where(Entrustment.id.in_(seed_ids_query)).cte(recursive=True)
-    child = aliased(Entrustment)
-    down = down.union(select(child.id).join(down, child.parent_id == down.c.id))
-    return select(down.c.id)
-
-
-def link_states(entrustment_ids) -> dict[int, chain.LinkState]:
-    """Approval state of the given entrustments, judged with all their ancestors."""
-    ids = list(entrustment_ids)
-    if not ids:
-        return {}
-    rows = _with_ancestors(select(Entrustment.id).where(Entrustment.id.in_(ids)))
-    return chain.assess(_to_link(r) for r in rows)
-
-
-def violations_by_contractor(organisation_ids: list[int]) -> dict[int, int]:
-    """How many unapproved or prohibited subcontracts each organisation holds as contractor."""
-    if not organisation_ids:
-        return {}
-    seeds = select(Entrustment.id).where(Entrustment.contractor_id.in_(organisation_ids),
-                                         Entrustment.parent_id.is_not(None),
-                                         Entrustment.status != "terminated")
-    rows = _with_ancestors(seeds)
-    counts: dict[int, int] = {}
-    for state in chain.assess(_to_link(r) for r in rows).values():
-        if state.violation and state.link.contractor_id in organisation_ids \
-                and state.link.status != "terminated":
-            counts[state.link.contractor_id] = counts.get(state.link.contractor_id, 0) + 1
-    return counts
-
 
 def link_state(e: Entrustment) -> chain.LinkState:
     """The approval state of one entrustment, judged with its ancestors (walked through the session)."""
@@ -309,27 +98,29 @@ class ChainView:
     organisations: dict[int, Organisation]
     entrustments: dict[int, Entrustment]
     paths: list[list[chain.LinkState]] = field(default_factory=list)
+    certifications: dict[int, list] = field(default_factory=dict)  # those the actor reads, by organisation
 
 
 def _load_view(rows, actor, detail: bool = True) -> ChainView:
-    """States of the given links plus what a page shows of them: full rows with certifications (`detail`),
-    or only ids, data sets and names (the API's chain, which must stay close to the raw query's cost)."""
-    states = chain.assess(_to_link(r) for r in rows)
+    """States of the given links plus what a page shows of them: full rows with the certifications the actor reads
+    (`detail`), or only ids, data sets and names (the API's chain, which must stay close to the raw query's cost)."""
+    states = chain.assess(to_link(r) for r in rows)
     ids = list(states)
     org_ids = {s.link.consignor_id for s in states.values()} | {s.link.contractor_id for s in states.values()}
     if not ids:
         return ChainView(roots=[], organisations={}, entrustments={})
     if detail:
         entrustments = {e.id: e for e in db.session.scalars(select(Entrustment).where(Entrustment.id.in_(ids)))}
-        organisations = {o.id: o for o in db.session.scalars(
-            select(Organisation).where(Organisation.id.in_(org_ids))
-            .options(selectinload(Organisation.certifications)))}
+        organisations = {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(org_ids)))}
+        certifications = seen_certifications(actor, org_ids)
     else:
         entrustments = {r.id: r for r in db.session.execute(
             select(Entrustment.id, Entrustment.data_set).where(Entrustment.id.in_(ids)))}
         organisations = {r.id: r for r in db.session.execute(
             select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids)))}
-    return ChainView(roots=chain.roots(states), organisations=organisations, entrustments=entrustments)
+        certifications = {}
+    return ChainView(roots=chain.roots(states), organisations=organisations, entrustments=entrustments,
+                     certifications=certifications)
 
 
 def chain_down(actor, organisation_id: int, detail: bool = True) -> ChainView:
@@ -338,9 +129,9 @@ def chain_down(actor, organisation_id: int, detail: bool = True) -> ChainView:
     seeds = perm.restrict_entrustments(
         select(Entrustment.id).where(Entrustment.consignor_id == organisation_id,
                                      Entrustment.parent_id.is_(None)), actor)
-    ids = perm.restrict_entrustments(select(Entrustment.id).where(Entrustment.id.in_(_with_descendants(seeds))),
+    ids = perm.restrict_entrustments(select(Entrustment.id).where(Entrustment.id.in_(with_descendants(seeds))),
                                      actor)
-    rows = db.session.execute(select(*_link_columns()).where(Entrustment.id.in_(ids))).all()
+    rows = db.session.execute(select(*link_columns()).where(Entrustment.id.in_(ids))).all()
     return _load_view(rows, actor, detail)
 
 
@@ -349,7 +140,7 @@ def chain_up(actor, organisation_id: int, detail: bool = True) -> ChainView:
     get_organisation(actor, organisation_id)
     seeds = perm.restrict_entrustments(
         select(Entrustment.id).where(Entrustment.contractor_id == organisation_id), actor)
-    rows = _with_ancestors(seeds)
+    rows = with_ancestors(seeds)
     if perm.is_admin(actor):
         visible = {r.id for r in rows}
     else:
@@ -390,18 +181,15 @@ def _organisation_for(field_name: str, organisation_id, actor) -> Organisation:
     return org
 
 
-def _subcontractor_for(actor, contractor_id, corporate_number_text) -> Organisation:
-    """The proposed subcontractor: one the actor can see, or any registered one named by its corporate
-    number — 法人番号 are public, and a contractor must be able to name a vendor another tenant registered."""
+def _subcontractor_for(actor, data: Mapping, contractor_id) -> Organisation:
+    """The proposed subcontractor: one the actor can see, or a company named by its corporate number and name —
+    linked to its identity if registered, registered if not, and the same answer either way (法人番号 are public;
+    another tenant's record of the company stays its own)."""
     if contractor_id:
         return _organisation_for("contractor_id", contractor_id, actor)
-    if corporate_number_text:
-        number = corporate_number.normalise(str(corporate_number_text))
-        org = db.session.scalar(select(Organisation).where(Organisation.corporate_number == number))
-        if org is None:
-            raise ValidationFailed({"contractor_corporate_number": [_l(
-                "No organisation with this corporate number is registered; register it first.")]})
-        return org
+    if data.get("contractor_corporate_number"):
+        return identify(actor, data["contractor_corporate_number"], data.get("contractor_name"), fields={
+            "corporate_number": "contractor_corporate_number", "name": "contractor_name"})
     raise ValidationFailed({"contractor_id": [_l("This field is required.")]})
 
 
@@ -453,22 +241,12 @@ def propose_subcontract(actor, parent_id: int, data: Mapping, origin: str = "pla
             raise Forbidden(_l("Only the contractor holding the data can propose a subcontractor."))
     elif not perm.can_record_discovered_under(actor, parent, top_consignor):
         raise Forbidden(_l("You may not record a subcontract under this entrustment."))
-    contractor = _subcontractor_for(actor, values.get("contractor_id"), data.get("contractor_corporate_number"))
-    values["contractor_id"] = contractor.id
     if parent.status == "terminated":
         raise ValidationFailed({"parent_id": [_l("The parent entrustment is terminated; "
                                                  "no subcontract can be added under it.")]})
     if parent.status in ("rejected",):
         raise ValidationFailed({"parent_id": [_l("The parent entrustment was rejected; "
                                                  "no subcontract can be added under it.")]})
-    if contractor.id == parent.contractor_id:
-        raise ValidationFailed({"contractor_id": [_l("An organisation cannot entrust data to itself.")]})
-    links = [chain.Link(p.id, p.parent_id, p.consignor_id, p.contractor_id, p.status,
-                        p.subcontracting_terms) for p in path]
-    if chain.would_cycle(links, contractor.id):
-        raise ValidationFailed({"contractor_id": [_l(
-            "%(org)s already holds this data higher up the chain; a chain cannot loop back.",
-            org=contractor.name)]})
     if origin == "planned" and parent.subcontracting_terms == "prohibited":
         raise ValidationFailed({"parent_id": [_l(
             "The terms of the parent entrustment prohibit subcontracting. "
@@ -477,6 +255,17 @@ def propose_subcontract(actor, parent_id: int, data: Mapping, origin: str = "pla
         raise ValidationFailed({"person_count": [_l(
             "A subcontract cannot cover more persons (%(n)s) than its parent entrustment (%(m)s).",
             n=f"{values['person_count']:,}", m=f"{parent.person_count:,}")]})
+    contractor = _subcontractor_for(actor, data, values.get("contractor_id"))
+    values["contractor_id"] = contractor.id
+    links = [chain.Link(p.id, p.parent_id, p.consignor_id, p.contractor_id, p.status,
+                        p.subcontracting_terms) for p in path]
+    if contractor.id == parent.contractor_id or chain.would_cycle(links, contractor.id):
+        uow.rollback()  # a company just named by its number is not kept for a proposal that fails
+        if contractor.id == parent.contractor_id:
+            raise ValidationFailed({"contractor_id": [_l("An organisation cannot entrust data to itself.")]})
+        raise ValidationFailed({"contractor_id": [_l(
+            "%(org)s already holds this data higher up the chain; a chain cannot loop back.",
+            org=contractor.name)]})
     for key in ("consignor_id", "parent_id", "origin"):
         values.pop(key, None)
     if origin == "planned":
@@ -548,7 +337,7 @@ def decide_subcontract(actor, entrustment_id: int, *, approve: bool, conditions:
                 "The entrustment above is not approved yet; approve the chain from the top down.")]})
     texts = Cleaner({"conditions": conditions, "scope": scope, "reason": reason})
     for key in ("conditions", "scope", "reason"):
-        texts.text(key, max_length=4000)
+        texts.text(key, max_length=4000, multiline=True)
     texts = texts.done()
     conditions, scope, reason = texts["conditions"], texts["scope"], texts["reason"]
     if not approve and not reason:
@@ -606,9 +395,9 @@ def search_entrustments(actor, *, q: str = "", status: str = "", organisation_id
     """Visible entrustments, with their approval states; `flagged` keeps only violations."""
     perm.require(actor, "entrustment.view")
     query = perm.restrict_entrustments(select(Entrustment), actor)
-    q = _search_text(q)
+    q = search_text(q)
     if q:
-        query = query.where(func.lower(Entrustment.data_set).like(_like(q), escape="\\"))
+        query = query.where(func.lower(Entrustment.data_set).like(like_pattern(q), escape="\\"))
     if status:
         query = query.where(Entrustment.status == status)
     if organisation_id:

@@ -6,6 +6,7 @@ reported against its field, in the user's language, and nothing is stored when t
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -27,6 +28,30 @@ from oversight.errors import ValidationFailed
 from oversight.vocabulary import data_items
 
 MAX_PERSONS = 200_000_000  # more than the population of Japan is a typing error, not a data set
+# Embeddings, overrides and isolates reorder what a reader sees (U+202E turns "cod.exe" into "exe.doc").
+BIDI_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+
+
+def text_problem(value: str, *, multiline: bool = False):
+    """Why `value` cannot be stored as text, or None: the one check for every name, label and note.
+
+    Nothing may carry bidirectional controls, control characters or lone surrogates. One-line text (names,
+    addresses, numbers — what ends up in e-mail subjects, file names and table cells) may carry no tab, line
+    break or invisible format character (zero-width spaces and joiners, direction marks, BOM) either;
+    multi-line text (notes) may have line breaks and tabs. `<` and `>` are left alone: every output escapes
+    them (Jinja, python-docx, file names), and they are legitimate in foreign names and addresses.
+    """
+    for ch in value:
+        category = unicodedata.category(ch)
+        if ch in BIDI_CONTROLS or (not multiline and category in ("Cf", "Zl", "Zp")):
+            return _l("Contains invisible formatting characters (such as a right-to-left override).")
+        if category == "Cs":
+            return _l("Contains characters that are not valid text.")
+        if category == "Cc" and not (multiline and ch in "\n\t"):
+            if not multiline and ch in "\t\n\r":
+                return _l("Must be one line, without tabs or line breaks.")
+            return _l("Contains control characters.")
+    return None
 
 
 class Cleaner:
@@ -48,7 +73,8 @@ class Cleaner:
         value = self.data.get(field)
         return value.strip() if isinstance(value, str) else value
 
-    def text(self, field: str, *, required=False, max_length=200, default="") -> None:
+    def text(self, field: str, *, required=False, max_length=200, default="", multiline=False) -> None:
+        """One line of text unless `multiline` (notes, purposes), checked by `text_problem`."""
         if self.partial and not self.present(field):
             return
         value = self.raw(field)
@@ -62,8 +88,11 @@ class Cleaner:
             self.fail(field, _l("Must be text."))
             return
         value = unicodedata.normalize("NFC", value)
-        if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):
-            self.fail(field, _l("Contains control characters."))
+        if multiline:
+            value = value.replace("\r\n", "\n")
+        problem = text_problem(value, multiline=multiline)
+        if problem is not None:
+            self.fail(field, problem)
             return
         if len(value) > max_length:
             self.fail(field, _l("At most %(n)s characters.", n=max_length))
@@ -174,56 +203,93 @@ def clean_contact(data: Mapping, prefix: str) -> tuple[dict, dict]:
     return c.out, {f"{prefix}.{k}": v for k, v in c.errors.items()}
 
 
-def clean_certification(data: Mapping, prefix: str) -> tuple[dict, dict]:
+def clean_certification(data: Mapping, prefix: str, *, verified: bool = False) -> tuple[dict, dict]:
     c = Cleaner(data)
     c.choice("scheme", CERTIFICATION_SCHEME)
     c.text("number", max_length=100)
     c.text("scope", max_length=300)
     c.date("expires_on")
+    if verified:
+        c.date("verified_on")
     return c.out, {f"{prefix}.{k}": v for k, v in c.errors.items()}
 
 
+def _clean_rows(c: Cleaner, data: Mapping, key: str, prefix: str, cleaner) -> None:
+    """A list of contacts or certifications, each row's errors reported at its position."""
+    rows = data.get(key) or []
+    if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
+        c.fail(f"{prefix}{key}", _l("Must be a list of objects."))
+        return
+    cleaned = []
+    for i, row in enumerate(rows):
+        value, errors = cleaner(row, f"{prefix}{key}[{i}]")
+        cleaned.append(value)
+        for field, messages in errors.items():
+            c.errors.setdefault(field, []).extend(messages)
+    c.out[key] = cleaned
+
+
+def _clean_part(c: Cleaner, data: Mapping, part: str, partial: bool) -> None:
+    """The `profile` or `record` object of an organisation's input, into c.out[part]; errors as `record.notes`."""
+    value = data.get(part)
+    if value is None:
+        return
+    if not isinstance(value, Mapping):
+        c.fail(part, _l("Must be an object."))
+        return
+    inner = Cleaner(value, partial)
+    if part == "record":
+        inner.choice("status", ORGANISATION_STATUS, default="active")
+        inner.text("notes", max_length=4000, multiline=True)
+    certification = functools.partial(clean_certification, verified=part == "record")
+    for key, cleaner in (("contacts", clean_contact), ("certifications", certification)):
+        if key in value or not partial:
+            _clean_rows(inner, value, key, f"{part}.", cleaner)
+    for field, messages in inner.errors.items():
+        name = field if field.startswith(f"{part}.") else f"{part}.{field}"
+        c.errors.setdefault(name, []).extend(messages)
+    c.out[part] = inner.out
+
+
+def clean_corporate_number(raw, field: str = "corporate_number") -> tuple[str | None, dict]:
+    """A corporate number as typed (full-width digits, spaces and dashes allowed), checked; or its error."""
+    if raw in (None, ""):
+        return None, {}
+    number = corporate_number.normalise(str(raw))
+    problem = corporate_number.problem(number)
+    if problem == "format":
+        return None, {field: [_l("A corporate number has exactly 13 digits.")]}
+    if problem == "check_digit":
+        return None, {field: [_l("The check digit (first digit) does not match: please check the corporate number.")]}
+    return number, {}
+
+
+MOVED_TO_RECORD = ("status", "notes", "contacts", "certifications")
+
+
 def clean_organisation(data: Mapping, *, partial: bool = False) -> dict:
-    """Typed organisation fields (with contacts and certifications lists if given), or ValidationFailed."""
+    """Typed identity fields, plus `profile` (the company's own contacts and certifications) and `record` (a
+    tenant's status, notes, contacts and verified certifications) when given; or ValidationFailed."""
     c = Cleaner(data, partial)
     c.text("name", required=True, max_length=200)
     c.text("name_kana", max_length=200)
     if "name_kana" in c.out:
         c.out["name_kana"] = unicodedata.normalize("NFKC", c.out["name_kana"])
     c.choice("kind", ORGANISATION_KIND, default="company")
-    c.choice("status", ORGANISATION_STATUS, default="active")
     c.text("industry", max_length=100)
     c.text("address", max_length=300)
     c.choice("report_authority", REPORT_AUTHORITY, default="ppc")
-    c.text("notes", max_length=4000)
     if not (partial and not c.present("corporate_number")):
-        raw = c.raw("corporate_number")
-        if raw in (None, ""):
-            c.out["corporate_number"] = None
-        else:
-            number = corporate_number.normalise(str(raw))
-            problem = corporate_number.problem(number)
-            if problem == "format":
-                c.fail("corporate_number", _l("A corporate number has exactly 13 digits."))
-            elif problem == "check_digit":
-                c.fail("corporate_number", _l("The check digit (first digit) does not match: "
-                                              "please check the corporate number."))
-            else:
-                c.out["corporate_number"] = number
-    for key, cleaner in (("contacts", clean_contact), ("certifications", clean_certification)):
-        if partial and key not in data:
-            continue
-        rows = data.get(key) or []
-        if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
-            c.fail(key, _l("Must be a list of objects."))
-            continue
-        cleaned = []
-        for i, row in enumerate(rows):
-            value, errors = cleaner(row, f"{key}[{i}]")
-            cleaned.append(value)
-            for field, messages in errors.items():
-                c.errors.setdefault(field, []).extend(messages)
-        c.out[key] = cleaned
+        number, errors = clean_corporate_number(c.raw("corporate_number"))
+        c.errors.update(errors)
+        if not errors:
+            c.out["corporate_number"] = number
+    for key in MOVED_TO_RECORD:
+        if key in data:
+            c.fail(key, _l("Give it inside “record” (your organisation's own record of the company) or, for the "
+                           "company's own contacts and certifications, inside “profile”."))
+    for part in ("profile", "record"):
+        _clean_part(c, data, part, partial)
     return c.done()
 
 
@@ -231,7 +297,7 @@ def clean_entrustment(data: Mapping, *, partial: bool = False) -> dict:
     """Typed entrustment fields, or ValidationFailed. Parties and parent are checked by the service."""
     c = Cleaner(data, partial)
     c.text("data_set", required=True, max_length=200)
-    c.text("purpose", max_length=4000)
+    c.text("purpose", max_length=4000, multiline=True)
     c.text("data_categories", max_length=300)
     c.integer("person_count")
     c.boolean("includes_sensitive")

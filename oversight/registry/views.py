@@ -15,6 +15,8 @@ from oversight.extensions import db
 from oversight.forms import ActionForm, attach_errors, flash_errors, flash_form_expired, form_data
 from oversight.registry import services
 from oversight.registry.forms import (
+    IDENTITY_FIELDS,
+    RECORD_FIELDS,
     CertificationForm,
     ContactForm,
     DecisionForm,
@@ -48,16 +50,33 @@ def organisations():
     return render_template("registry/organisations.html", page=page, args=args)
 
 
+def _organisation_input(form: OrganisationForm) -> dict:
+    """The form's values as the service takes them: identity fields, and the record's beside them."""
+    data = form_data(form)
+    record = {key: data.pop(key) for key in RECORD_FIELDS if key in data}
+    if record:
+        data["record"] = record
+    return data
+
+
+def _attach_organisation_errors(form: OrganisationForm, error: ValidationFailed) -> list[str]:
+    flat = {key.removeprefix("record."): messages for key, messages in error.errors.items()}
+    return attach_errors(form, ValidationFailed(flat))
+
+
 @bp.route("/organisations/new", methods=["GET", "POST"])
 @requires("org.create")
 def organisation_new():
     form = OrganisationForm()
+    if current_user.organisation_id is None:  # an operator admin keeps no record
+        for name in RECORD_FIELDS:
+            delattr(form, name)
     stray = []
     if form.validate_on_submit():
         try:
-            org = services.create_organisation(current_user, form_data(form))
+            org = services.create_organisation(current_user, _organisation_input(form))
         except ValidationFailed as error:
-            stray = attach_errors(form, error)
+            stray = _attach_organisation_errors(form, error)
         else:
             flash(_("Organisation %(name)s registered.", name=org.name), "success")
             return redirect(url_for("registry.organisation", organisation_id=org.id))
@@ -68,13 +87,10 @@ def organisation_new():
 @bp.get("/organisations/<int:organisation_id>")
 @requires("org.view")
 def organisation(organisation_id: int):
-    org = services.get_organisation(current_user, organisation_id)
-    entrustments = services.search_entrustments(current_user, organisation_id=org.id, per_page=200)
+    seen = services.seen_organisation(current_user, organisation_id)
+    entrustments = services.search_entrustments(current_user, organisation_id=organisation_id, per_page=200)
     return render_template(
-        "registry/organisation.html", org=org, entrustments=entrustments,
-        violations=services.violations_by_contractor([org.id]).get(org.id, 0),
-        can_edit=perm.can_edit_organisation(current_user, org),
-        can_delete=perm.can_delete_organisation(current_user, org),
+        "registry/organisation.html", org=seen.organisation, seen=seen, entrustments=entrustments,
         contact_form=ContactForm(prefix="contact"), certification_form=CertificationForm(prefix="cert"),
         action_form=ActionForm(), cert_state=services.certification_state,
     )
@@ -83,21 +99,26 @@ def organisation(organisation_id: int):
 @bp.route("/organisations/<int:organisation_id>/edit", methods=["GET", "POST"])
 @requires("org.edit")
 def organisation_edit(organisation_id: int):
-    org = services.get_organisation(current_user, organisation_id)
-    if not perm.can_edit_organisation(current_user, org):
+    seen = services.seen_organisation(current_user, organisation_id)
+    if not (seen.can_edit_identity or seen.can_keep_record):
         raise Forbidden(_("You may not edit this organisation."))
+    org = seen.organisation
     form = OrganisationForm(obj=org)
+    for name in (() if seen.can_edit_identity else IDENTITY_FIELDS) + (() if seen.can_keep_record else RECORD_FIELDS):
+        delattr(form, name)
+    if request.method == "GET" and seen.can_keep_record and seen.record is not None:
+        form.status.data, form.notes.data = seen.record.status, seen.record.notes
     stray = []
     if form.validate_on_submit():
         try:
-            services.update_organisation(current_user, org.id, form_data(form))
+            services.update_organisation(current_user, org.id, _organisation_input(form))
         except ValidationFailed as error:
             db.session.rollback()
-            stray = attach_errors(form, error)
+            stray = _attach_organisation_errors(form, error)
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("registry.organisation", organisation_id=org.id))
-    return render_template("registry/organisation_form.html", form=form, stray=stray, org=org), \
+    return render_template("registry/organisation_form.html", form=form, stray=stray, org=org, seen=seen), \
         (422 if form.errors or stray else 200)
 
 

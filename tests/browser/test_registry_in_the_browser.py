@@ -40,6 +40,7 @@ def test_register_propose_approve_and_see_the_chain(page, live_server, release_d
     page.goto(f"{live_server}/entrustments/{ids['members']}")
     page.click("#propose-subcontractor")
     page.fill("#contractor_corporate_number", new_number)
+    page.fill("#contractor_name", "株式会社クラウド保管")
     page.fill("#data_set", "問合せ録音データのバックアップ")
     page.fill("#person_count", "1380000")
     page.click("#save-entrustment")

@@ -79,10 +79,11 @@ def test_an_export_imported_back_changes_nothing_in_csv_or_excel(buyer):
     own = buyer.organisation
     vendor = registry.create_organisation(buyer, {
         "name": "トト・システム株式会社", "name_kana": "ﾄﾄｼｽﾃﾑ", "corporate_number": corporate_number(),
-        "notes": "=HYPERLINK(\"http://example.com\")\n- 年次監査あり", "address": "東京都港区1-2-3",
-        "contacts": [{"role": "incident", "name": "山田 太郎", "email": "csirt@toto.example",
-                      "phone": "03-1234-5678", "available_24_7": True}],
-        "certifications": [{"scheme": "pmark", "number": "10820001", "expires_on": "2020-03-31"}]})
+        "address": "東京都港区1-2-3", "record": {
+            "notes": "=HYPERLINK(\"http://example.com\")\n- 年次監査あり", "status": "suspended",
+            "contacts": [{"role": "incident", "name": "山田 太郎", "email": "csirt@toto.example",
+                          "phone": "03-1234-5678", "available_24_7": True}],
+            "certifications": [{"scheme": "pmark", "number": "10820001", "expires_on": "2020-03-31"}]}})
     overseas = registry.create_organisation(buyer, {"name": "Pacific Data Pte. Ltd.", "corporate_number": ""})
     printer = registry.create_organisation(buyer, {"name": "北斗印刷", "corporate_number": corporate_number()})
     top = registry.create_entrustment(buyer, {
@@ -107,15 +108,15 @@ def test_an_export_imported_back_changes_nothing_in_csv_or_excel(buyer):
 
 def test_an_export_has_japanese_headings_with_codes_and_a_bom_for_excel(buyer):
     registry.create_organisation(buyer, {
-        "name": "トト・システム株式会社", "corporate_number": corporate_number(),
-        "certifications": [{"scheme": "iso27001", "number": "IS 1234", "expires_on": "2020-03-31"}]})
+        "name": "トト・システム株式会社", "corporate_number": corporate_number(), "record": {"certifications": [
+            {"scheme": "iso27001", "number": "IS 1234", "expires_on": "2020-03-31", "verified_on": "2026-11-02"}]}})
     exported = importexport.export_organisations(buyer, "csv", today=datetime(2026, 11, 23).date())
     assert exported.filename == "organisations-20261123.csv"
     assert exported.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["名称 (name)", "名称（カナ） (name_kana)", "法人番号 (corporate_number)"]
     vendor = next(r for r in rows if r[0] == "トト・システム株式会社")
-    assert "ISMS（ISO/IEC 27001） IS 1234 有効期限 2020-03-31（期限切れ）" in vendor
+    assert "【当社】ISMS（ISO/IEC 27001） IS 1234 有効期限 2020-03-31（期限切れ） 確認日 2026-11-02" in vendor
     workbook = load_workbook(io.BytesIO(importexport.export_entrustments(buyer, "xlsx").content), read_only=True)
     header = next(workbook["entrustments"].iter_rows(values_only=True))
     workbook.close()
@@ -149,7 +150,7 @@ def test_a_vendor_list_with_one_bad_row_applies_nothing(buyer):
     assert importexport.get_import(buyer, batch.id).applied_at is None
 
 
-def test_a_valid_vendor_list_applies_everything_with_one_trail_record_per_organisation(buyer):
+def test_a_valid_vendor_list_applies_everything_with_trail_records_of_each_company_and_the_buyers_record(buyer):
     before_trail = trail_count()
     names = ["トト・システム株式会社", "北斗印刷株式会社", "みなと配送株式会社"]
     content = csv_bytes([ORG_HEADER] + [[n, corporate_number(), "company", "東京都"] for n in names])
@@ -158,19 +159,21 @@ def test_a_valid_vendor_list_applies_everything_with_one_trail_record_per_organi
     result = importexport.apply_import(buyer, batch.id)
     assert result.counts == {"create": 3, "update": 0, "unchanged": 0, "error": 0}
     records = db.session.scalars(select(TrailRecord).where(TrailRecord.seq > before_trail)).all()
-    assert sorted(r.object_label for r in records) == sorted(names)
-    assert {(r.action, r.object_type) for r in records} == {("create", "organisation")}
+    assert sorted(r.object_label for r in records) == sorted(names * 2)
+    assert {(r.action, r.object_type) for r in records} == {("create", "organisation"),
+                                                            ("create", "organisation_record")}
     assert all(r.actor_user_id == buyer.id for r in records)
     assert trail.verify().ok
     assert {o.name for o in registry.search_organisations(buyer).items} >= set(names)
 
 
 def test_an_update_changes_only_the_changed_fields(buyer):
+    """A company without a corporate number is the buyer's own entry: it corrects the public facts too."""
     vendor = registry.create_organisation(buyer, {
-        "name": "トト・システム株式会社", "corporate_number": corporate_number(), "address": "東京都港区",
-        "industry": "情報処理", "contacts": [{"role": "general", "name": "窓口", "email": "a@toto.example"}]})
+        "name": "トト・システム株式会社", "corporate_number": "", "address": "東京都港区", "industry": "情報処理",
+        "record": {"contacts": [{"role": "general", "name": "窓口", "email": "a@toto.example"}]}})
     content = csv_bytes([ORG_HEADER + ["業種 (industry)"],
-                         [vendor.name, vendor.corporate_number, "company", "大阪市北区", "情報処理"]])
+                         [vendor.name, "", "company", "大阪市北区", "情報処理"]])
     batch = importexport.stage_import(buyer, "organisations", "vendors.csv", content)
     row = importexport.import_result(batch).rows[0]
     assert row.action == "update"
@@ -178,7 +181,7 @@ def test_an_update_changes_only_the_changed_fields(buyer):
     importexport.apply_import(buyer, batch.id)
     vendor = db.session.get(Organisation, vendor.id)
     assert (vendor.address, vendor.industry, vendor.name) == ("大阪市北区", "情報処理", "トト・システム株式会社")
-    assert [c.name for c in vendor.contacts] == ["窓口"]  # not in the file, so untouched
+    assert [c.name for c in registry.own_record(buyer, vendor.id).contacts] == ["窓口"]  # not in the file
     last = db.session.scalars(select(TrailRecord).order_by(TrailRecord.seq.desc())).first()
     assert last.action == "update"
     assert [key for key, _, _ in trail.diff(last.before, last.after)] == ["address"]
@@ -292,9 +295,9 @@ def test_someone_elses_preview_cannot_be_seen_or_applied(buyer):
 
 
 def test_a_registry_change_after_the_preview_stops_the_apply_until_previewed_again(buyer):
-    vendor = registry.create_organisation(buyer, {"name": "トト・システム株式会社",
-                                                  "corporate_number": corporate_number(), "address": "東京都"})
-    content = csv_bytes([ORG_HEADER, [vendor.name, vendor.corporate_number, "company", "大阪市"]])
+    vendor = registry.create_organisation(buyer, {"name": "トト・システム株式会社", "corporate_number": "",
+                                                  "address": "東京都"})
+    content = csv_bytes([ORG_HEADER, [vendor.name, "", "company", "大阪市"]])
     batch = importexport.stage_import(buyer, "organisations", "vendors.csv", content)
     registry.update_organisation(buyer, vendor.id, {"address": "名古屋市"})
     with pytest.raises(Conflict) as refused:
@@ -462,3 +465,36 @@ def test_a_corporate_number_mangled_by_excel_gets_a_hint(buyer):
     row = importexport.preview(buyer, importexport.parse_upload("organisations", "v.csv", content)).rows[0]
     assert row.errors[0][0] == "法人番号 (corporate_number)"
     assert "Excel turned this corporate number into “1.23457E+12”" in row.errors[0][1]
+
+
+def test_a_buyers_trading_status_and_notes_import_into_its_own_record_only(buyer):
+    vendor = gen_organisation("北斗データ株式会社")
+    other = gen_user(gen_organisation("はなまる銀行"), role="procurement")
+    registry.create_organisation(other, {"name": vendor.name, "corporate_number": vendor.corporate_number,
+                                         "record": {"notes": "はなまるのメモ"}})
+    registry.create_organisation(buyer, {"name": vendor.name, "corporate_number": vendor.corporate_number})
+    content = csv_bytes([ORG_HEADER[:2] + ["取引状況 (status)", "備考 (notes)"],
+                         [vendor.name, vendor.corporate_number, "取引停止", "監査で指摘"]])
+
+    row = importexport.preview(buyer, importexport.parse_upload("organisations", "v.csv", content)).rows[0]
+    assert row.action == "update"
+    assert row.changes == [["備考 (notes)", "", "監査で指摘"], ["取引状況 (status)", "取引中", "取引停止"]]
+    batch = importexport.stage_import(buyer, "organisations", "v.csv", content)
+    importexport.apply_import(buyer, batch.id)
+
+    assert (registry.own_record(buyer, vendor.id).status, registry.own_record(buyer, vendor.id).notes) == \
+        ("suspended", "監査で指摘")
+    assert registry.own_record(other, vendor.id).notes == "はなまるのメモ"
+    exported = {r["名称 (name)"]: r for r in exported_rows(buyer, "organisations")}
+    assert "はなまるのメモ" not in str(exported)
+    assert exported[vendor.name]["備考 (notes)"] == "監査で指摘"
+
+
+def test_a_buyer_cannot_rewrite_the_public_facts_of_a_numbered_company_by_import(buyer):
+    vendor = gen_organisation("北斗データ株式会社")
+    registry.create_organisation(buyer, {"name": vendor.name, "corporate_number": vendor.corporate_number})
+    content = csv_bytes([ORG_HEADER, ["北斗データ（改名）", vendor.corporate_number, "company", ""]])
+
+    row = importexport.preview(buyer, importexport.parse_upload("organisations", "v.csv", content)).rows[0]
+
+    assert row.action == "error" and "public facts" in row.errors[0][1]

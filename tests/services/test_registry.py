@@ -70,7 +70,7 @@ def test_the_uf_japan_shape_an_unapproved_fourth_tier_is_flagged():
     assert states[found.id].violation
     flagged = registry.search_entrustments(SYSTEM, flagged=True)
     assert [e.id for e in flagged.items] == [found.id]
-    assert registry.violations_by_contractor([hidden.id]) == {hidden.id: 1}
+    assert registry.violations_by_contractor(SYSTEM, [hidden.id]) == {hidden.id: 1}
 
 
 def test_prohibited_terms_make_any_subcontract_a_violation_whatever_anyone_clicks():
@@ -136,3 +136,23 @@ def test_every_change_is_in_the_trail_and_the_chain_verifies():
     registry.update_organisation(SYSTEM, orgs[1].id, {"address": "東京都港区"})
     result = trail.verify()
     assert result.ok and result.count >= 7
+
+
+@pytest.mark.parametrize("field", ["name", "name_kana", "industry", "address"])
+@pytest.mark.parametrize("bad", ["請求書\u202ecod.exe", "名前\t株式会社", "二行\n株式会社", "見えない\u2066文字"])
+def test_an_organisation_cannot_be_renamed_to_a_name_that_hides_controls_or_reorders_itself(field, bad):
+    org = gen_organisation("ひかり印刷")
+    with pytest.raises(ValidationFailed) as refused:
+        registry.update_organisation(SYSTEM, org.id, {field: bad})
+    assert list(refused.value.errors) == [field]
+
+
+def test_contact_names_certification_numbers_and_data_sets_are_checked_alike():
+    org = gen_organisation()
+    with pytest.raises(ValidationFailed) as refused:
+        registry.update_organisation(SYSTEM, org.id, {"profile": {
+            "contacts": [{"name": "窓口\u202e"}], "certifications": [{"scheme": "pmark", "number": "P\t1"}]}})
+    assert set(refused.value.errors) == {"profile.contacts[0].name", "profile.certifications[0].number"}
+    with pytest.raises(ValidationFailed) as refused:
+        gen_entrustment(org, gen_organisation(), data_set="顧客\u202eデータ")
+    assert list(refused.value.errors) == ["data_set"]

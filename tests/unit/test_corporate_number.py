@@ -18,8 +18,24 @@ def test_known_numbers(number, expected):
     assert problem(number) == expected
 
 
-def test_people_type_it_with_full_width_digits_and_dashes():
-    assert normalise("７０００ー０１２０ー５０００２") == "7000012050002"
+@pytest.mark.parametrize("typed", [
+    "７０００ー０１２０ー５０００２",   # full-width digits, long-vowel marks
+    "7000–0120–50002",                 # en dashes (U+2013), as word processors turn hyphens into
+    "7000—0120—50002",                 # em dashes
+    "7000‐0120‐50002",                 # hyphen (U+2010)
+    "７０００－０１２０－５０００２",   # full-width hyphen-minus
+    "7000\t012050002",                 # a tab pasted from a spreadsheet
+    "７０００　０１２０５０００２",     # an ideographic space
+    " 7000 0120 50002 ",
+])
+def test_people_type_it_with_full_width_digits_any_dash_and_any_space(typed):
+    assert normalise(typed) == "7000012050002"
+    assert problem(normalise(typed)) is None
+
+
+def test_what_is_not_a_digit_or_a_separator_is_left_for_the_check_to_refuse():
+    assert problem(normalise("7000-0120-5000二")) == "format"
+    assert problem(normalise("7000012050002\u202e")) == "format"
 
 
 @given(st.text(alphabet="0123456789", min_size=12, max_size=12))

@@ -13,13 +13,23 @@ from dataclasses import dataclass
 import pytest
 
 from contracts import services as contract_services
+from oversight.accounts.services import issue_token
 from oversight.choices import ROLE
 from oversight.incidents import services as incident_services
 from oversight.notifications import services as notification_services
 from oversight.outbox import services as outbox
 from oversight.permissions import ROLE_ACTIONS
 from oversight.registry import services
-from tests.factories import PASSWORD, SYSTEM, gen_entrustment, gen_organisation, gen_subcontract, gen_user
+from tests.factories import (
+    PASSWORD,
+    SYSTEM,
+    corporate_number,
+    gen_entrustment,
+    gen_organisation,
+    gen_subcontract,
+    gen_user,
+)
+from tests.helpers import text_of
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -226,8 +236,6 @@ def test_anonymous_visitors_are_sent_to_the_login_page(app, world, client, endpo
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_gets_exactly_what_its_permissions_allow(app, world, make_client, role):
-    from oversight.accounts.services import issue_token
-
     org = world["own"]["org"] if role != "admin" else None
     user = gen_user(org, role=role)
     token, _secret = issue_token(user, "matrix")
@@ -272,3 +280,105 @@ def test_lists_show_no_row_of_another_tenant(world, make_client):
         if "trail.view" in ROLE_ACTIONS[role]:
             trail = client.get("/trail").get_data(as_text=True)
             assert not re.search(r"他社F[123]", trail), role
+
+
+A_NOTES, A_CONTACT, A_ADDRESS = "A社だけのメモ", "A社が控えた担当者", "private@vendor.example"
+
+
+def _a_vendor():
+    """Tenant A registers a vendor, with private notes and a contact in its record."""
+    a_user = gen_user(gen_organisation("委託元A"), role="privacy_office")
+    vendor = services.create_organisation(a_user, {
+        "name": "共通の委託先", "corporate_number": corporate_number(), "record": {
+            "notes": A_NOTES, "contacts": [{"name": A_CONTACT, "email": A_ADDRESS, "role": "general"}]}})
+    return a_user, vendor
+
+
+def _reads(app, make_client, user, organisation_id: int) -> list[str]:
+    """What `user` reads about an organisation: its page, the registry export (if allowed), the API."""
+    web = make_client()
+    web.login(user.email, PASSWORD)
+    page = web.get(f"/organisations/{organisation_id}")
+    assert page.status_code == 200
+    texts = [page.get_data(as_text=True)]
+    if "data.export" in ROLE_ACTIONS[user.role]:
+        for fmt in ("csv", "xlsx"):
+            exported = web.get(f"/data/export/organisations.{fmt}")
+            assert exported.status_code == 200
+            texts.append(exported.get_data(as_text=True) if fmt == "csv" else _xlsx_text(exported.data))
+    api = app.test_client().get(f"/api/v1/organisations/{organisation_id}",
+                                headers={"Authorization": f"Bearer {issue_token(user, 'matrix')[1]}"})
+    assert api.status_code == 200
+    return texts + [api.get_data(as_text=True)]
+
+
+def _xlsx_text(content: bytes) -> str:
+    import io
+
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(content), read_only=True)
+    text = " ".join(str(v) for sheet in workbook for row in sheet.iter_rows(values_only=True) for v in row if v)
+    workbook.close()
+    return text
+
+
+def test_tenant_b_naming_tenant_as_vendor_by_number_sees_neither_as_notes_nor_its_contacts(app, make_client):
+    _a_user, vendor = _a_vendor()
+    b, b_contractor = gen_organisation("委託元B"), gen_organisation("B社の委託先")
+    top = gen_entrustment(b, b_contractor, person_count=1000)
+    proposer = gen_user(b_contractor, role="contractor_user")
+    client = make_client()
+    client.login(proposer.email, PASSWORD)
+    assert client.get(f"/organisations/{vendor.id}").status_code == 404
+    proposed = client.post(f"/entrustments/{top.id}/subcontracts/new", {
+        "contractor_corporate_number": vendor.corporate_number, "contractor_name": "共通の委託先", "origin": "planned",
+        "data_set": "宛名印刷", "person_count": "1000", "storage_country": "JP",
+        "subcontracting_terms": "prior_approval"})
+    assert proposed.status_code == 302
+
+    for user in (proposer, gen_user(b, role="privacy_office")):
+        for text in _reads(app, make_client, user, vendor.id):
+            assert A_NOTES not in text and A_CONTACT not in text and A_ADDRESS not in text, user.role
+
+
+def test_tenant_b_registering_tenant_as_vendor_by_number_sees_neither_as_notes_nor_its_contacts(app, make_client):
+    _a_user, vendor = _a_vendor()
+    b_user = gen_user(gen_organisation("委託元B"), role="privacy_office")
+    client = make_client()
+    client.login(b_user.email, PASSWORD)
+    registered = client.post("/organisations/new", {
+        "name": "共通", "corporate_number": vendor.corporate_number, "kind": "company", "report_authority": "ppc",
+        "status": "candidate"}, follow_redirects=True)
+    assert "組織「共通の委託先」を登録しました。" in text_of(registered)
+
+    for text in _reads(app, make_client, b_user, vendor.id):
+        assert A_NOTES not in text and A_CONTACT not in text and A_ADDRESS not in text
+    trail = client.get("/trail").get_data(as_text=True)
+    assert A_NOTES not in trail and A_CONTACT not in trail and "委託元A" not in trail
+
+
+def test_contacts_and_certifications_kept_in_a_record_are_its_tenants_alone(make_client):
+    """The contact and certification routes of another company change only the user's own record of it."""
+    a_user, vendor = _a_vendor()
+    a_contact = services.own_record(a_user, vendor.id).contacts[0]
+    vendor_user = gen_user(vendor, role="contractor_user")
+    b_user = gen_user(gen_organisation("委託元B"), role="procurement")
+    services.create_organisation(b_user, {"name": "共通", "corporate_number": vendor.corporate_number})
+
+    a = make_client()
+    a.login(a_user.email, PASSWORD)
+    a.post(f"/organisations/{vendor.id}/certifications", {"cert-scheme": "pmark", "cert-expires_on": "2030-01-01"})
+    b = make_client()
+    b.login(b_user.email, PASSWORD)
+    own = make_client()
+    own.login(vendor_user.email, PASSWORD)
+
+    assert b.post(f"/organisations/{vendor.id}/contacts/{a_contact.id}/delete").status_code == 404
+    assert own.post(f"/organisations/{vendor.id}/contacts/{a_contact.id}/delete").status_code == 404
+    a_cert = services.own_record(a_user, vendor.id).certifications[0]
+    assert b.post(f"/organisations/{vendor.id}/certifications/{a_cert.id}/delete").status_code == 404
+    assert [c.name for c in services.own_record(a_user, vendor.id).contacts] == [A_CONTACT]
+    assert a.post(f"/organisations/{vendor.id}/contacts/{a_contact.id}/delete").status_code == 302
+    assert services.own_record(a_user, vendor.id).contacts == []
+    assert "2030" not in b.get(f"/organisations/{vendor.id}").get_data(as_text=True)

@@ -81,7 +81,8 @@ def test_a_contractor_proposes_and_the_original_consignor_approves_through_the_p
     contractor.login(gen_user(toto, role="contractor_user").email, PASSWORD)
     assert contractor.get(f"/organisations/{cloud.id}").status_code == 404
     response = contractor.post(f"/entrustments/{top.id}/subcontracts/new", {
-        "contractor_corporate_number": cloud.corporate_number, "origin": "planned", "data_set": "バックアップ",
+        "contractor_corporate_number": cloud.corporate_number, "contractor_name": "クラウド",
+        "origin": "planned", "data_set": "バックアップ",
         "person_count": "5000", "storage_country": "JP", "subcontracting_terms": "prohibited"}, follow_redirects=True)
     assert "再委託先の承認を申請しました。" in text_of(response)
     proposal = db.session.scalar(select(Entrustment).where(Entrustment.contractor_id == cloud.id))
@@ -181,3 +182,57 @@ def test_disabling_a_user_ends_their_session_at_once(make_client):
     assert "セッションは終了しました" in text_of(response)
     assert session.get("/organisations").status_code == 302
     assert session.login(staff.email, PASSWORD).status_code == 401
+
+
+def test_the_organisation_page_shows_the_companys_identity_its_own_information_and_our_record_apart(make_client):
+    sakura, album = gen_organisation("さくら商事"), gen_organisation("フォトアルバム工房")
+    gen_entrustment(sakura, album)
+    registry.add_contact(gen_user(album, role="contractor_user"), album.id, {
+        "role": "incident", "name": "アルバムCSIRT", "email": "csirt@album.example", "phone": "075-111-1111"})
+    client = make_client()
+    client.login(gen_user(sakura, role="privacy_office").email, PASSWORD)
+    client.post(f"/organisations/{album.id}/contacts", {"contact-name": "営業 西田", "contact-role": "contract"})
+    client.post(f"/organisations/{album.id}/edit", {"status": "candidate", "notes": "点検で指摘あり"})
+
+    page = client.get(f"/organisations/{album.id}").get_data(as_text=True)
+    sections = {name: text_of_section(page, name) for name in ("identity", "profile", "record")}
+    assert "会社の基本情報" in sections["identity"] and album.corporate_number in sections["identity"]
+    assert "会社の情報" in sections["profile"] and "アルバムCSIRT" in sections["profile"]
+    assert "営業 西田" not in sections["profile"]
+    assert "当社の記録" in sections["record"] and "営業 西田" in sections["record"]
+    assert "点検で指摘あり" in sections["record"] and "選定中" in sections["record"]
+    own = make_client()
+    own.login(gen_user(album, role="contractor_user").email, PASSWORD)
+    own_page = own.get(f"/organisations/{album.id}").get_data(as_text=True)
+    assert "アルバムCSIRT" in own_page and "営業 西田" not in own_page and "点検で指摘あり" not in own_page
+
+
+def text_of_section(html: str, section_id: str) -> str:
+    start = html.index(f'<section id="{section_id}">')
+    return html[start:html.index("</section>", start)]
+
+
+def test_a_name_with_html_is_shown_as_text_and_invisible_direction_characters_are_refused(client):
+    sakura = gen_organisation("さくら商事")
+    client.login(gen_user(sakura, role="privacy_office").email, PASSWORD)
+    shown = client.post("/organisations/new", {"name": "<b>太字</b>商事", "kind": "company",
+                                               "report_authority": "ppc", "status": "active"},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "&lt;b&gt;太字&lt;/b&gt;商事" in shown and "<b>太字</b>" not in shown
+    for name in ("請求書\u202excod.exe", "名前\t株式会社", "二行\n株式会社", "ゼロ\u200b幅"):
+        before = _organisations_count()
+        refused = client.post("/organisations/new", {"name": name, "kind": "company", "report_authority": "ppc",
+                                                     "status": "active"})
+        assert refused.status_code == 422, name
+        assert _organisations_count() == before
+
+
+def test_a_vendor_page_and_list_count_only_the_unapproved_subcontracts_their_reader_may_see(client):
+    vendor = gen_organisation("北斗オペレーション")
+    own, own_contractor = gen_organisation("自社"), gen_organisation("自社の委託先")
+    gen_subcontract(gen_entrustment(own, own_contractor), vendor)
+    gen_subcontract(gen_entrustment(gen_organisation("他社"), gen_organisation("他社の委託先")), vendor, origin="audit")
+    client.login(gen_user(own, role="privacy_office").email, PASSWORD)
+
+    assert 'id="org-violation"' not in client.get(f"/organisations/{vendor.id}").get_data(as_text=True)
+    assert "無承認再委託 ×" not in client.get("/organisations").get_data(as_text=True)
