@@ -278,8 +278,20 @@ def create_draft(actor, data: Mapping, uploads: Iterable[tuple[str, bytes]] = ()
     the filer's: this one is then its follow-up 続報). Nothing is stored unless everything is valid."""
     n = _new(actor, data, uploads)
     db.session.add(n)
+    db.session.flush()
+    _draft_trail(actor, "notification_draft_create", n, None, _draft_snapshot(n))
     uow.commit()
     return n
+
+
+def _draft_snapshot(n: Notification) -> dict:
+    return {"title": n.title, "message": n.message, "facts": dict(n.facts or {}), "incident_id": n.incident_id,
+            "entrustment_id": n.entrustment_id, "attachments": [a.filename for a in n.attachments]}
+
+
+def _draft_trail(actor, action: str, n: Notification, before: dict | None, after: dict | None) -> None:
+    """A draft's changes are the writer's own business: the trail shows them to its organisation alone."""
+    trail.record(actor, action, "notification", n.id, label=n.title, before=before, after=after)
 
 
 def _notification(e: Entrustment, *, parent=None, forwarded_from=None, **fields) -> Notification:
@@ -328,10 +340,14 @@ def update_draft(actor, notification_id: int, data: Mapping, uploads: Iterable[t
     e = n.entrustment
     merged = {"title": n.title, "message": n.message, **data, "facts": {**n.facts, **facts_object(data)}}
     title, message, facts, accepted = _validated(actor, merged, e, uploads=uploads, attached=len(n.attachments))
+    before = _draft_snapshot(n)
     if n.kind == "original" and "incident_id" in data:
         n.incident_id = _incident_choice(actor, data, e)
     n.title, n.message, n.facts = title, message, facts
     _attach(n, accepted)
+    after = _draft_snapshot(n)
+    if after != before:
+        _draft_trail(actor, "notification_draft_update", n, before, after)
     uow.commit()
     return n
 
@@ -343,6 +359,7 @@ def remove_attachment(actor, notification_id: int, attachment_id: int) -> Notifi
     if attachment is None:
         raise NotFound(_l("Attachment not found."))
     n.attachments.remove(attachment)
+    _draft_trail(actor, "notification_draft_update", n, {"attachments": [attachment.filename]}, {"attachments": []})
     uow.commit()
     return n
 
@@ -350,6 +367,7 @@ def remove_attachment(actor, notification_id: int, attachment_id: int) -> Notifi
 def discard_draft(actor, notification_id: int) -> None:
     """Delete a draft (a filed notification is kept for ever)."""
     n = _own_draft(actor, notification_id)
+    _draft_trail(actor, "notification_draft_discard", n, _draft_snapshot(n), None)
     db.session.delete(n)
     uow.commit()
 

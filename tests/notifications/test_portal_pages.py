@@ -6,7 +6,10 @@ import io
 from sqlalchemy import func, select
 
 from oversight.extensions import db
+from oversight.notifications import services
 from oversight.notifications.models import Notification
+from oversight.permissions import restrict_trail
+from oversight.trail.models import TrailRecord
 from tests.factories import PASSWORD
 from tests.helpers import text_of
 
@@ -68,3 +71,17 @@ def test_another_organisations_engagement_is_refused_on_the_form(make_client, ch
     response = minato.post("/notifications/new", {**FORM, "entrustment_id": chain.call_centre.id, "action": "file"})
     assert response.status_code == 422 and "直接の委託元" in text_of(response)
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_a_drafts_changes_are_in_the_trail_for_its_writer_alone(chain):
+    draft = services.create_draft(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": "下書き",
+                                                   "facts": {"known_at": "2026-11-21T09:00:00+09:00"}})
+    services.update_draft(chain.uf_staff, draft.id, {"title": "下書き（修正）"})
+    services.discard_draft(chain.uf_staff, draft.id)
+    actions = db.session.scalars(select(TrailRecord.action).where(TrailRecord.object_type == "notification",
+                                                                  TrailRecord.object_id == draft.id)
+                                 .order_by(TrailRecord.seq)).all()
+    assert actions == ["notification_draft_create", "notification_draft_update", "notification_draft_discard"]
+    seen_by_consignor = db.session.scalars(restrict_trail(select(TrailRecord.id), chain.toto_staff).where(
+        TrailRecord.object_id == draft.id, TrailRecord.object_type == "notification")).all()
+    assert seen_by_consignor == []
