@@ -83,6 +83,17 @@ def entrusted(party: IncidentParty, entrustments: Mapping[int, Entrustment]) -> 
     return Entrusted(persons or None, items)
 
 
+def entrusted_of(party: IncidentParty) -> Entrusted:
+    """What one consignor party entrusted (one query)."""
+    return entrusted(party, bottom_entrustments([party]))
+
+
+def facts_of(incident: Incident, party: IncidentParty) -> dict:
+    """The facts one consignor's assessment rests on (its own over the incident's)."""
+    consignors = sum(1 for p in incident.parties if p.role == "consignor")
+    return consignor_facts(incident.facts, party.facts or {}, entrusted_of(party), alone=consignors == 1)
+
+
 def consignor_facts(incident_facts: Mapping, party_facts: Mapping, data: Entrusted, *, alone: bool) -> dict:
     """The facts of one consignor's assessment: the incident's, its own data (defaults from what it entrusted),
     and what the consignor (or the organisation where it happened, for it) recorded for it. When it is the only

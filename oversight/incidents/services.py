@@ -260,11 +260,9 @@ def _earliest(notices: Mapping) -> datetime | None:
     return min(moments) if moments else None
 
 
-def record_party_facts(actor, incident_id: int, party_id: int, data: Mapping) -> IncidentParty:
-    """Record the facts of one consignor's own data — its persons, data items, encryption, report items — without
-    changing any other party's; by the consignor itself or by the organisation where it happened. A count above
-    the persons the consignor entrusted needs a reason."""
-    incident = get_incident(actor, incident_id)
+def consignor_party(actor, incident: Incident, party_id: int) -> IncidentParty:
+    """A consignor party whose facts the actor may record: its own, or any where it happened (NotFound for another
+    party's, as if it did not exist; Forbidden for a role that may not record)."""
     party = next((p for p in incident.parties if p.id == party_id), None)
     if party is None or not (perm.is_admin(actor) or party.organisation_id == actor.organisation_id
                              or incident.organisation_id == actor.organisation_id):
@@ -272,12 +270,20 @@ def record_party_facts(actor, incident_id: int, party_id: int, data: Mapping) ->
     if not can_record_facts_for(actor, incident, party):
         raise Forbidden(_l("Only a consignor records the facts of its own data (or the organisation where it "
                            "happened, for it)."))
+    return party
+
+
+def record_party_facts(actor, incident_id: int, party_id: int, data: Mapping) -> IncidentParty:
+    """Record the facts of one consignor's own data — its persons, data items, encryption, report items — without
+    changing any other party's; by the consignor itself or by the organisation where it happened. A count above
+    the persons the consignor entrusted needs a reason."""
+    incident = get_incident(actor, incident_id)
+    party = consignor_party(actor, incident, party_id)
     _open(incident)
     data = data if isinstance(data, Mapping) else {}
-    bottoms = chains.bottom_entrustments([party])
     facts = validation.validate_party_facts(
         data.get("facts") if data.get("facts") is not None else {}, stored=party.facts or {},
-        incident_facts=incident.facts, entrusted_persons=chains.entrusted(party, bottoms).persons)
+        incident_facts=incident.facts, entrusted_persons=chains.entrusted_of(party).persons)
     changes = _diff(party.facts or {}, facts)
     if not changes:
         return party

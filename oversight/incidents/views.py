@@ -14,7 +14,7 @@ from oversight.accounts.auth import requires
 from oversight.errors import ValidationFailed
 from oversight.extensions import db
 from oversight.forms import ActionForm, flash_form_expired, one_button
-from oversight.incidents import board, services, workspace
+from oversight.incidents import board, chains, services, workspace
 from oversight.incidents.forms import (
     choices,
     facts_from_form,
@@ -114,26 +114,27 @@ def _workspace(incident_id: int, posted: dict | None = None, errors: dict | None
     page = workspace.build(current_user, incident_id)
     incident = page.incident
     origin = incident.party_for(incident.organisation_id)
-    if posted is not None and "party_id" not in posted:
+    if posted is not None:
         values = form_values(posted["facts"], posted.get("notified_consignor_at"))
     else:
         values = form_values(incident.facts, origin.notified_consignor_at if origin else None)
     party_values = {}
     for chain in page.chains:
         party = incident.party_for(chain.consignor.id) if chain.consignor else None
-        if party is not None and services.can_record_facts_for(current_user, incident, party):
-            stored = posted["facts"] if posted and posted.get("party_id") == party.id else party.facts or {}
-            party_values[party.id] = (party, form_values({**chain.facts, **stored}), stored.get("persons_reason", ""))
+        if party is not None and party.id not in party_values \
+                and services.can_record_facts_for(current_user, incident, party):
+            party_values[party.id] = (party, chain.facts)
     errors = errors or {}
     names = {p.party.organisation_id: p.party.organisation.name for p in page.parties}
+    recordable = {p.party.id for p in page.parties if services.can_record_for(current_user, p.party)}
     return render_template(
         "incidents/incident.html", page=page, incident=incident, values=values, party_values=party_values,
-        posted_party=(posted or {}).get("party_id"), vocab=choices(lang()), errors=errors,
-        stray=_stray(errors, services.can_edit_facts(current_user, incident) or "party_id" in (posted or {})),
+        vocab=choices(lang()), errors=errors, recorded_label=_("recorded"), record_label=_("Record its facts"),
+        stray=_stray(errors, services.can_edit_facts(current_user, incident)),
         can_edit=services.can_edit_facts(current_user, incident),
-        recordable={p.party.id for p in page.parties if services.can_record_for(current_user, p.party)},
+        recordable=recordable,
         consignors={p.party.id: [(c, names[c]) for c in services.direct_consignors(incident, p.party.organisation_id)
-                                 if c in names] for p in page.parties},
+                                 if c in names] for p in page.parties if p.party.id in recordable},
         changes=lambda event_changes: readable_changes(event_changes, lang(), format_datetime, names),
         describe=lambda key, value: describe(key, value, lang(), format_datetime, names),
         field_label=lambda key: str(FIELD_LABELS.get(key, key)),
@@ -176,22 +177,38 @@ def facts(incident_id: int):
     return redirect(url_for("incidents.incident", incident_id=incident_id))
 
 
-@bp.post("/incidents/<int:incident_id>/parties/<int:party_id>/facts")
+@bp.route("/incidents/<int:incident_id>/parties/<int:party_id>/facts", methods=["GET", "POST"])
 @requires("incident.edit")
 def party_facts(incident_id: int, party_id: int):
-    services.get_incident(current_user, incident_id)  # another tenant's id: 404 before anything
+    incident = services.get_incident(current_user, incident_id)  # another tenant's id: 404 before anything
+    party = services.consignor_party(current_user, incident, party_id)
+    if request.method == "GET":
+        return _party_facts_page(incident, party)
     if not ActionForm().validate_on_submit():
         flash_form_expired()
-        return redirect(url_for("incidents.incident", incident_id=incident_id))
+        return redirect(url_for("incidents.party_facts", incident_id=incident_id, party_id=party_id))
     facts = party_facts_from_form(request.form)
-    data = {"facts": facts, "note": request.form.get("note", ""), "party_id": party_id}
     try:
-        services.record_party_facts(current_user, incident_id, party_id, data)
+        services.record_party_facts(current_user, incident_id, party_id,
+                                    {"facts": facts, "note": request.form.get("note", "")})
     except ValidationFailed as error:
         db.session.rollback()
-        return _workspace(incident_id, data, {k: [str(m) for m in v] for k, v in error.errors.items()}, 422)
+        return _party_facts_page(incident, party, facts, {k: [str(m) for m in v] for k, v in error.errors.items()},
+                                 422)
     flash(_("Facts recorded."), "success")
-    return redirect(url_for("incidents.incident", incident_id=incident_id) + f"#facts-{party_id}")
+    return redirect(url_for("incidents.incident", incident_id=incident_id) + "#consignor-facts")
+
+
+def _party_facts_page(incident, party, posted: dict | None = None, errors: dict | None = None, status: int = 200):
+    facts = posted if posted is not None else {**chains.facts_of(incident, party), **(party.facts or {})}
+    errors = errors or {}
+    shown = {"max_persons", "persons_reason", "data_items", "other_items", "high_grade_encryption",
+             "person_notice", "report_items"}
+    return render_template(
+        "incidents/party_facts.html", incident=incident, party=party, values=form_values(facts),
+        reason=facts.get("persons_reason") or "", entrusted=chains.entrusted_of(party).persons,
+        vocab=choices(lang()), errors=errors, form=ActionForm(),
+        stray=list(dict.fromkeys(m for k, v in errors.items() if _field(k) not in shown for m in v))), status
 
 
 def _act(incident_id: int, use_case, success: str | None, anchor: str = ""):

@@ -13,9 +13,12 @@ pytestmark = pytest.mark.browser
 PASSWORD = demo.DEMO_PASSWORD
 
 
-def _facts_of(page, name: str):
-    """The form of one consignor's own facts on the incident page."""
-    return page.locator("details.party-facts").filter(has=page.locator("xpath=./summary", has_text=f"{name}:"))
+def _record_count(page, consignor: str, persons: str, note: str) -> None:
+    """From the incident page, record one consignor's number of persons on its own facts page."""
+    page.locator(f"#consignor-facts-table tr[data-consignor='{consignor}'] a").click()
+    page.fill("#max_persons", persons)
+    page.fill("#note", note)
+    page.click("#save-party-facts")
 
 
 def test_each_school_sees_only_its_own_part_of_the_vendors_incident(page, live_server, release_database):
@@ -28,12 +31,9 @@ def test_each_school_sees_only_its_own_part_of_the_vendors_incident(page, live_s
     parties = page.locator("#party-table").inner_text()
     assert "京都市教育委員会" in parties and "学校法人さくら学園" in parties and "大津市教育委員会" in parties
     assert page.input_value("#max_persons") == "4620"
-    kyoto_facts = _facts_of(page, "京都市教育委員会")
-    kyoto_facts.locator("xpath=./summary").click()
-    kyoto_facts.locator("input[name=max_persons]").fill("420")
-    kyoto_facts.locator("input[name=note]").fill("京都市分の名簿で確認")
-    kyoto_facts.locator("button[type=submit]").click()
-    assert "記録しました。" in page.inner_text("main") or "事実を記録しました。" in page.inner_text("main")
+    _record_count(page, "京都市教育委員会", "420", "京都市分の名簿で確認")
+    assert "事実関係を記録しました。" in page.inner_text("main")
+    assert "記録済み" in page.locator("#consignor-facts-table tr[data-consignor='京都市教育委員会']").inner_text()
     log_out(page)
 
     log_in(page, live_server, "privacy@kyoto-city.example", PASSWORD)
@@ -49,10 +49,7 @@ def test_each_school_sees_only_its_own_part_of_the_vendors_incident(page, live_s
     grounds = page.locator("section.assessment ul.grounds").inner_text()
     assert "施行規則43条" in grounds and "千人を超える" not in grounds
     assert "420" in page.locator("tr.chain td.persons").inner_text()
-    own = _facts_of(page, "京都市教育委員会")
-    own.locator("input[name=max_persons]").fill("380")
-    own.locator("input[name=note]").fill("転出者を除いた数")
-    own.locator("button[type=submit]").click()
+    _record_count(page, "京都市教育委員会", "380", "転出者を除いた数")
     assert "380" in page.locator("tr.chain td.persons").inner_text()
     timeline = page.locator("ol.timeline").inner_text()
     assert "privacy@kyoto-city.example" in timeline and "転出者を除いた数" in timeline

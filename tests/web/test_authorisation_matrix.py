@@ -85,7 +85,7 @@ POLICY: dict[str, Rule] = {
     "incidents.facts": Rule("POST", "incident.edit", "incident", (("known_at", "2026-11-20T10:00"),)),
     "incidents.record": Rule("POST", "incident.edit", "incident_party", (("at", "2026-11-20T10:00"),)),
     # A consignor records the facts of its own data in an incident at its contractor.
-    "incidents.party_facts": Rule("POST", "incident.edit", "consignor_party", (("max_persons", "100"),)),
+    "incidents.party_facts": Rule("GET", "incident.edit", "consignor_party"),
     "incidents.add_measure": Rule("POST", "incident.edit", "incident", (("description", "教育"), ("owner", "総務部"),
                                                                         ("due_on", "2027-01-31"))),
     "incidents.measure_done": Rule("POST", "incident.edit", "measure"),
