@@ -58,6 +58,13 @@ def can_record_for(actor, party: IncidentParty) -> bool:
         perm.is_admin(actor) or actor.organisation_id == party.organisation_id)
 
 
+def recordable_parties(actor, parties) -> set[int]:
+    """Ids of the parties the actor records for (can_record_for, the role checked once)."""
+    if not perm.allows(actor, "incident.edit"):
+        return set()
+    return {p.id for p in parties if perm.is_admin(actor) or p.organisation_id == actor.organisation_id}
+
+
 def can_record_facts_for(actor, incident: Incident, party: IncidentParty) -> bool:
     """A consignor records the facts of its own data; the organisation where it happened records them for it."""
     return party.role == "consignor" and perm.allows(actor, "incident.edit") and (

@@ -118,15 +118,16 @@ def _workspace(incident_id: int, posted: dict | None = None, errors: dict | None
         values = form_values(posted["facts"], posted.get("notified_consignor_at"))
     else:
         values = form_values(incident.facts, origin.notified_consignor_at if origin else None)
+    by_org = {p.party.organisation_id: p.party for p in page.parties}
     party_values = {}
     for chain in page.chains:
-        party = incident.party_for(chain.consignor.id) if chain.consignor else None
+        party = by_org.get(chain.consignor.id) if chain.consignor else None
         if party is not None and party.id not in party_values \
                 and services.can_record_facts_for(current_user, incident, party):
             party_values[party.id] = (party, chain.facts)
     errors = errors or {}
     names = {p.party.organisation_id: p.party.organisation.name for p in page.parties}
-    recordable = {p.party.id for p in page.parties if services.can_record_for(current_user, p.party)}
+    recordable = services.recordable_parties(current_user, [p.party for p in page.parties])
     return render_template(
         "incidents/incident.html", page=page, incident=incident, values=values, party_values=party_values,
         vocab=choices(lang()), errors=errors, recorded_label=_("recorded"), record_label=_("Record its facts"),
