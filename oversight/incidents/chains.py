@@ -13,8 +13,9 @@ from the moment it arrives: notices are kept per consignor on the party that sen
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -174,6 +175,27 @@ def bottom_entrustments(parties: Iterable[IncidentParty]) -> dict[int, Entrustme
     return {e.id: e for e in db.session.scalars(select(Entrustment).where(Entrustment.id.in_(ids)))}
 
 
+class _Assessor:
+    """Assesses the chains of one incident, each distinct set of facts once: the 146 schools of one album vendor
+    differ by name, not by the facts the engine reads, so one answer serves them all (renamed for each chain).
+    Lives for one call: nothing is shared between incidents or requests."""
+
+    def __init__(self, moment):
+        self.moment = moment
+        self.answers: dict[str, Assessment] = {}
+
+    def __call__(self, engine: dict) -> Assessment:
+        chain = engine.get("chain") or []
+        key = json.dumps({**engine, "chain": [{k: v for k, v in t.items() if k != "name"} for t in chain]},
+                         sort_keys=True, ensure_ascii=False, default=str)
+        answer = self.answers.get(key)
+        if answer is None:
+            answer = self.answers[key] = assess(parse(engine), self.moment)
+        if not chain or all(p.name == chain[p.tier]["name"] for p in answer.parties):
+            return answer
+        return replace(answer, parties=tuple(replace(p, name=chain[p.tier]["name"]) for p in answer.parties))
+
+
 def assessments(incident: Incident, as_of: datetime | date | None = None) -> list[PathAssessment]:
     """One assessment per chain the incident touches, each on its consignor's own facts (one for the
     organisation's own data when it touches no chain)."""
@@ -182,7 +204,7 @@ def assessments(incident: Incident, as_of: datetime | date | None = None) -> lis
     orgs.setdefault(incident.organisation_id, incident.organisation)
     consignors = [p for p in incident.parties if p.role == "consignor"]
     entrustments = bottom_entrustments(consignors)
-    moment = as_of or utcnow()
+    assessed = _Assessor(as_of or utcnow())
     result = []
     for party in consignors:
         facts = consignor_facts(incident.facts, party.facts or {}, entrusted(party, entrustments),
@@ -190,15 +212,15 @@ def assessments(incident: Incident, as_of: datetime | date | None = None) -> lis
         for path in party.paths:
             path = tuple(path)
             engine = _engine_facts(incident, path, facts, parties, orgs)
-            answer = assess(parse(engine), moment)
+            answer = assessed(engine)
             tiers = answer.parties
             holder = _engine_facts(incident, path, incident.facts, parties, orgs)
             if {k: holder.get(k) for k in DATA_KEYS} != {k: engine.get(k) for k in DATA_KEYS}:
-                tiers = (*tiers[:-1], assess(parse(holder), moment).parties[-1])
+                tiers = (*tiers[:-1], assessed(holder).parties[-1])
             result.append(PathAssessment(path, engine, answer, tiers))
     if not result:
         engine = _engine_facts(incident, (), incident.facts, parties, orgs)
-        answer = assess(parse(engine), moment)
+        answer = assessed(engine)
         result.append(PathAssessment((), engine, answer, answer.parties))
     return result
 
