@@ -102,7 +102,7 @@ def reminder_stage(due_on: date, today: date) -> str | None:
 class Due:
     """When an entrustment's next audit is due, as of a day, and how that date was reached."""
 
-    on: date  # the business day the audit is due by
+    due_on: date  # the business day the audit is due by
     period_end: date  # the interval's last day, before moving off a non-business day
     basis: str  # last_audit | start | no_record (see BASES)
     counted_from: date | None  # the last audit or the start
@@ -123,8 +123,8 @@ def next_due(last_audit_on: date | None, started_on: date | None, every_months: 
         basis, counted_from, end = "start", started_on, period_end(started_on, months)
     else:
         return Due(as_of, as_of, "no_record", None, months, bound_by, 0, False)
-    on = previous_business_day(end)
-    return Due(on, end, basis, counted_from, months, bound_by, days_left(on, as_of), overdue(on, as_of))
+    due_on = previous_business_day(end)
+    return Due(due_on, end, basis, counted_from, months, bound_by, days_left(due_on, as_of), overdue(due_on, as_of))
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ class PlannedAudits:
     @property
     def overdue_since(self) -> date | None:
         """The missed due date when the next audit is already overdue (the plan assumes it is done today)."""
-        return self.due.on if self.due.overdue else None
+        return self.due.due_on if self.due.overdue else None
 
     @property
     def audit_count(self) -> int:
@@ -163,7 +163,7 @@ def plan_for(item: PlanItem, every_months: int, as_of: date, until: date) -> Pla
     """`item`'s next due date and every due date in [as_of, until), each counted from the one before."""
     due = next_due(item.last_audit_on, item.started_on, every_months, item.contract_interval_months, as_of)
     months = due.interval_months
-    day = previous_business_day(months_after(as_of, months)) if due.overdue else due.on
+    day = previous_business_day(months_after(as_of, months)) if due.overdue else due.due_on
     dates = []
     while day < until and (item.ends_on is None or day <= item.ends_on):
         dates.append(day)
