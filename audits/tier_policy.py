@@ -3,7 +3,7 @@
 The file lists the tiers, lowest first, each with its audit frequency in months, and the rules. A rule names
 one attribute of `audits.tiers.EntrustmentRisk` (`ATTRIBUTES`), an operator that fits the attribute's kind
 (`OPERATORS`), a value of that kind, the tier it raises the entrustment to, a reason in Japanese and English
-(placeholders such as `{person_count:,}` take the entrustment's values) and its source. audits/README.md
+(placeholders such as `{person_count:,}` take the entrustment's values) and its source. audits/SCHEDULE.md
 describes the format.
 
 `load_policy(path)` and `parse_policy(mapping)` are the one validation path: bad data — an unknown attribute,
