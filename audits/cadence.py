@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from audits.tiers import Policy
+from audits.tier_policy import Policy, valid_value
 from oversight.incidents.art26.deadlines import is_authority_holiday
 
 ONE_DAY = timedelta(days=1)
@@ -68,11 +68,9 @@ def previous_business_day(day: date) -> date:
 
 def interval(every_months: int, contract_interval_months: int | None) -> tuple[int, str]:
     """The months between audits and what binds them: the tier's frequency, or the contract's when shorter."""
-    for name, value in (("every_months", every_months), ("contract_interval_months", contract_interval_months)):
-        if value is None and name == "contract_interval_months":
-            continue
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a whole number of months, 1 or more (got {value!r})")
+    for name, months in (("every_months", every_months), ("contract_interval_months", contract_interval_months)):
+        if not (valid_value("months", months) or (months is None and name == "contract_interval_months")):
+            raise ValueError(f"{name} must be a whole number of months, 1 or more (got {months!r})")
     if contract_interval_months is not None and contract_interval_months < every_months:
         return contract_interval_months, "contract"
     return every_months, "tier"

@@ -49,7 +49,7 @@ class EntrustmentRisk:
     storage_country: str = "JP"  # ISO 3166-1 alpha-2, upper case
     subcontract_depth: int = 0  # entrustments above this one: 0 direct, 1 再委託, 2 再々委託 …
     last_audit_score: float | None = None  # 0–100; None: not audited or not scored yet
-    open_findings: Mapping[str, int] = field(default_factory=dict)  # open findings by severity
+    open_findings: Mapping[str, int] = field(default_factory=dict, hash=False)  # open findings by severity
     incidents_last_year: int = 0  # incidents under this entrustment in the past 365 days
     late_notifications_last_year: int = 0  # incident notices to the consignor later than the contract allows
     unapproved_subcontracting: bool = False  # this entrustment, or one below it, found without approval
