@@ -54,6 +54,7 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
     import oversight.incidents.reminders  # noqa: F401 - registers the reminder sweeper with `flask scheduler`
     import oversight.notifications.escalation  # noqa: F401 - registers the escalation sweeper
     import oversight.outbox.models  # noqa: F401
+    import oversight.trail.checks  # noqa: F401 - registers the trail's check and checkpoint job
     from oversight.accounts import auth
 
     auth.init_app(app)

@@ -77,7 +77,7 @@ def read_only():
     """Run the block as a transaction that only reads and ends with a rollback. On SQLite it begins DEFERRED, so
     a long read (walking the trail) holds no write lock and the writers carry on. Inside a transaction already
     begun, the block simply runs in it."""
-    if db.session.in_transaction():
+    if db.session().in_transaction():
         yield
         return
     db.session.connection(execution_options={READ_ONLY_OPTION: True})
