@@ -6,8 +6,10 @@ or contractor, and everything downstream of those; never a sibling consignor's. 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, union
+from sqlalchemy import Select, or_, select, union
 from sqlalchemy.orm import aliased
 
 from oversight.errors import Forbidden
@@ -194,18 +196,54 @@ def can_transition(actor, e: Entrustment, original_consignor_id: int) -> bool:
     return is_admin(actor) or actor.organisation_id in (e.consignor_id, original_consignor_id)
 
 
-def restrict_trail(query, actor):
-    """Trail records about objects the actor may see, or made by its own organisation."""
+INLINE_IDS = 5_000
+
+
+@dataclass(frozen=True)
+class VisibleIds:
+    """What one actor may see, fetched once: for each kind the ids as a list, or beyond INLINE_IDS the select
+    that finds them. A list lets the database use an index for the rows that name them (a subquery inside OR does
+    not: a page of a million trail records became a scan)."""
+
+    organisations: list[int] | Select
+    entrustments: list[int] | Select
+    incidents: list[int] | Select
+
+    def contains(self, kind: str, object_id: int) -> bool | None:
+        """Whether the actor may see that object; None when only the database can tell (a select)."""
+        ids = {"organisation": self.organisations, "entrustment": self.entrustments,
+               "incident": self.incidents}.get(kind)
+        if ids is None:
+            return False
+        return object_id in ids if isinstance(ids, list) else None
+
+
+def _ids(selectable) -> list[int] | Select:
+    found = db.session.scalars(selectable.limit(INLINE_IDS + 1)).all()
+    return found if len(found) <= INLINE_IDS else selectable
+
+
+def visible_ids(actor) -> VisibleIds | None:
+    """The organisations, entrustments and incidents the actor may see (None for an operator admin: all)."""
+    if is_admin(actor):
+        return None
+    return VisibleIds(_ids(select(visible_organisation_ids(actor).subquery())), _ids(visible_entrustment_ids(actor)),
+                      _ids(visible_incident_ids(actor)))
+
+
+def restrict_trail(query, actor, visible: VisibleIds | None = None):
+    """Trail records about objects the actor may see, or made by its own organisation (`visible`: the actor's
+    visible_ids, when the caller has them already)."""
     from oversight.trail.models import TrailRecord
 
     if is_admin(actor):
         return query
+    visible = visible or visible_ids(actor)
     return query.where(or_(
         TrailRecord.actor_org_id == actor.organisation_id,
-        (TrailRecord.object_type == "organisation")
-        & TrailRecord.object_id.in_(select(visible_organisation_ids(actor).subquery())),
-        (TrailRecord.object_type == "entrustment") & TrailRecord.object_id.in_(visible_entrustment_ids(actor)),
-        (TrailRecord.object_type == "incident") & TrailRecord.object_id.in_(visible_incident_ids(actor)),
+        (TrailRecord.object_type == "organisation") & TrailRecord.object_id.in_(visible.organisations),
+        (TrailRecord.object_type == "entrustment") & TrailRecord.object_id.in_(visible.entrustments),
+        (TrailRecord.object_type == "incident") & TrailRecord.object_id.in_(visible.incidents),
     ))
 
 

@@ -99,9 +99,10 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=JST)
 
 
-def filtered(actor, filters: Filters):
-    """The visible records that match the filters, as a select (no order, no limit)."""
-    query = perm.restrict_trail(select(TrailRecord), actor)
+def filtered(actor, filters: Filters, visible: perm.VisibleIds | None = None):
+    """The visible records that match the filters, as a select (no order, no limit); `visible`: the actor's
+    perm.visible_ids, when the caller has them already."""
+    query = perm.restrict_trail(select(TrailRecord), actor, visible)
     if filters.object_type:
         query = query.where(TrailRecord.object_type == filters.object_type)
     if filters.object_id is not None:
@@ -145,7 +146,8 @@ def page(actor, args: Mapping, lang: str) -> Page:
     if errors:
         raise ValidationFailed(errors)
     size = current_app.config["PAGE_SIZE"]
-    base = filtered(actor, filters)
+    visible = perm.visible_ids(actor)
+    base = filtered(actor, filters, visible)
     if after is not None:
         records = list(db.session.scalars(base.where(TrailRecord.seq > after).order_by(TrailRecord.seq)
                                           .limit(size + 1)))
@@ -158,7 +160,7 @@ def page(actor, args: Mapping, lang: str) -> Page:
         has_older = len(records) > size
         records = records[:size]
         has_newer = before is not None and _any(base.where(TrailRecord.seq >= before))
-    return Page(filters, display.rows(actor, records, lang),
+    return Page(filters, display.rows(actor, records, lang, visible),
                 newer=records[0].seq if records and has_newer else None,
                 older=records[-1].seq if records and has_older else None,
                 check=checks.last_check())

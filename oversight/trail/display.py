@@ -107,8 +107,18 @@ def _referred_ids(records: Iterable[TrailRecord]) -> dict[str, set[int]]:
     return wanted
 
 
-def references(actor, records: list[TrailRecord]) -> References:
-    """What the viewer may see of what the page's records name: one query per kind of object."""
+def _visible(model, kind: str, ids: set[int], visible: perm.VisibleIds | None) -> set[int]:
+    """Which of `ids` the actor may see: from its visible ids when they are a list, else from the database."""
+    if visible is not None and all(visible.contains(kind, i) is not None for i in ids):
+        return {i for i in ids if visible.contains(kind, i)}
+    query = select(model.id).where(model.id.in_(ids))
+    if visible is not None:
+        query = query.where(model.id.in_(getattr(visible, f"{kind}s")))
+    return set(db.session.scalars(query))
+
+
+def references(actor, records: list[TrailRecord], visible: perm.VisibleIds | None) -> References:
+    """What the viewer may see of what the page's records name (`visible`: its perm.visible_ids)."""
     from oversight.incidents.models import Incident
     from oversight.notifications.models import Notification
     from oversight.notifications.services import can_see as can_see_notification
@@ -117,16 +127,13 @@ def references(actor, records: list[TrailRecord]) -> References:
     wanted = _referred_ids(records)
     refs = References()
     if wanted["organisation"]:
-        query = select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted["organisation"]))
-        refs.organisations = {row.id: row.name for row in db.session.execute(perm.restrict_organisations(query, actor))}
+        ids = _visible(Organisation, "organisation", wanted["organisation"], visible)
+        refs.organisations = dict(db.session.execute(select(Organisation.id, Organisation.name)
+                                                     .where(Organisation.id.in_(ids))).all()) if ids else {}
     if wanted["entrustment"]:
-        query = select(Entrustment.id).where(Entrustment.id.in_(wanted["entrustment"]))
-        refs.entrustments = set(db.session.scalars(perm.restrict_entrustments(query, actor)))
+        refs.entrustments = _visible(Entrustment, "entrustment", wanted["entrustment"], visible)
     if wanted["incident"]:
-        query = select(Incident.id).where(Incident.id.in_(wanted["incident"]))
-        if not perm.is_admin(actor):
-            query = query.where(Incident.id.in_(perm.visible_incident_ids(actor)))
-        refs.incidents = set(db.session.scalars(query))
+        refs.incidents = _visible(Incident, "incident", wanted["incident"], visible)
     if wanted["notification"]:
         found = db.session.scalars(select(Notification).where(Notification.id.in_(wanted["notification"])))
         refs.notifications = {n.id for n in found if can_see_notification(actor, n)}
@@ -299,8 +306,8 @@ class Row:
     has_before: bool
 
 
-def rows(actor, records: list[TrailRecord], lang: str) -> list[Row]:
-    """The page's records, ready for the template."""
-    refs = references(actor, records)
+def rows(actor, records: list[TrailRecord], lang: str, visible: perm.VisibleIds | None) -> list[Row]:
+    """The page's records, ready for the template (`visible`: the viewer's perm.visible_ids)."""
+    refs = references(actor, records, visible)
     return [Row(r, action_label(r.action, lang), object_type_label(r.object_type, lang), object_url(actor, r, refs),
                 changes(r, lang, refs), r.before is not None) for r in records]
