@@ -15,6 +15,8 @@ from sqlalchemy.exc import OperationalError
 from oversight.extensions import db
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BUSY_TIMEOUT_MS = 10_000  # how long a SQLite writer waits for the write lock (app.py sets it on each connection)
+APART_TIMEOUT_MS = 2_000  # a read request waits no longer than this for its bookkeeping
 # The execution option the SQLite "begin" hook (app.py) reads: True begins DEFERRED (no write lock), False IMMEDIATE.
 READ_ONLY_OPTION = "oversight_read_only"
 
@@ -90,12 +92,19 @@ def read_only():
 def write_apart(statement) -> bool:
     """Run one write statement in a short transaction of its own, beside the caller's (which it neither joins nor
     ends): the bookkeeping of a read request (a token's last use), which must never fail the read. On SQLite it
-    waits for the write lock up to the busy timeout; False, logged, if the database stayed busy."""
+    waits for the write lock at most APART_TIMEOUT_MS; False, logged, if the database stayed busy."""
     try:
         with db.engine.connect() as connection:
             connection.execution_options(**{READ_ONLY_OPTION: False})
-            with connection.begin():
-                connection.execute(statement)
+            raw = connection.connection.dbapi_connection if connection.dialect.name == "sqlite" else None
+            if raw is not None:  # on the DBAPI connection: no transaction (nor write lock) just to set it
+                raw.execute(f"PRAGMA busy_timeout={APART_TIMEOUT_MS}")
+            try:
+                with connection.begin():
+                    connection.execute(statement)
+            finally:
+                if raw is not None:
+                    raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     except OperationalError as error:
         current_app.logger.warning("write apart skipped (database busy): %s", error)
         return False

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, text
 
+from oversight import permissions
 from oversight.extensions import db
 from oversight.incidents import services as incidents
 from oversight.registry import services as registry
@@ -242,10 +243,15 @@ def test_the_export_has_one_row_per_filtered_record_with_its_hashes(privacy):
     assert evil and all(r["対象 (object)"].startswith("'=") for r in evil)
 
 
-def test_neither_page_nor_export_shows_another_tenants_records(privacy):
+@pytest.mark.parametrize("inline_ids", [permissions.INLINE_IDS, 0])  # 0: more visible objects than ids inlined
+def test_neither_page_nor_export_shows_another_tenants_records(privacy, monkeypatch, inline_ids):
+    monkeypatch.setattr(permissions, "INLINE_IDS", inline_ids)
     sakura, user, client = privacy
+    own = gen_entrustment(sakura, gen_organisation("東都システム株式会社"))
     other = gen_organisation("他社F1")
     gen_entrustment(other, gen_organisation("他社F2"))
 
-    assert "他社F" not in client.get("/trail").get_data(as_text=True)
+    page = client.get("/trail").get_data(as_text=True)
+    assert "他社F" not in page
+    assert f'href="/entrustments/{own.id}"' in page and f'href="/organisations/{sakura.id}"' in page
     assert not any("他社F" in ",".join(r.values()) for r in exported(client.get("/trail/export.csv")))
