@@ -91,6 +91,8 @@ def run_check(now: datetime | None = None, *, full: bool = False) -> str:
     _store(result, now, full, written or anchor)
     if written is not None:
         _mail(written)
+    if not result.ok and (stored is None or stored.ok):
+        _alarm(result, now)
     state = "ok" if result.ok else f"BROKEN at record {result.first_bad_seq}: {result.reason}"
     return (f"{'full' if full else 'incremental'} check, {result.count} records walked, {state}"
             + (f"; anchored record {written.seq}" if written else ""))
@@ -115,9 +117,30 @@ def _store(result: Verification, now: datetime, full: bool, anchor: anchors.Anch
         db.session.rollback()
 
 
+def _recipients() -> list[str]:
+    return [a.strip() for a in current_app.config.get("TRAIL_ANCHOR_MAIL_TO", "").split(",") if a.strip()]
+
+
+def _alarm(result: Verification, now: datetime) -> None:
+    """Tell TRAIL_ANCHOR_MAIL_TO, once, that a check found the chain broken (it stays so until a full check)."""
+    recipients = _recipients()
+    if not recipients:
+        return
+    enqueue(f"trail-broken:{as_utc(now)}", recipients,
+            f"【oversight】監査証跡の改ざんの疑い（記録{result.first_bad_seq}） / Audit trail broken at record "
+            f"{result.first_bad_seq}",
+            "\n".join([
+                f"監査証跡のハッシュチェーンの検証に失敗しました（記録{result.first_bad_seq}）。"
+                "`flask verify-trail` で確認し、データベースとチェックポイントのファイルを保全してください。",
+                f"The audit trail's hash chain failed its check at record {result.first_bad_seq}: {result.reason}. "
+                "Run `flask verify-trail` and preserve the database and the checkpoint file.",
+                f"日時 / At: {now.astimezone(JST):%Y-%m-%d %H:%M} JST"]), object_type="trail")
+    db.session.commit()
+
+
 def _mail(anchor: anchors.Anchor) -> None:
     """The day's first checkpoint (Japan time) to TRAIL_ANCHOR_MAIL_TO, through the outbox (one key a day)."""
-    recipients = [a.strip() for a in current_app.config.get("TRAIL_ANCHOR_MAIL_TO", "").split(",") if a.strip()]
+    recipients = _recipients()
     if not recipients:
         return
     day = anchor.at.astimezone(JST).date().isoformat()

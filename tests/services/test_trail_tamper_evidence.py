@@ -211,6 +211,20 @@ def test_the_days_first_checkpoint_is_mailed_to_the_privacy_office(app, monkeypa
     assert "監査証跡のチェックポイント" in mails[0].subject and '"mac":' in mails[0].body
 
 
+def test_the_privacy_office_is_told_once_when_a_check_finds_the_chain_broken(app, monkeypatch):
+    monkeypatch.setitem(app.config, "TRAIL_ANCHOR_MAIL_TO", "privacy@sakura-hd.example")
+    history(2)
+    db.session.execute(delete(TrailRecord).where(TrailRecord.seq == newest_seq()))
+    db.session.commit()
+
+    checks.run_check(utcnow() + timedelta(days=1))
+    checks.run_check(utcnow() + timedelta(days=2))
+
+    alarms = db.session.scalars(select(OutboxMessage).where(OutboxMessage.key.like("trail-broken:%"))).all()
+    assert len(alarms) == 1 and "監査証跡の改ざんの疑い" in alarms[0].subject
+    assert "records anchored outside the database are gone" in alarms[0].body
+
+
 def test_records_hashed_before_the_key_are_sealed_by_the_switch_record(app):
     legacy = [{"at": utcnow(), "actor_user_id": None, "actor_name": "system:demo", "actor_org_id": None,
                "action": "create", "object_type": "organisation", "object_id": n, "object_label": f"組織{n}",
