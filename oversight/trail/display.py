@@ -165,7 +165,28 @@ def _flatten(snapshot: Mapping | None, prefix: str = "") -> dict[str, object]:
 
 
 def _spec(table: Mapping, key: str) -> dict:
+    if "." in key:
+        parent, child = key.rsplit(".", 1)
+        keys = (table.get(parent) or table.get(parent.rsplit(".", 1)[-1]) or {}).get("keys")
+        if keys == "contract_params":
+            return _contract_param_spec(child)
+        if keys == "contract_clauses":
+            return {"vocabulary": f"contract_variant:{child}"}
     return table.get(key) or table.get(key.rsplit(".", 1)[-1]) or {}
+
+
+def _contract_param_spec(name: str) -> dict:
+    """How a clause parameter's value reads: data items by their labels, a choice by its label."""
+    from contracts.assembly import load_library
+
+    param = load_library().param_spec(name)
+    if param is None:
+        return {}
+    if param.type == "items":
+        return {"vocabulary": "data_items"}
+    if param.type == "choice":
+        return {"vocabulary": f"contract_param:{name}"}
+    return {}
 
 
 def _key_label(table: Mapping, key: str, lang: str) -> str:
@@ -187,6 +208,8 @@ def _vocabulary_key(vocabulary: str | None, key: str, lang: str) -> str | None:
 
         spec = load_library().param_spec(key)
         return spec.label.get(lang) if spec else None
+    if vocabulary == "contract_clauses":
+        return _vocabulary_value("contract_clauses", key, lang)
     return None
 
 
@@ -203,6 +226,21 @@ def _vocabulary_value(vocabulary: str, code: str, lang: str) -> str:
             return (cause.ja if lang == "ja" else cause.en) if cause else words(code)
         pair = (EVENT_LABELS if vocabulary == "events" else CERTAINTY_LABELS).get(code)
         return (pair[0] if lang == "ja" else pair[1]) if pair else words(code)
+    if vocabulary == "contract_clauses" or vocabulary.startswith("contract_variant:"):
+        from contracts.assembly import load_library
+
+        clauses = load_library().clauses
+        if vocabulary == "contract_clauses":
+            return clauses[code].title.get(lang) if code in clauses else code
+        clause = clauses.get(vocabulary.split(":", 1)[1])
+        label = clause.variant_labels.get(code) if clause else None
+        return label.get(lang) if label else code
+    if vocabulary.startswith("contract_param:"):
+        from contracts.assembly import load_library
+
+        param = load_library().param_spec(vocabulary.split(":", 1)[1])
+        choice = param.choices.get(code) if param else None
+        return choice[0].get(lang) if choice else code
     if vocabulary == "contract_templates":
         from contracts.assembly import load_library
 

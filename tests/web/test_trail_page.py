@@ -22,6 +22,7 @@ from tests.factories import (
     PASSWORD,
     SUSPECTED_LEAK,
     SYSTEM,
+    contract_with_notice_hours,
     gen_call_centre_chain,
     gen_entrustment,
     gen_organisation,
@@ -89,6 +90,18 @@ def test_no_python_literal_or_raw_code_reaches_the_page(privacy):
     assert "事実関係：原因 不正アクセス" in shown  # a nested field, and a code by its label
     assert "事実関係：報告事項：概要 コールセンターの端末" in shown
     assert "2026-11-21 09:00 JST" in shown and "2026年11月20日" in shown
+
+
+def test_a_contract_reads_with_the_clause_librarys_own_labels(privacy):
+    sakura, user, client = privacy
+    e = gen_entrustment(sakura, gen_organisation("東都システム株式会社"), data_items=["name", "phone"])
+    contract_with_notice_hours(e, 48)
+
+    shown = text_of(client.get(f"/trail?object_type=entrustment&object_id={e.id}"))
+
+    assert "契約を作成" in shown and "ひな形" in shown
+    assert "条項のパラメータ：事故の報告期限（知った時から・時間） 48" in shown
+    assert "notice_hours" not in shown and not PYTHON_LITERALS.search(shown)
 
 
 def test_english_readers_get_english_labels(privacy):
