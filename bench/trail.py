@@ -266,8 +266,8 @@ def run(backend: str, *, keep: bool = False, runs: int = 40) -> dict[str, dict]:
     with seeding.throwaway_database(backend, keep=keep) as url:
         started = time.perf_counter()
         seed_in_subprocess(url)
-        anchor_path = str(seeding.WORK_DIR / f"trail-anchors-{time.time_ns()}.jsonl")
-        app = create_app(BenchConfig, {"SQLALCHEMY_DATABASE_URI": url, "TRAIL_ANCHOR_PATH": anchor_path})
+        anchor_path = seeding.WORK_DIR / f"trail-anchors-{time.time_ns()}.jsonl"
+        app = create_app(BenchConfig, {"SQLALCHEMY_DATABASE_URI": url, "TRAIL_ANCHOR_PATH": str(anchor_path)})
         facts = seed_trail(app, TRAIL_RECORDS)
         print(f"  seeded in {time.perf_counter() - started:.0f} s: {facts['records']:,} trail records over the "
               f"registry; auditor of organisation #{facts['organisation_id']}")
@@ -298,4 +298,5 @@ def run(backend: str, *, keep: bool = False, runs: int = 40) -> dict[str, dict]:
                 entry["note"] = "the target is defined for PostgreSQL; on SQLite reported for information"
                 entry["passed"] = None
         engine.dispose()
+        anchor_path.unlink(missing_ok=True)
     return results
