@@ -154,6 +154,13 @@ def seed_trail(app, total: int) -> dict:
             raw.close()
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
+        if engine.dialect.name == "sqlite":  # fold the load's write-ahead log into the database, as it settles
+            raw = engine.raw_connection()
+            try:
+                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
+        engine.dispose()  # connections opened before ANALYZE would plan without its statistics
         facts["last_seq"] = after[0]
         facts["records"] = db.session.scalar(select(TrailRecord.seq).order_by(TrailRecord.seq.desc()).limit(1))
         db.session.remove()
