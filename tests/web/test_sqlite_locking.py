@@ -109,3 +109,18 @@ def test_a_tokens_last_use_is_saved_on_reads_at_most_once_a_minute(app):
     client.get("/api/v1/organisations")
     db.session.expire_all()
     assert db.session.get(ApiToken, token.id).last_used_at > first
+
+
+def test_the_scheduler_keeps_sqlites_planner_statistics(sqlite_file, app):
+    from sqlalchemy import text
+
+    from oversight import scheduler
+
+    gen_organisation("さくら商事株式会社")
+    db.session.commit()
+    job = next(j for j in scheduler.registered_jobs() if j.name == "sqlite-analyse")
+
+    assert scheduler.run_job(app, job)
+
+    analysed = db.session.scalars(text("SELECT idx FROM sqlite_stat1 WHERE tbl = 'trail_record'")).all()
+    assert "ix_trail_record_object" in analysed and "ix_trail_record_at" in analysed
