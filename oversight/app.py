@@ -7,12 +7,13 @@ import secrets
 import uuid
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
-from oversight import errors, inputs
+from oversight import errors, inputs, uow
 from oversight.config import REPO_ROOT, Config
 from oversight.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -36,6 +37,10 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
             "postgresql://", "postgresql+psycopg://", 1)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    if not app.config["TRAIL_KEY"]:
+        app.config["TRAIL_KEY"] = _instance_secret(Path(app.instance_path), "trail_key")
+    if not app.config["TRAIL_ANCHOR_PATH"]:
+        app.config["TRAIL_ANCHOR_PATH"] = str(Path(app.instance_path) / "trail-anchors.jsonl")
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
@@ -52,6 +57,7 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
     import oversight.incidents.reminders  # noqa: F401 - registers the reminder sweeper with `flask scheduler`
     import oversight.notifications.escalation  # noqa: F401 - registers the escalation sweeper
     import oversight.outbox.models  # noqa: F401
+    import oversight.trail.checks  # noqa: F401 - registers the trail's check and checkpoint job
     from oversight.accounts import auth
 
     auth.init_app(app)
@@ -88,6 +94,12 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
     @app.before_request
     def _request_id():
         g.request_id = request.headers.get("X-Request-ID", "")[:40] or uuid.uuid4().hex
+
+    @app.teardown_request
+    def _end_transaction(error):
+        # The request's transaction ends with it, as when its app context ends the session: a context that outlives
+        # the request (a test's) must not carry an open read, or changes a failed request left, into the next one.
+        db.session.rollback()
 
     @app.after_request
     def _security_headers(response):
@@ -134,12 +146,17 @@ def select_locale() -> str:
     return chosen if chosen in LOCALES else "ja_JP"
 
 
-def _instance_secret(instance: Path) -> str:
-    """A per-installation secret kept in the instance folder, so sessions survive a restart."""
-    path = instance / "secret_key"
+def _instance_secret(instance: Path, name: str = "secret_key") -> str:
+    """A per-installation secret kept in the instance folder (mode 0600), so it survives a restart."""
+    path = instance / name
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        os.chmod(path, 0o600)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process (a second gunicorn worker) made it first
+        else:
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -154,12 +171,30 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={uow.BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 @event.listens_for(Engine, "begin")
-def _sqlite_begin_immediate(connection):
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(connection):
+    # Writers take the write lock up front (BEGIN IMMEDIATE, waiting up to the busy timeout): a read transaction
+    # that later writes would fail "database is locked" at once, whatever the timeout. Reads take no lock (BEGIN
+    # DEFERRED): a slow page must not hold up the filings. A request that only reads (GET, HEAD) reads; the CLI,
+    # the scheduler and the other methods write unless a block says it only reads (uow.read_only).
+    if connection.dialect.name != "sqlite":
+        return
+    reading = connection.get_execution_options().get(uow.READ_ONLY_OPTION)
+    if reading is None:
+        reading = uow.reading_request()
+    connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+@event.listens_for(Session, "before_flush")
+def _no_writes_in_read_requests(session, flush_context, instances):
+    # A GET that writes through the request's own transaction would, on SQLite, upgrade a DEFERRED read to a write
+    # and fail "database is locked" under load: its bookkeeping goes through uow.write_apart instead.
+    if uow.reading_request() and (session.new or session.dirty or session.deleted):
+        if current_app.testing:
+            raise RuntimeError(f"{request.method} {request.path} writes through the request's transaction")
+        current_app.logger.warning("%s %s writes through the request's transaction", request.method, request.path)

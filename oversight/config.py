@@ -59,6 +59,13 @@ class Config:
     NOTIFICATION_ACK_HOURS = float(os.environ.get("NOTIFICATION_ACK_HOURS") or 4)
     # How long the answer to an API call sent with an Idempotency-Key is kept for a retry.
     IDEMPOTENCY_KEY_HOURS = float(os.environ.get("IDEMPOTENCY_KEY_HOURS") or 24)
+    # The audit trail: the key of its HMAC chain (outside the database; empty: generated once into
+    # instance/trail_key), the append-only file of its signed checkpoints (empty: instance/trail-anchors.jsonl),
+    # the least time between two checkpoints, and who gets the day's first checkpoint by mail.
+    TRAIL_KEY = os.environ.get("TRAIL_KEY", "")
+    TRAIL_ANCHOR_PATH = os.environ.get("TRAIL_ANCHOR_PATH", "")
+    TRAIL_ANCHOR_SECONDS = int(os.environ.get("TRAIL_ANCHOR_SECONDS") or 300)
+    TRAIL_ANCHOR_MAIL_TO = os.environ.get("TRAIL_ANCHOR_MAIL_TO", "")
 
     API_TITLE = "oversight API"
     API_VERSION = "v1"
@@ -79,6 +86,7 @@ class TestConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105
+    TRAIL_KEY = "test-trail-key"  # noqa: S105
     PASSWORD_HASH_FAST = True
     MAIL_SERVER = ""  # whatever the environment says: a test starts its own SMTP server
     HTTPS = False

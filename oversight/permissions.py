@@ -10,8 +10,10 @@ record of it by that tenant alone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, union
+from sqlalchemy import Select, or_, select, union
 from sqlalchemy.orm import aliased
 
 from oversight.errors import Forbidden
@@ -251,34 +253,85 @@ def can_transition(actor, e: Entrustment, original_consignor_id: int) -> bool:
     return is_admin(actor) or actor.organisation_id in (e.consignor_id, original_consignor_id)
 
 
-def restrict_trail(query, actor):
-    """Trail records about objects the actor may see, or made by its own organisation.
+INLINE_IDS = 5_000
+
+
+@dataclass(frozen=True)
+class VisibleIds:
+    """What one actor may see, fetched once: for each kind the ids as a list, or beyond INLINE_IDS the select
+    that finds them. A list lets the database use an index for the rows that name them (a subquery inside OR does
+    not: a page of a million trail records became a scan).
+
+    `incidents` are those the actor may open (its organisation is a party); `trail_incidents` those whose own trail
+    records it reads (they happened at its organisation: their records name every party, incidents.visibility)."""
+
+    organisations: list[int] | Select
+    entrustments: list[int] | Select
+    incidents: list[int] | Select
+    trail_incidents: list[int] | Select
+    incident_parties: list[int] | Select
+    notifications: list[int] | Select
+    organisation_profiles: list[int] | Select
+    organisation_records: list[int] | Select
+
+    def contains(self, kind: str, object_id: int) -> bool | None:
+        """Whether the actor may see that object; None when only the database can tell (a select)."""
+        ids = {"organisation": self.organisations, "entrustment": self.entrustments, "incident": self.incidents,
+               "incident_party": self.incident_parties, "notification": self.notifications,
+               "organisation_profile": self.organisation_profiles,
+               "organisation_record": self.organisation_records}.get(kind)
+        if ids is None:
+            return False
+        return object_id in ids if isinstance(ids, list) else None
+
+
+def _ids(selectable) -> list[int] | Select:
+    found = db.session.scalars(selectable.limit(INLINE_IDS + 1)).all()
+    return found if len(found) <= INLINE_IDS else selectable
+
+
+def visible_ids(actor) -> VisibleIds | None:
+    """What the actor may see, by kind (None for an operator admin: all)."""
+    from oversight.incidents.models import Incident, IncidentParty
+    from oversight.notifications.models import Notification
+
+    if is_admin(actor):
+        return None
+    org_id = actor.organisation_id
+    at_own = select(Incident.id).where(Incident.organisation_id == org_id)
+    return VisibleIds(
+        organisations=_ids(select(visible_organisation_ids(actor).subquery())),
+        entrustments=_ids(visible_entrustment_ids(actor)),
+        incidents=_ids(select(IncidentParty.incident_id).where(IncidentParty.organisation_id == org_id)),
+        trail_incidents=_ids(at_own),
+        incident_parties=_ids(select(IncidentParty.id).where(or_(IncidentParty.organisation_id == org_id,
+                                                                 IncidentParty.incident_id.in_(at_own)))),
+        notifications=_ids(select(Notification.id).where(
+            or_(Notification.filer_id == org_id, Notification.recipient_id == org_id), Notification.status == "filed")),
+        organisation_profiles=_ids(select(profile_visible_organisation_ids(actor).subquery())),
+        organisation_records=_ids(readable_record_ids(actor)))
+
+
+def restrict_trail(query, actor, visible: VisibleIds | None = None):
+    """Trail records about objects the actor may see, or made by its own organisation (`visible`: the actor's
+    visible_ids, when the caller has them already).
 
     Of a shared identity, only the changes made by the company itself or by an operator: another tenant's
     edit would say who else knows the company. Of a record, only its own tenant's. Of a shared incident, a party
     other than where it happened sees only the records about its own part (incidents.visibility)."""
-    from oversight.incidents.models import Incident, IncidentParty
-    from oversight.notifications.models import Notification
     from oversight.trail.models import TrailRecord
 
     if is_admin(actor):
         return query
-    org_id = actor.organisation_id
-    visible_orgs = select(visible_organisation_ids(actor).subquery())
-    at_own = select(Incident.id).where(Incident.organisation_id == org_id)
-    own_parts = select(IncidentParty.id).where(or_(IncidentParty.organisation_id == org_id,
-                                                   IncidentParty.incident_id.in_(at_own)))
-    notices = select(Notification.id).where(or_(Notification.filer_id == org_id, Notification.recipient_id == org_id),
-                                            Notification.status == "filed")
+    visible = visible or visible_ids(actor)
     return query.where(or_(
-        TrailRecord.actor_org_id == org_id,
-        (TrailRecord.object_type == "organisation") & TrailRecord.object_id.in_(visible_orgs)
+        TrailRecord.actor_org_id == actor.organisation_id,
+        (TrailRecord.object_type == "organisation") & TrailRecord.object_id.in_(visible.organisations)
         & (TrailRecord.actor_org_id.is_(None) | (TrailRecord.actor_org_id == TrailRecord.object_id)),
-        (TrailRecord.object_type == "organisation_profile")
-        & TrailRecord.object_id.in_(select(profile_visible_organisation_ids(actor).subquery())),
-        (TrailRecord.object_type == "organisation_record") & TrailRecord.object_id.in_(readable_record_ids(actor)),
-        (TrailRecord.object_type == "entrustment") & TrailRecord.object_id.in_(visible_entrustment_ids(actor)),
-        (TrailRecord.object_type == "incident") & TrailRecord.object_id.in_(at_own),
-        (TrailRecord.object_type == "incident_party") & TrailRecord.object_id.in_(own_parts),
-        (TrailRecord.object_type == "notification") & TrailRecord.object_id.in_(notices),
+        (TrailRecord.object_type == "organisation_profile") & TrailRecord.object_id.in_(visible.organisation_profiles),
+        (TrailRecord.object_type == "organisation_record") & TrailRecord.object_id.in_(visible.organisation_records),
+        (TrailRecord.object_type == "entrustment") & TrailRecord.object_id.in_(visible.entrustments),
+        (TrailRecord.object_type == "incident") & TrailRecord.object_id.in_(visible.trail_incidents),
+        (TrailRecord.object_type == "incident_party") & TrailRecord.object_id.in_(visible.incident_parties),
+        (TrailRecord.object_type == "notification") & TrailRecord.object_id.in_(visible.notifications),
     ))

@@ -67,8 +67,9 @@ def _empty_all_tables() -> None:
 
 
 @pytest.fixture(autouse=True)
-def app_context(app):
-    """Each test runs inside an app context on empty tables."""
+def app_context(app, tmp_path, monkeypatch):
+    """Each test runs inside an app context on empty tables (and an empty file of trail checkpoints)."""
+    monkeypatch.setitem(app.config, "TRAIL_ANCHOR_PATH", str(tmp_path / "trail-anchors.jsonl"))
     with app.app_context():
         _empty_all_tables()
         yield

@@ -12,8 +12,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from oversight import permissions as perm
 from oversight import uow
@@ -142,8 +143,19 @@ def user_for_token(secret: str) -> User | None:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_PRECISION:
-        token.last_used_at = now  # to the minute: a busy client does not rewrite the row on every request
+        _stamp_use(token, now)  # to the minute: a busy client does not rewrite the row on every request
     return token.user
+
+
+def _stamp_use(token: ApiToken, now) -> None:
+    if not uow.reading_request():
+        token.last_used_at = now  # saved with the request's own changes
+        return
+    # A read request never writes in its own transaction: the stamp goes in a short one of its own, and a busy
+    # database skips it rather than failing the read.
+    stale = or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOKEN_USE_PRECISION)
+    if uow.write_apart(update(ApiToken).where(ApiToken.id == token.id, stale).values(last_used_at=now)):
+        set_committed_value(token, "last_used_at", now)
 
 
 def set_user_enabled(actor, user_id: int, enabled: bool) -> User:

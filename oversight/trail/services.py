@@ -1,44 +1,23 @@
-"""Write and verify the hash-chained trail. Each record's hash covers its content and the previous hash."""
+"""Write the hash-chained trail. Each record's hash covers its content and the previous hash (integrity.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from flask import g, has_request_context
 from sqlalchemy import select, text
 
 from oversight.extensions import db
 from oversight.timeutil import utcnow
+from oversight.trail.integrity import GENESIS, Verification, keyed_hash, record_fields, verify
 from oversight.trail.models import TrailRecord
 
-GENESIS = "0" * 64
-
-
-def _canonical(record: TrailRecord) -> bytes:
-    body = {
-        "seq": record.seq,
-        "at": record.at.isoformat(),
-        "actor_user_id": record.actor_user_id,
-        "actor_name": record.actor_name,
-        "actor_org_id": record.actor_org_id,
-        "action": record.action,
-        "object_type": record.object_type,
-        "object_id": record.object_id,
-        "object_label": record.object_label,
-        "before": record.before,
-        "after": record.after,
-        "request_id": record.request_id,
-        "prev_hash": record.prev_hash,
-    }
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+__all__ = ["GENESIS", "Verification", "compute_hash", "deferred", "diff", "lock", "record", "verify"]
 
 
 def compute_hash(record: TrailRecord) -> str:
-    """SHA-256 over the canonical JSON of the record (prev_hash included)."""
-    return hashlib.sha256(_canonical(record)).hexdigest()
+    """HMAC-SHA256, under the trail key, of the record's canonical form (prev_hash included)."""
+    return keyed_hash(record_fields(record))
 
 
 def lock() -> None:
@@ -110,32 +89,6 @@ def deferred():
         db.session.info.pop("trail_deferred", None)
     if pending:
         _append(pending)
-
-
-@dataclass
-class Verification:
-    ok: bool
-    count: int
-    first_bad_seq: int | None = None
-    reason: str = ""
-
-
-def verify() -> Verification:
-    """Walk the whole chain in order; report the first record whose hash or link does not hold."""
-    prev = GENESIS
-    expected_seq = 1
-    count = 0
-    for entry in db.session.scalars(select(TrailRecord).order_by(TrailRecord.seq)).yield_per(500):
-        count += 1
-        if entry.seq != expected_seq:
-            return Verification(False, count, entry.seq, f"sequence gap: expected {expected_seq}")
-        if entry.prev_hash != prev:
-            return Verification(False, count, entry.seq, "link to the previous record is broken")
-        if compute_hash(entry) != entry.hash:
-            return Verification(False, count, entry.seq, "content does not match its hash")
-        prev = entry.hash
-        expected_seq += 1
-    return Verification(True, count)
 
 
 def diff(before: dict | None, after: dict | None) -> list[tuple[str, object, object]]:

@@ -35,7 +35,8 @@ def test_deleting_a_record_is_detected():
     gen_chain(2)
     db.session.execute(text("DELETE FROM trail_record WHERE seq = 3"))
     db.session.commit()
-    assert trail.verify().first_bad_seq == 4
+    result = trail.verify()
+    assert result.first_bad_seq == 3 and result.reason == "sequence gap: record 3 is missing"
 
 
 def test_the_cli_creates_the_first_admin_and_refuses_a_short_password(app):

@@ -79,6 +79,7 @@ POLICY: dict[str, Rule] = {
                                         (("decision", "reject"), ("reason", "test"))),
     "registry.entrustment_transition": Rule("POST", "entrustment.transition", "subcontract"),
     "trail.index": Rule("GET", "trail.view"),
+    "trail.export": Rule("GET", "trail.view"),
     "incidents.index": Rule("GET", "incident.view"),
     "incidents.new": Rule("GET", "incident.edit"),
     "incidents.incident": Rule("GET", "incident.view", "incident"),
@@ -278,8 +279,9 @@ def test_lists_show_no_row_of_another_tenant(world, make_client):
             page = client.get(url).get_data(as_text=True)
             assert "他社F1" not in page and "他社F2" not in page, (role, url)
         if "trail.view" in ROLE_ACTIONS[role]:
-            trail = client.get("/trail").get_data(as_text=True)
-            assert not re.search(r"他社F[123]", trail), role
+            for url in ("/trail", "/trail/export.csv"):
+                trail = client.get(url).get_data(as_text=True)
+                assert not re.search(r"他社F[123]", trail), (role, url)
 
 
 A_NOTES, A_CONTACT, A_ADDRESS = "A社だけのメモ", "A社が控えた担当者", "private@vendor.example"
