@@ -39,6 +39,7 @@ DATE_RANGES = ("any", "past", "future")
 TEXT_MAX_LENGTH = 2000
 MAX_FILES = 10
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, 8× faster, where PyYAML has it
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _QUESTIONNAIRE_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
@@ -561,7 +562,7 @@ def parse(raw, file: str = "<data>") -> Questionnaire:
 def load_file(path: Path) -> Questionnaire:
     """Read and validate one YAML file."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise LibraryError([Problem(path.name, "(file)", f"cannot be read ({error})")]) from error
     return parse(raw, path.name)
