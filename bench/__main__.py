@@ -12,7 +12,7 @@ import time
 from bench import RESULTS_PATH, format_table, write_results
 
 BENCHMARKS = {"registry": "bench.registry", "contracts": "bench.contracts", "incidents": "bench.incidents",
-              "portal": "bench.portal", "incident_pages": "bench.incident_pages"}
+              "portal": "bench.portal", "incident_pages": "bench.incident_pages", "audits": "bench.audits"}
 
 
 def _backend(choice: str | None) -> str:
