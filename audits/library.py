@@ -154,15 +154,14 @@ class Question:
     dates: str = "any"
     max_length: int = TEXT_MAX_LENGTH
     max_files: int = MAX_FILES
+    _by_code: Mapping[str, Choice] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_code", MappingProxyType({c.code: c for c in self.choices}))
 
     def choice(self, code: str) -> Choice | None:
         """The choice with this code, or None."""
-        return next((c for c in self.choices if c.code == code), None)
-
-    @property
-    def scored(self) -> bool:
-        """Whether answers can earn or lose points or raise red flags (text never does)."""
-        return bool(self.choices or self.bands or self.type == "evidence")
+        return self._by_code.get(code)
 
 
 @dataclass(frozen=True)

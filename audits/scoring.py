@@ -76,8 +76,31 @@ class QuestionScore:
     earned: float
     lost: float
     answer: Bi | None
-    why: Bi
     red_flags: tuple[RaisedFlag, ...] = ()
+
+    @property
+    def why(self) -> Bi:
+        """What this line earned or cost and why, in Japanese and English (the page shows it beside the points)."""
+        if self.status == "skipped":
+            return _SKIPPED
+        if self.status == "not_applicable":
+            return _NOT_APPLICABLE
+        if self.status == "unanswered":
+            if not self.required:
+                return _OPTIONAL
+            if not self.weight:
+                return Bi("未回答（必須）", "Unanswered (required)")
+            w = _points(self.weight)
+            return Bi(f"未回答（必須）：{w}点を失点", f"Unanswered (required): {w} points lost")
+        a = self.answer
+        if not self.max:
+            return Bi(f"回答「{a.ja}」（配点なし）", f"Answer “{a.en}” (not scored)")
+        most, got = _points(self.max), _points(self.earned)
+        if self.lost:
+            lost = _points(self.lost)
+            return Bi(f"回答「{a.ja}」：{most}点中{got}点（{lost}点減）",
+                      f"Answer “{a.en}”: {got} of {most} points ({lost} lost)")
+        return Bi(f"回答「{a.ja}」：{most}点中{most}点", f"Answer “{a.en}”: {most} of {most} points")
 
     def to_dict(self) -> dict:
         return {"question": self.question, "category": self.category, "status": self.status, "result": self.result,
@@ -220,44 +243,21 @@ _OPTIONAL = Bi("未回答（任意の質問のため採点しない）", "Unansw
 
 
 def _line(question: Question, status: str, result: str, *, counts: bool, fraction: float = 0.0,
-          answer: Bi | None = None, why: Bi, flags=()) -> QuestionScore:
+          answer: Bi | None = None, flags=()) -> QuestionScore:
     most = question.weight if counts else 0
-    earned = _round(most * fraction)
-    raised = tuple(RaisedFlag(question.id, question.category, code, answer or Bi("", ""), flag.severity, flag.reason)
-                   for code, flag in flags)
-    return QuestionScore(question=question.id, category=question.category, status=status, result=result,
-                         required=question.required, weight=question.weight, max=most, earned=earned,
-                         lost=_round(most - earned), answer=answer, why=why, red_flags=raised)
-
-
-def _unanswered(question: Question) -> QuestionScore:
-    if not question.required:
-        return _line(question, "unanswered", "unanswered", counts=False, why=_OPTIONAL)
-    w = _points(question.weight)
-    why = Bi(f"未回答（必須）：{w}点を失点", f"Unanswered (required): {w} points lost") if question.weight \
-        else Bi("未回答（必須）", "Unanswered (required)")
-    return _line(question, "unanswered", "unanswered", counts=True, why=why)
+    earned = most if fraction == 1 else _round(most * fraction)
+    raised = tuple(RaisedFlag(question.id, question.category, code, answer, flag.severity, flag.reason)
+                   for code, flag in flags) if flags else ()
+    return QuestionScore(question.id, question.category, status, result, question.required, question.weight, most,
+                         earned, _round(most - earned) if earned else most, answer, raised)
 
 
 def _answered(question: Question, value: Any, as_of: date) -> QuestionScore:
     outcome = _outcome(question, value, as_of)
     if outcome.fraction is None:
-        why = _NOT_APPLICABLE if outcome.result == "not_applicable" else Bi(
-            f"回答「{outcome.answer.ja}」（配点なし）", f"Answer “{outcome.answer.en}” (not scored)")
         status = "not_applicable" if outcome.result == "not_applicable" else "answered"
-        return _line(question, status, outcome.result, counts=False, answer=outcome.answer, why=why,
-                     flags=outcome.flags)
-    w, got = question.weight, _round(question.weight * outcome.fraction)
-    a = outcome.answer
-    if not w:
-        why = Bi(f"回答「{a.ja}」（配点なし）", f"Answer “{a.en}” (not scored)")
-    elif got < w:
-        why = Bi(f"回答「{a.ja}」：{_points(w)}点中{_points(got)}点（{_points(w - got)}点減）",
-                 f"Answer “{a.en}”: {_points(got)} of {_points(w)} points ({_points(w - got)} lost)")
-    else:
-        why = Bi(f"回答「{a.ja}」：{_points(w)}点中{_points(w)}点",
-                 f"Answer “{a.en}”: {_points(w)} of {_points(w)} points")
-    return _line(question, "answered", outcome.result, counts=True, fraction=outcome.fraction, answer=a, why=why,
+        return _line(question, status, outcome.result, counts=False, answer=outcome.answer, flags=outcome.flags)
+    return _line(question, "answered", outcome.result, counts=True, fraction=outcome.fraction, answer=outcome.answer,
                  flags=outcome.flags)
 
 
@@ -274,13 +274,19 @@ def _applies(question: Question, values: Mapping[str, Any], applied: Mapping[str
     return any(code in dependency.answers for code in chosen)
 
 
-def _category(category, lines: list[QuestionScore]) -> CategoryScore:
-    most = _round(sum(line.max for line in lines))
-    earned = _round(sum(line.earned for line in lines))
-    counts = dict.fromkeys(COUNT_KEYS, 0)
+def _categories(questionnaire: Questionnaire, lines: list[QuestionScore]) -> tuple[CategoryScore, ...]:
+    totals = {c.id: [0.0, 0.0, dict.fromkeys(COUNT_KEYS, 0)] for c in questionnaire.categories}
     for line in lines:
-        counts[line.result] += 1
-    return CategoryScore(category.id, category.title, most, earned, _percent(earned, most), counts)
+        total = totals[line.category]
+        total[0] += line.max
+        total[1] += line.earned
+        total[2][line.result] += 1
+    out = []
+    for category in questionnaire.categories:
+        most, earned, counts = totals[category.id]
+        most, earned = _round(most), _round(earned)
+        out.append(CategoryScore(category.id, category.title, most, earned, _percent(earned, most), counts))
+    return tuple(out)
 
 
 def score(questionnaire: Questionnaire, answers: Mapping[str, Any], *, as_of: date) -> Score:
@@ -291,13 +297,12 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Any], *, as_of: da
     for question in questionnaire.questions:
         applied[question.id] = _applies(question, values, applied)
         if not applied[question.id]:
-            lines.append(_line(question, "skipped", "not_applicable", counts=False, why=_SKIPPED))
+            lines.append(_line(question, "skipped", "not_applicable", counts=False))
         elif question.id in values:
             lines.append(_answered(question, values[question.id], as_of))
         else:
-            lines.append(_unanswered(question))
-    categories = tuple(_category(c, [line for line in lines if line.category == c.id])
-                       for c in questionnaire.categories)
+            lines.append(_line(question, "unanswered", "unanswered", counts=question.required))
+    categories = _categories(questionnaire, lines)
     most = _round(sum(c.max for c in categories))
     earned = _round(sum(c.earned for c in categories))
     order = {q.id: i for i, q in enumerate(questionnaire.questions)}
