@@ -18,7 +18,7 @@ None, an empty or blank string and an empty list mean "not answered".
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -66,6 +66,15 @@ class AnswerError(ValueError):
     def codes(self) -> dict[str, list[str]]:
         """{question id: [code, …]} — what the web layer translates."""
         return {question: [e["code"] for e in entries] for question, entries in self.errors.items()}
+
+
+def translated(entry: Mapping[str, Any], translate: Callable[[str], str]) -> str:
+    """One AnswerError entry ({code, message, params}) in the user's language, `translate` being its gettext."""
+    msgid = ANSWER_MESSAGES.get(entry["code"])
+    if msgid is None:
+        return entry["message"]
+    text = translate(msgid)
+    return text % entry["params"] if entry["params"] else text
 
 
 class _Invalid(Exception):

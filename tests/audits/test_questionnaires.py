@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gettext
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
+from audits.answers import ANSWER_MESSAGES, translated
 from audits.library import AGGREGATES, QUESTIONNAIRES_DIR, RESULTS, SEVERITIES, TYPES, current, load_all
-from audits.scoring import score
+from audits.scoring import AnswerError, score
 
+ROOT = Path(__file__).resolve().parents[2]
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
@@ -66,3 +70,18 @@ def test_the_readme_documents_every_type_result_severity_and_aggregate():
     readme = (QUESTIONNAIRES_DIR / "README.md").read_text(encoding="utf-8")
     for word in (*TYPES, *RESULTS, *SEVERITIES, *AGGREGATES):
         assert f"`{word}`" in readme, word
+
+
+def test_each_refused_answer_is_explained_in_japanese_naming_the_limit():
+    catalogue = gettext.translation("messages", localedir=ROOT / "oversight/translations", languages=["ja_JP"])
+    dd = current("dd-selection")
+    with pytest.raises(AnswerError) as caught:
+        score(dd, {"org_notice_hours": 9000, "tec_protection": ["firewall", "none"], "bp_policy": "はい"},
+              as_of=date(2026, 4, 1))
+    shown = {question: [translated(e, catalogue.gettext) for e in entries]
+             for question, entries in caught.value.errors.items()}
+    assert shown == {"org_notice_hours": ["8,760以下を入力してください。"],
+                     "tec_protection": ["「いずれも講じていない / None of these」は他の回答と同時に選べません。"],
+                     "bp_policy": ["「はい」か「いいえ」で回答してください。"]}
+    assert translated(caught.value.errors["org_notice_hours"][0], lambda m: m) == "Enter 8,760 or less."
+    assert all(catalogue.gettext(m) != m for m in ANSWER_MESSAGES.values())
