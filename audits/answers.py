@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from audits.library import Question, Questionnaire
+from audits.questionnaire import Question, Questionnaire
 
 MAX_FILE_ID_LENGTH = 200
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

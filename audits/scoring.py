@@ -38,7 +38,7 @@ from datetime import date
 from typing import Any
 
 from audits.answers import AnswerError, check_answers
-from audits.library import Band, Bi, Choice, Question, Questionnaire, RedFlag
+from audits.questionnaire import Band, Bi, Choice, Question, Questionnaire, RedFlag
 
 __all__ = ["AnswerError", "CategoryScore", "QuestionScore", "RaisedFlag", "Score", "score"]
 
