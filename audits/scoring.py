@@ -206,7 +206,8 @@ def _multiple_outcome(question: Question, codes: tuple[str, ...]) -> _Outcome:
     scores = [c.score for c in chosen if c.result != "not_applicable"]
     if not scores:
         return _Outcome(None, "not_applicable", label, flags)
-    fraction = {"sum": lambda s: min(1.0, sum(s)), "max": max, "min": min}[question.aggregate](scores)
+    combined = {"sum": lambda s: min(1.0, sum(s)), "max": max, "min": min}[question.aggregate](scores)
+    fraction = round(combined, 6)  # five choices of 0.2 are 1, not 0.9999999999999999
     return _Outcome(fraction, _derived(fraction), label, flags)
 
 
