@@ -13,14 +13,14 @@ from contracts.models import ContractVersion
 from oversight import demo
 from oversight.cli import SystemActor
 from oversight.extensions import db
-from oversight.incidents.models import Incident
+from oversight.incidents.models import Incident, IncidentParty
 from oversight.notifications.models import Notification
 from oversight.outbox.models import OutboxMessage
 from oversight.registry.models import Entrustment, Organisation
 
 # Routes that answer with a file, not a page, or that need an object the demo has none of.
 NOT_PAGES = {"static", "favicon", "contracts.download", "importexport.export", "importexport.preview",
-             "notifications.receipt", "notifications.attachment", "accounts.login"}
+             "notifications.receipt", "notifications.attachment", "accounts.login", "trail.export"}
 INTERNALS = re.compile(r"\bNone\b|\bFalse\b|\bTrue\b|\{'|\['|\{\"|\[\"|<built-in|object at 0x")
 BARE_SOURCE = re.compile(r"[(（\[]\s*00[0-4]\b")
 USERS = ("privacy@sakura-hd.example", "csirt@sakura-hd.example", "audit@sakura-hd.example",
@@ -33,13 +33,16 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
-def _candidates() -> dict[str, list[int]]:
-    """Ids of the demo's objects, per route argument."""
+def _candidates() -> dict[tuple[str, ...], list[tuple[int, ...]]]:
+    """Ids of the demo's objects, per set of route arguments."""
     def ids(model, limit=12):
-        return list(db.session.scalars(select(model.id).order_by(model.id).limit(limit)))
-    return {"organisation_id": ids(Organisation, 40), "entrustment_id": ids(Entrustment, 40),
-            "incident_id": ids(Incident), "notification_id": ids(Notification), "message_id": ids(OutboxMessage, 5),
-            "version_id": ids(ContractVersion)}
+        return [(i,) for i in db.session.scalars(select(model.id).order_by(model.id).limit(limit))]
+    consignor_parties = db.session.execute(select(IncidentParty.incident_id, IncidentParty.id).where(
+        IncidentParty.role == "consignor").order_by(IncidentParty.id)).all()
+    return {("organisation_id",): ids(Organisation, 40), ("entrustment_id",): ids(Entrustment, 40),
+            ("incident_id",): ids(Incident), ("notification_id",): ids(Notification),
+            ("message_id",): ids(OutboxMessage, 5), ("version_id",): ids(ContractVersion),
+            ("incident_id", "party_id"): [tuple(row) for row in consignor_parties]}
 
 
 @pytest.fixture
@@ -57,10 +60,11 @@ def test_no_page_of_the_demo_shows_internals_or_bare_reference_numbers(app, demo
         client = make_client()
         client.login(email, demo.DEMO_PASSWORD)
         for rule in rules:
-            (arg,) = rule.arguments or (None,)
-            values = candidates.get(arg, []) if arg else [None]
-            for value in values:
-                url = rule.rule if arg is None else rule.rule.replace(f"<int:{arg}>", str(value))
+            args = tuple(sorted(rule.arguments))
+            for values in candidates.get(args, []) if args else [()]:
+                url = rule.rule
+                for arg, value in zip(args, values, strict=True):
+                    url = url.replace(f"<int:{arg}>", str(value))
                 response = client.get(url)
                 if response.status_code in (403, 404):
                     continue

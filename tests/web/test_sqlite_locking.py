@@ -31,7 +31,7 @@ class WriteLock:
     def __init__(self, path: str):
         self.connection = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
         self.connection.execute("BEGIN IMMEDIATE")
-        self.connection.execute("UPDATE organisation SET notes = notes")
+        self.connection.execute("UPDATE organisation SET name = name")
 
     def release(self) -> None:
         self.connection.execute("COMMIT")

@@ -119,13 +119,16 @@ def test_an_organisation_the_viewer_cannot_see_is_never_named(privacy):
     chain = gen_call_centre_chain()  # さくら商事 there is another tenant of the same name
     incidents.open_incident(SYSTEM, {"organisation_id": chain.uf.id, "title": "大阪センター端末の不審通信",
                                      "scope": "engagements", "facts": SUSPECTED_LEAK})
-    toto = gen_user(chain.toto, role="privacy_office")
-    client.login(toto.email, PASSWORD)
+    origin = gen_user(chain.uf, role="privacy_office")
+    client.login(origin.email, PASSWORD)
 
     shown = text_of(client.get("/trail?object_type=incident"))
 
     assert "関係する組織" in shown and "株式会社東都システム" in shown
     assert "港データ株式会社" not in shown
+    # A party other than where it happened reads none of the incident's own records: they name every party.
+    client.login(gen_user(chain.toto, role="privacy_office").email, PASSWORD)
+    assert "関係する組織" not in text_of(client.get("/trail?object_type=incident"))
 
 
 def test_the_page_shows_the_stored_check_and_never_walks_the_chain(privacy, monkeypatch):
