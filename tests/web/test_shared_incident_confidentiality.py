@@ -182,7 +182,7 @@ def test_every_incident_and_notification_get_route_is_walked(app):
     """A new page in these areas must be added to the walk above (or to this list, with the reason)."""
     known = {"incidents.index", "incidents.incident", "incidents.new", "incidents.party_facts", "notifications.index",
              "notifications.new", "notifications.show", "notifications.receipt", "notifications.attachment",
-             "notifications.breaches", "dashboard.index", "trail.index"}
+             "notifications.breaches", "dashboard.index", "trail.index", "trail.export"}
     found = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith(AREAS) and "GET" in r.methods}
     assert found <= known, f"walk these too: {sorted(found - known)}"
     api = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith(API_PATHS) and "GET" in r.methods}
