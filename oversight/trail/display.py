@@ -65,9 +65,11 @@ def object_type_label(code: str, lang: str) -> str:
 
 
 def field_table(record: TrailRecord) -> str:
-    """Which field table names this record's fields (the action may say, e.g. contract changes on an entrustment)."""
-    entry = labels()["actions"].get(record.action) or {}
-    return entry.get("fields", record.object_type)
+    """Which field table names this record's fields (the action or the object type may say: contract changes on an
+    entrustment, a tenant's record of an organisation)."""
+    action = labels()["actions"].get(record.action) or {}
+    kind = labels()["object_types"].get(record.object_type) or {}
+    return action.get("fields") or kind.get("fields") or record.object_type
 
 
 # ---------------------------------------------------------------- what the viewer may see
