@@ -45,7 +45,6 @@ def own_organisation(actor) -> int:
     return org_id
 
 
-
 def _clean_text(data: Mapping, errors: dict) -> tuple[str, str]:
     title = str(data.get("title") or "").strip()
     if not title:
