@@ -204,9 +204,10 @@ def seed_chains(app) -> list[Filer]:
                 orgs.append(registry.create_organisation(system, {
                     "name": name.format(stem), "name_kana": name_kana.format(kana), "industry": industry,
                     "corporate_number": with_check_digit(f"{CORPORATE_BASE + i * 10 + tier:012d}"),
-                    "contacts": [{"role": "incident", "name": "情報セキュリティ窓口",
-                                  "email": f"csirt@portal{i}-{tier}.example.jp", "phone": f"03-5{i:03d}-010{tier}",
-                                  "available_24_7": True}]}))
+                    "profile": {"contacts": [{
+                        "role": "incident", "name": "情報セキュリティ窓口",
+                        "email": f"csirt@portal{i}-{tier}.example.jp", "phone": f"03-5{i:03d}-010{tier}",
+                        "available_24_7": True}]}}))
             consignor, contractor, subcontractor = orgs
             top = registry.create_entrustment(system, {
                 "consignor_id": consignor.id, "contractor_id": contractor.id, "data_set": "会員情報",

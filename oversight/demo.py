@@ -246,12 +246,12 @@ def _notifications(orgs: dict, today) -> None:
     """The DM vendor reports a misdelivery to さくら four days after it knew: later than the 72 hours its
     memorandum allows, so the privacy office sees it unacknowledged and in the contract-breach list."""
     from oversight.cli import SystemActor
-    from oversight.notifications import services as notifications
+    from oversight.notifications import filing
 
     vendor = SystemActor(name="はやぶさ物流 品質管理部", role="contractor_user", organisation_id=orgs["hayabusa"].id)
     dm = db.session.scalar(select(Entrustment).where(Entrustment.data_set == "会員向けダイレクトメール発送リスト"))
     known = datetime.combine(today - timedelta(days=4), time(10), JST).isoformat()
-    notifications.file_new(vendor, {
+    filing.file_new(vendor, {
         "entrustment_id": dm.id, "title": "DMの誤封入（他の会員宛ての宛名台紙を同封）",
         "facts": {"cause": "misdelivery", "data_items": ["name", "address"], "max_persons": 37,
                   "occurred_on": (today - timedelta(days=5)).isoformat(), "known_at": known,

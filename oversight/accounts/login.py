@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 
-from oversight import uow
+from oversight import mail, uow
 from oversight.accounts.models import LoginThrottle, User, new_session_token
 from oversight.accounts.services import check_password, hash_password
 from oversight.errors import DomainError, ValidationFailed
@@ -160,22 +160,7 @@ def _record_failure(user: User | None, typed: str, address: str, reason: str) ->
 
 def _mail_lockout(user: User, until: datetime) -> bool:
     """Tell the account's owner; False when the account has no address mail can go to."""
-    link = current_app.config.get("BASE_URL", "").rstrip("/") + "/login"
-    when = format_datetime(until)
-    subject = "【oversight】ログインを一時停止しました / Logging in to your account is paused"
-    body = (
-        f"{user.name} 様\n\n"
-        f"あなたのアカウント（{user.email}）でパスワードの誤りが続いたため、{when} までログインを停止しています。\n"
-        "心当たりがない場合は、第三者がパスワードを試している可能性があります。管理者に連絡し、"
-        "ログインできるようになったらパスワードを変更してください。\n"
-        f"心当たりがある場合は、この時刻を過ぎてから正しいパスワードでログインしてください：{link}\n\n"
-        "---\n"
-        f"There were too many failed attempts to log in to your account ({user.email}), so logging in is paused "
-        f"until {when}.\n"
-        "If this was not you, someone may be trying to guess your password: tell your administrator, and change "
-        "your password once you can log in again.\n"
-        f"If it was you, log in with the right password after that time: {link}\n"
-    )
+    subject, body = mail.render("accounts/lockout", user=user, until=until)
     try:
         outbox.enqueue(f"login-lockout:{user.id}:{until.isoformat()}", [user.email], subject, body,
                        object_type="user", object_id=user.id)

@@ -18,9 +18,9 @@ from oversight import inputs, uow
 from oversight.api.base import ID, LOCATION, WRITE_ERRORS, ApiBlueprint, actor, documented, json_object
 from oversight.api.incidents import IncidentFactsSchema, IncidentOrganisationSchema
 from oversight.errors import ValidationFailed
-from oversight.notifications import attachments, services
+from oversight.notifications import attachments, documents, drafts, filing, services
+from oversight.notifications.drafts import MAX_ATTACHMENTS
 from oversight.notifications.models import NOTIFICATION_KINDS
-from oversight.notifications.services import MAX_ATTACHMENTS
 
 blp = ApiBlueprint("notifications_api", __name__, url_prefix="",
                    description="Incident notifications from a contractor to its direct consignor, with receipts.")
@@ -219,7 +219,7 @@ def create_notification():
     draft = body.pop("draft", False)
     if not isinstance(draft, bool):
         raise ValidationFailed({"draft": [_l("Expected true or false.")]})
-    use_case = services.create_draft if draft else services.file_new
+    use_case = drafts.create_draft if draft else filing.file_new
     return _created(lambda: use_case(actor(), body, uploads))
 
 
@@ -238,7 +238,7 @@ def get_notification(notification_id: int):
 def update_notification(notification_id: int):
     """Change a draft (a filed notification is refused: file a follow-up)"""
     body, uploads = _body()
-    return jsonify(_notification(services.update_draft(actor(), notification_id, body, uploads)))
+    return jsonify(_notification(drafts.update_draft(actor(), notification_id, body, uploads)))
 
 
 @blp.route(f"/notifications/<{ID}:notification_id>/file", methods=["POST"])
@@ -246,7 +246,7 @@ def update_notification(notification_id: int):
 @documented(errors=(401, 403, 404, 409, 422))
 def file_notification(notification_id: int):
     """File a draft: it gets its receipt and cannot change any more (409 if it is already filed)"""
-    return jsonify(_notification(services.file_draft(actor(), notification_id)))
+    return jsonify(_notification(filing.file_draft(actor(), notification_id)))
 
 
 @blp.route(f"/notifications/<{ID}:notification_id>/forward", methods=["POST"])
@@ -256,7 +256,7 @@ def file_notification(notification_id: int):
 def forward_notification(notification_id: int):
     """Pass a notification you received up to your own consignor, with your additions, in one call"""
     body, uploads = _body() if _has_body() else ({}, [])
-    return _created(lambda: services.forward(actor(), notification_id, body, uploads))
+    return _created(lambda: filing.forward(actor(), notification_id, body, uploads))
 
 
 def _has_body() -> bool:
@@ -268,7 +268,7 @@ def _has_body() -> bool:
 @documented(errors=(401, 403, 404, 422))
 def acknowledge(notification_id: int):
     """Acknowledge a notification your organisation received (the contractor is told)"""
-    return jsonify(_notification(services.acknowledge(actor(), notification_id)))
+    return jsonify(_notification(filing.acknowledge(actor(), notification_id)))
 
 
 @blp.route(f"/notifications/<{ID}:notification_id>/receipt")
@@ -276,7 +276,7 @@ def acknowledge(notification_id: int):
 @blp.doc(responses={200: {"description": "The receipt (PDF).", "content": {"application/pdf": {}}}})
 def receipt(notification_id: int):
     """The receipt document (受領証) of a filed notification, as PDF"""
-    filename, pdf = services.receipt_document(actor(), notification_id)
+    filename, pdf = documents.receipt_document(actor(), notification_id)
     response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=filename)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -6,27 +6,22 @@ facts) gets its own reminders.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from oversight.accounts.models import User
+from oversight import mail
 from oversight.extensions import db
 from oversight.incidents.models import Incident, IncidentParty
 from oversight.outbox import services as outbox
 from oversight.outbox.models import OutboxMessage
-from oversight.registry.contacts import incident_addresses
+from oversight.registry.recipients import incident_recipients
 from oversight.scheduler import register_job
 from oversight.timeutil import today_jst
 
 # Days before the due day on which a reminder goes out; "overdue" once the day has passed.
 STAGES = {"notice": (1, 0), "quick": (2, 0), "final": (7, 3, 1, 0)}
-REPORT_NAMES = {"notice": ("委託元への通知（目安）", "notice to the consignor (guideline target)"),
-                "quick": ("速報（目安）", "quick report (guideline target)"), "final": ("確報", "final report")}
-RECIPIENT_ROLES = ("privacy_office", "incident_team")
 
 
 def stage_for(kind: str, due: date, today: date) -> str | None:
@@ -36,40 +31,6 @@ def stage_for(kind: str, due: date, today: date) -> str | None:
         return "overdue"
     reached = [s for s in STAGES[kind] if days_left <= s]
     return f"{min(reached)}d" if reached else None
-
-
-def recipients(organisation_id: int, kept_by: Iterable[int] = ()) -> list[str]:
-    """The organisation's incident contacts (its own, and those the organisations `kept_by` — parties to the same
-    matter — keep in their records of it) and its privacy-office and incident-team users."""
-    users = select(User.email).where(
-        User.organisation_id == organisation_id, User.role.in_(RECIPIENT_ROLES), User.is_enabled.is_(True))
-    return sorted(set(incident_addresses(organisation_id, kept_by)) | set(db.session.scalars(users)))
-
-
-def _text(party: IncidentParty, kind: str, due: date, stage: str, today: date) -> tuple[str, str]:
-    incident = party.incident
-    ja, en = REPORT_NAMES[kind]
-    days_left = (due - today).days
-    if stage == "overdue":
-        when_ja, when_en = f"期限を{-days_left}日過ぎています", f"{-days_left} day(s) overdue"
-    elif days_left == 0:
-        when_ja, when_en = "本日が期限です", "due today"
-    else:
-        when_ja, when_en = f"期限まで残り{days_left}日", f"due in {days_left} day(s)"
-    subject = f"【oversight】{ja}：{when_ja}（{incident.title}） / {en}: {when_en}"
-    base = current_app.config.get("BASE_URL", "").rstrip("/")
-    link = f"{base}/incidents/{incident.id}"
-    body = (
-        f"{party.organisation.name} 御中\n\n"
-        f"事案「{incident.title}」について、貴組織の{ja}の期限は {due.isoformat()}（日本時間）です。{when_ja}。\n"
-        f"報告先・根拠・未記入の報告事項は事案の画面で確認できます：{link}\n"
-        "提出後は同じ画面で提出日時を記録してください（記録されるまで通知が続きます）。\n\n"
-        "---\n"
-        f"Incident \"{incident.title}\": your {en} is due on {due.isoformat()} (Japan time): {when_en}.\n"
-        f"The destination, the legal grounds and the report items still missing are on the incident page: {link}\n"
-        "Record the date you sent it on the same page (reminders continue until you do).\n"
-    )
-    return subject, body
 
 
 def enqueue_due_reminders(now: datetime | None = None) -> int:
@@ -90,10 +51,11 @@ def enqueue_due_reminders(now: datetime | None = None) -> int:
         OutboxMessage.key.in_([key for key, *_rest in wanted])))) if wanted else set()
     queued = 0
     for key, party, (kind, day), stage in wanted:
-        to = recipients(party.organisation_id, [p.organisation_id for p in party.incident.parties])
+        to = incident_recipients(party.organisation_id, [p.organisation_id for p in party.incident.parties])
         if key in sent_before or not to:
             continue
-        subject, body = _text(party, kind, day, stage, today)
+        subject, body = mail.render("incidents/reminder", organisation=party.organisation, incident=party.incident,
+                                    kind=kind, due=day, stage=stage, days_left=(day - today).days)
         outbox.enqueue(key, to, subject, body, object_type="incident", object_id=party.incident_id)
         queued += 1
     db.session.commit()

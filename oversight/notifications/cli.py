@@ -32,7 +32,7 @@ def file_notification(notice_file, email: str, attachments: tuple[str, ...], dra
     from oversight.accounts.models import User
     from oversight.errors import DomainError, ValidationFailed
     from oversight.extensions import db
-    from oversight.notifications import services
+    from oversight.notifications import drafts, filing
 
     raw = notice_file.read(MAX_NOTICE_FILE + 1)
     if len(raw) > MAX_NOTICE_FILE:
@@ -48,7 +48,7 @@ def file_notification(notice_file, email: str, attachments: tuple[str, ...], dra
         _fail({"as": [f"no enabled user {email}"]})
     uploads = [(Path(p).name, Path(p).read_bytes()) for p in attachments]
     try:
-        n = (services.create_draft if draft else services.file_new)(user, data, uploads)
+        n = (drafts.create_draft if draft else filing.file_new)(user, data, uploads)
     except ValidationFailed as error:
         _fail({k: [str(m) for m in v] for k, v in error.errors.items()})
     except DomainError as error:
@@ -65,16 +65,16 @@ def file_notification(notice_file, email: str, attachments: tuple[str, ...], dra
 def verify_notification(notification_id: int) -> None:
     """Check that a filed notification still matches the content hash on its receipt (exit 1 if not)."""
     from oversight.extensions import db
-    from oversight.notifications import services
+    from oversight.notifications import filing
     from oversight.notifications.models import Notification
 
     n = db.session.get(Notification, notification_id)
     if n is None or not n.is_filed:
         click.echo(f"no filed notification {notification_id}", err=True)
         sys.exit(2)
-    if services.verify(n):
+    if filing.verify(n):
         click.echo(f"{n.receipt_number}: matches its receipt ({n.content_sha256})")
         return
-    click.echo(f"{n.receipt_number}: DOES NOT match its receipt: stored {services.content_hash(n)}, "
+    click.echo(f"{n.receipt_number}: DOES NOT match its receipt: stored {filing.content_hash(n)}, "
                f"receipt {n.content_sha256}", err=True)
     sys.exit(1)

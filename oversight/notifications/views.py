@@ -18,9 +18,9 @@ from oversight.forms import ActionForm, flash_form_expired, one_button
 from oversight.incidents import board
 from oversight.incidents import services as incidents
 from oversight.incidents.forms import choices, facts_from_form, form_values
-from oversight.notifications import attachments, services
+from oversight.notifications import attachments, documents, drafts, filing, services
+from oversight.notifications.drafts import MAX_ATTACHMENTS
 from oversight.notifications.models import Notification
-from oversight.notifications.services import MAX_ATTACHMENTS
 from oversight.templating import lang
 
 bp = Blueprint("notifications", __name__)
@@ -109,11 +109,11 @@ def new():
         return _editor(data, status=400)
     try:
         if request.form.get("action") == "file":
-            n = services.file_new(current_user, data, _uploads())
+            n = filing.file_new(current_user, data, _uploads())
             flash(_("Filed. Receipt %(number)s: keep it as your proof of notice.", number=n.receipt_number),
                   "success")
         else:
-            n = services.create_draft(current_user, data, _uploads())
+            n = drafts.create_draft(current_user, data, _uploads())
             flash(_("Draft saved. It is not sent until you file it."), "success")
     except ValidationFailed as error:
         db.session.rollback()
@@ -139,11 +139,11 @@ def _detail(n, forward_errors: dict | None = None, status: int = 200):
                    and (below.parent_id is not None or bool(own)))
     return render_template(
         "notifications/show.html", n=n, path=services.path(current_user, n), thread=services.thread(current_user, n),
-        forwards=services.forwards(current_user, n), mails=services.mail_status(n), verified=services.verify(n),
+        forwards=services.forwards(current_user, n), mails=services.mail_status(n), verified=filing.verify(n),
         can_acknowledge=n.recipient_id == org_id and perm.allows(current_user, "notification.file"),
         can_follow_up=n.filer_id == org_id and perm.allows(current_user, "notification.file"),
         can_forward=can_forward, upward=below.parent, engagements=own,
-        kind_labels=services.KIND_LABELS, approval_labels=services.APPROVAL_LABELS, vocab=choices(lang()),
+        kind_labels=documents.KIND_LABELS, approval_labels=documents.APPROVAL_LABELS, vocab=choices(lang()),
         forward_errors=forward_errors or {}, form=ActionForm()), status
 
 
@@ -157,9 +157,9 @@ def update(notification_id: int):
         flash_form_expired()
         return redirect(url_for("notifications.show", notification_id=n.id))
     try:
-        services.update_draft(current_user, notification_id, data, _uploads())
+        drafts.update_draft(current_user, notification_id, data, _uploads())
         if request.form.get("action") == "file":
-            services.file_draft(current_user, notification_id)
+            filing.file_draft(current_user, notification_id)
             flash(_("Filed. Receipt %(number)s: keep it as your proof of notice.", number=n.receipt_number),
                   "success")
         else:
@@ -183,21 +183,21 @@ def _act(notification_id: int, use_case, success: str | None):
 @bp.post("/notifications/<int:notification_id>/discard")
 @requires("notification.file")
 def discard(notification_id: int):
-    return _act(notification_id, lambda: services.discard_draft(current_user, notification_id),
+    return _act(notification_id, lambda: drafts.discard_draft(current_user, notification_id),
                 _("Draft deleted."))
 
 
 @bp.post("/notifications/<int:notification_id>/attachments/<int:attachment_id>/remove")
 @requires("notification.file")
 def remove_attachment(notification_id: int, attachment_id: int):
-    return _act(notification_id, lambda: services.remove_attachment(current_user, notification_id, attachment_id),
+    return _act(notification_id, lambda: drafts.remove_attachment(current_user, notification_id, attachment_id),
                 None)
 
 
 @bp.post("/notifications/<int:notification_id>/acknowledge")
 @requires("notification.file")
 def acknowledge(notification_id: int):
-    return _act(notification_id, lambda: services.acknowledge(current_user, notification_id),
+    return _act(notification_id, lambda: filing.acknowledge(current_user, notification_id),
                 _("Acknowledged. The contractor is told that you have it."))
 
 
@@ -211,7 +211,7 @@ def forward(notification_id: int):
         return redirect(url_for("notifications.show", notification_id=source.id))
     data = {"message": request.form.get("message", ""), "entrustment_id": request.form.get("entrustment_id")}
     try:
-        n = services.forward(current_user, notification_id, data, _uploads())
+        n = filing.forward(current_user, notification_id, data, _uploads())
     except ValidationFailed as error:
         db.session.rollback()
         return _detail(services.get_notification(current_user, notification_id), _errors(error), 422)
@@ -223,12 +223,12 @@ def forward(notification_id: int):
 @bp.get("/notifications/<int:notification_id>/receipt.pdf")
 @requires("notification.view")
 def receipt(notification_id: int):
-    filename, pdf = services.receipt_document(current_user, notification_id)
+    filename, pdf = documents.receipt_document(current_user, notification_id)
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=filename)
 
 
 @bp.get("/notifications/<int:notification_id>/attachments/<int:attachment_id>")
 @requires("notification.view")
 def attachment(notification_id: int, attachment_id: int):
-    a = services.get_attachment(current_user, notification_id, attachment_id)
+    a = drafts.get_attachment(current_user, notification_id, attachment_id)
     return send_file(io.BytesIO(a.content), mimetype=a.media_type, as_attachment=True, download_name=a.filename)

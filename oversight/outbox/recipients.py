@@ -14,15 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
-from oversight import email_address
+from oversight import email_address, mail
 from oversight.accounts.models import User
 from oversight.extensions import db
 from oversight.registry.models import Contact, Organisation
+from oversight.registry.recipients import owner_addresses
 from oversight.timeutil import today_jst
-
-OWNER_ROLES = ("privacy_office", "admin")  # who fixes a user's or a contact's address in an organisation
 
 
 @dataclass
@@ -72,13 +71,6 @@ def _holders(address: str) -> list[_Holder]:
     return holders or [_Holder(None, "（登録元不明）", "(not found on any user or contact)")]
 
 
-def _owner_addresses(organisation_id: int | None) -> list[str]:
-    operator_admins = (User.role == "admin") & User.organisation_id.is_(None)
-    who = operator_admins if organisation_id is None else or_(
-        operator_admins, (User.organisation_id == organisation_id) & User.role.in_(OWNER_ROLES))
-    return sorted(db.session.scalars(select(User.email).where(who, User.is_enabled.is_(True))))
-
-
 def warn_owners(message, enqueue) -> None:
     """Queue, for each address the message skipped and each organisation holding it, one warning a day to
     that organisation's privacy office and admins and to the operator admins. `enqueue` queues a mail
@@ -94,7 +86,7 @@ def warn_owners(message, enqueue) -> None:
         for holder in _holders(address):
             by_organisation.setdefault(holder.organisation_id, []).append(holder)
         for organisation_id, holders in by_organisation.items():
-            recipients = _owner_addresses(organisation_id)
+            recipients = owner_addresses(organisation_id)
             if not recipients:
                 continue
             organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
@@ -104,26 +96,8 @@ def warn_owners(message, enqueue) -> None:
             link = f"{base}/organisations/{organisation_id}" if organisation_id else f"{base}/users"
             current_app.logger.warning("outbox: invalid address skipped on message %s (%s), held by organisation %s",
                                        message.key, address, organisation_id)
-            enqueue(
-                f"bad-address:{organisation_id or 0}:{digest}:{day}", recipients,
-                f"【oversight】無効なメールアドレスのため届かないメールがあります（{name}） / "
-                "Mail cannot reach an invalid address",
-                "\n".join([
-                    f"{name} ご担当者様 / To {name}", "",
-                    "次のメールアドレスにはメールが届かないため、oversight からのメールの宛先から外しました"
-                    f"（メール #{message.id}）。修正されるまで、事故の報告・期限のお知らせ・エスカレーションは"
-                    "このアドレスに届きません。",
-                    f"アドレス: {address}",
-                    f"登録箇所: {where_ja}",
-                    f"理由: {skipped['reason']}",
-                    "連絡先は組織の画面で修正してください。利用者のアドレスは運営管理者が「利用者」画面で対応します。",
-                    link, "", "---",
-                    f"The address below can never receive mail, so it was left out of a mail from oversight "
-                    f"(mail #{message.id}). Until it is corrected, incident notifications, deadline reminders "
-                    "and escalations do not reach it.",
-                    f"Address: {address}",
-                    f"Recorded on: {where_en}",
-                    "Correct a contact on the organisation's page; a user's address is for the operator admins "
-                    "to handle on the Users page.",
-                ]),
+            subject, body = mail.render(
+                "outbox/bad_address", name=name, message_id=message.id, address=address, where_ja=where_ja,
+                where_en=where_en, reason=skipped["reason"], link=link)
+            enqueue(f"bad-address:{organisation_id or 0}:{digest}:{day}", recipients, subject, body,
                 object_type="organisation" if organisation_id else None, object_id=organisation_id)

@@ -16,7 +16,6 @@ import json
 import re
 import secrets
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -31,7 +30,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from oversight import corporate_number, uow
+from oversight import corporate_number, files, uow
 from oversight import permissions as perm
 from oversight.choices import (
     APPROVAL_STATE,
@@ -66,8 +65,6 @@ PREVIEW_LIFETIME = timedelta(hours=24)
 
 YES, NO = "はい", "いいえ"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and password-protected .xlsx
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -422,7 +419,7 @@ def _decode(content: bytes) -> str:
 
 
 def _read_csv(content: bytes) -> list[tuple[int, list[str]]]:
-    if content.startswith((ZIP_MAGIC, OLE_MAGIC)):
+    if content.startswith((files.ZIP_MAGIC, files.OLE2_MAGIC)):
         raise _file_error(_l("This is an Excel workbook, not a CSV file. Upload it with the .xlsx extension, "
                              "or save it as CSV."))
     text = _decode(content)
@@ -437,23 +434,14 @@ def _read_csv(content: bytes) -> list[tuple[int, list[str]]]:
 
 
 def _read_xlsx(content: bytes, kind: str) -> dict[str, list[tuple[int, list[str]]]]:
-    if content.startswith(OLE_MAGIC):
+    if content.startswith(files.OLE2_MAGIC):  # .xls, or a password-protected .xlsx
         raise _file_error(_l("This is an old Excel (.xls) or password-protected workbook. "
                              "Save it as an unprotected .xlsx (or CSV) and upload it again."))
-    not_a_workbook = _l("The file is not a real Excel workbook (.xlsx). Save it from Excel as .xlsx, "
-                        "or upload a CSV file.")
-    if not content.startswith(ZIP_MAGIC):
-        raise _file_error(not_a_workbook)
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError) as error:
-        raise _file_error(not_a_workbook) from error
-    names = {m.filename for m in members}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise _file_error(not_a_workbook)
-    # zipfile never inflates a member past its declared size, so the declared sizes bound the work.
-    if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+    package = files.package(content)
+    if package is None or not {"[Content_Types].xml", "xl/workbook.xml"} <= package.names:
+        raise _file_error(_l("The file is not a real Excel workbook (.xlsx). Save it from Excel as .xlsx, "
+                             "or upload a CSV file."))
+    if package.inflates_beyond(MAX_UNPACKED_BYTES, MAX_ZIP_MEMBERS):
         raise _file_error(_l("The workbook unpacks to more than %(mb)s MB. Remove unused sheets, pictures "
                              "or formatting, or upload a CSV file.", mb=MAX_UNPACKED_BYTES // (1024 * 1024)))
     workbook = None

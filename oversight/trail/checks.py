@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from oversight import uow
+from oversight import mail, uow
 from oversight.extensions import db
 from oversight.outbox.services import enqueue
 from oversight.scheduler import register_job
@@ -126,15 +126,8 @@ def _alarm(result: Verification, now: datetime) -> None:
     recipients = _recipients()
     if not recipients:
         return
-    enqueue(f"trail-broken:{as_utc(now)}", recipients,
-            f"【oversight】監査証跡の改ざんの疑い（記録{result.first_bad_seq}） / Audit trail broken at record "
-            f"{result.first_bad_seq}",
-            "\n".join([
-                f"監査証跡のハッシュチェーンの検証に失敗しました（記録{result.first_bad_seq}）。"
-                "`flask verify-trail` で確認し、データベースとチェックポイントのファイルを保全してください。",
-                f"The audit trail's hash chain failed its check at record {result.first_bad_seq}: {result.reason}. "
-                "Run `flask verify-trail` and preserve the database and the checkpoint file.",
-                f"日時 / At: {now.astimezone(JST):%Y-%m-%d %H:%M} JST"]), object_type="trail")
+    subject, body = mail.render("trail/broken", result=result, now=now)
+    enqueue(f"trail-broken:{as_utc(now)}", recipients, subject, body, object_type="trail")
     db.session.commit()
 
 
@@ -144,20 +137,8 @@ def _mail(anchor: anchors.Anchor) -> None:
     if not recipients:
         return
     day = anchor.at.astimezone(JST).date().isoformat()
-    enqueue(f"trail-anchor:{day}", recipients,
-            f"【oversight】監査証跡のチェックポイント {day} / Audit trail checkpoint {day}",
-            "\n".join([
-                "監査証跡のハッシュチェーンの先頭を記録したチェックポイントです。このメールを保管してください。"
-                "`flask verify-trail` の結果と照合すると、記録の削除や改ざんを確認できます。",
-                "This checkpoint records the head of the audit trail's hash chain. Keep this mail: checked "
-                "against it, `flask verify-trail` shows records removed or rewritten since.",
-                "",
-                f"記録番号 / Record: {anchor.seq}",
-                f"記録数 / Records: {anchor.count}",
-                f"日時 / At: {anchor.at.astimezone(JST):%Y-%m-%d %H:%M:%S} JST ({as_utc(anchor.at)})",
-                "",
-                anchor.to_line().strip(),
-            ]), object_type="trail", object_id=anchor.seq)
+    subject, body = mail.render("trail/anchor", anchor=anchor, day=day, at_utc=as_utc(anchor.at))
+    enqueue(f"trail-anchor:{day}", recipients, subject, body, object_type="trail", object_id=anchor.seq)
     db.session.commit()
 
 

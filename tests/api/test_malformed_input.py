@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from oversight.extensions import db
 from oversight.incidents.models import Incident
-from oversight.notifications import services as notifications
+from oversight.notifications import drafts, filing
 from oversight.notifications.models import Notification
 from oversight.registry.models import Organisation
 from tests.factories import PASSWORD, SUSPECTED_LEAK, gen_user
@@ -102,7 +102,7 @@ def test_a_huge_id_in_a_notification_is_refused_naming_the_field(api_as, chain, 
 
 def test_a_nul_in_an_incident_a_forward_or_a_facts_note_is_refused_naming_the_field(api_as, chain):
     uf_api, toto_api = api_as(chain.uf_staff), api_as(chain.toto_staff)
-    filed = notifications.file_new(chain.uf_staff, notice(chain))
+    filed = filing.file_new(chain.uf_staff, notice(chain))
     filed_id, incident_id = filed.id, filed.incident_id
     before = (count(Notification), count(Incident))
 
@@ -118,8 +118,8 @@ def test_a_nul_in_an_incident_a_forward_or_a_facts_note_is_refused_naming_the_fi
 
 def test_facts_that_are_not_an_object_are_refused_naming_facts(api_as, chain):
     uf_api = api_as(chain.uf_staff)
-    filed = notifications.file_new(chain.uf_staff, notice(chain))
-    draft = notifications.create_draft(chain.uf_staff, notice(chain))
+    filed = filing.file_new(chain.uf_staff, notice(chain))
+    draft = drafts.create_draft(chain.uf_staff, notice(chain))
     incident_url, draft_url = f"/api/v1/incidents/{filed.incident_id}/facts", f"/api/v1/notifications/{draft.id}"
 
     for url in (incident_url, draft_url):

@@ -9,6 +9,7 @@ from oversight.errors import NotFound, ValidationFailed
 from oversight.extensions import db
 from oversight.incidents import board, chains, services, workspace
 from oversight.incidents.models import IncidentParty
+from oversight.notifications import filing
 from oversight.notifications import services as notifications
 from tests.factories import STOLEN_LAPTOP, SYSTEM, gen_shared_vendor
 
@@ -163,8 +164,8 @@ def test_the_final_report_date_shows_from_the_first_moment_on_the_board(vendor):
 def test_notifications_to_one_school_reach_neither_the_other_nor_its_mail(vendor):
     incident = _open(vendor, LOST_USB)
     notice = {"title": "USBメモリの紛失", "facts": LOST_USB, "incident_id": incident.id}
-    filed = notifications.file_new(vendor.vendor_staff, {**notice, "entrustment_id": vendor.albums["kyoto"].id})
-    later = notifications.file_new(vendor.vendor_staff, {**notice, "entrustment_id": vendor.albums["otsu"].id})
+    filed = filing.file_new(vendor.vendor_staff, {**notice, "entrustment_id": vendor.albums["kyoto"].id})
+    later = filing.file_new(vendor.vendor_staff, {**notice, "entrustment_id": vendor.albums["otsu"].id})
     assert filed.incident_id == later.incident_id == incident.id
     assert incident.party_for(vendor.kyoto.id).known_at == filed.filed_at
     assert incident.party_for(vendor.otsu.id).known_at == later.filed_at

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from oversight.accounts import services as accounts
 from oversight.extensions import db
-from oversight.notifications import services
+from oversight.notifications import drafts, filing
 from oversight.notifications.models import Notification
 from oversight.outbox.models import OutboxMessage
 from oversight.trail import services as trail
@@ -20,7 +20,7 @@ def trail_records(action: str) -> int:
 
 
 def test_sixteen_acknowledgements_at_once_acknowledge_once_and_all_answer_with_that_moment(app, chain):
-    n = services.file_new(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": "端末の不審通信",
+    n = filing.file_new(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": "端末の不審通信",
                                            "facts": SUSPECTED_LEAK})
     secret = accounts.issue_token(chain.toto_staff, "soc")[1]
     notification_id = n.id
@@ -36,7 +36,7 @@ def test_sixteen_acknowledgements_at_once_acknowledge_once_and_all_answer_with_t
 
 
 def test_eight_filings_of_one_draft_at_once_file_it_once_and_tell_the_others_it_is_filed(app, chain):
-    draft = services.create_draft(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": "端末の不審通信",
+    draft = drafts.create_draft(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": "端末の不審通信",
                                                    "facts": SUSPECTED_LEAK})
     secret = accounts.issue_token(chain.uf_staff, "ticketing")[1]
     draft_id = draft.id
@@ -49,14 +49,14 @@ def test_eight_filings_of_one_draft_at_once_file_it_once_and_tell_the_others_it_
     assert all(body["message"] == f"この下書きは既に提出されています（受付番号 {receipt}）。"
                for status, body in answers if status == 409)
     n = db.session.get(Notification, draft_id)
-    assert n.is_filed and n.receipt_number == receipt and n.sequence == 1 and services.verify(n)
+    assert n.is_filed and n.receipt_number == receipt and n.sequence == 1 and filing.verify(n)
     assert trail_records("notification_file") == 1
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.key == f"notification:{draft_id}")) == 1
 
 
 def test_filing_a_draft_that_is_already_filed_is_a_409_naming_its_receipt(api_as, chain):
-    draft = services.create_draft(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": "端末の不審通信",
+    draft = drafts.create_draft(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": "端末の不審通信",
                                                    "facts": SUSPECTED_LEAK})
     uf_api = api_as(chain.uf_staff)
     first = uf_api.post(f"/api/v1/notifications/{draft.id}/file")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from oversight.errors import NotFound, ValidationFailed
 from oversight.extensions import db
 from oversight.incidents.models import Incident
-from oversight.notifications import services
+from oversight.notifications import documents, drafts, filing, services
 from oversight.notifications.models import Notification
 from oversight.trail import services as trail
 from oversight.trail.models import TrailRecord
@@ -20,14 +20,14 @@ from tests.factories import SUSPECTED_LEAK, contract_with_notice_hours
 def file_suspected_leak(chain, **changes):
     data = {"entrustment_id": chain.call_centre.id, "title": "大阪センター端末の不審通信", "facts": SUSPECTED_LEAK,
             "message": "端末をネットワークから切り離した。", **changes}
-    return services.file_new(chain.uf_staff, data)
+    return filing.file_new(chain.uf_staff, data)
 
 
 def test_filing_gives_a_receipt_and_opens_the_incident_with_the_subcontractor_exempt(chain):
     n = file_suspected_leak(chain)
 
     assert n.is_filed and n.sequence == 1 and n.receipt_number == f"R{chain.toto.id:05d}-000001"
-    assert n.recipient_id == chain.toto.id and services.verify(n)
+    assert n.recipient_id == chain.toto.id and filing.verify(n)
     assert len(n.content_sha256) == 64
     incident = db.session.get(Incident, n.incident_id)
     assert incident.organisation_id == chain.uf.id and incident.scope == "entrustment"
@@ -42,7 +42,7 @@ def test_filing_gives_a_receipt_and_opens_the_incident_with_the_subcontractor_ex
 
 def test_forwarding_exempts_the_contractor_and_starts_the_consignors_deadlines(chain):
     first = file_suspected_leak(chain)
-    up = services.forward(chain.toto_staff, first.id, {"message": "東都でも同じ時間帯の不審ログを確認中。"})
+    up = filing.forward(chain.toto_staff, first.id, {"message": "東都でも同じ時間帯の不審ログを確認中。"})
 
     assert up.kind == "forward" and up.recipient_id == chain.sakura.id and up.entrustment_id == chain.members.id
     assert up.incident_id == first.incident_id and up.facts == first.facts
@@ -55,13 +55,13 @@ def test_forwarding_exempts_the_contractor_and_starts_the_consignors_deadlines(c
     # The top consignor sees the whole path, and each tier's receipt.
     assert [t.id for t in services.path(chain.sakura_csirt, up)] == [first.id, up.id]
     assert services.get_notification(chain.sakura_csirt, first.id) == first
-    assert services.receipt_document(chain.sakura_csirt, first.id)[0] == f"receipt-{first.receipt_number}.pdf"
+    assert documents.receipt_document(chain.sakura_csirt, first.id)[0] == f"receipt-{first.receipt_number}.pdf"
 
 
 def test_forwarding_a_notification_acknowledges_it(chain):
     first = file_suspected_leak(chain)
     assert first.acknowledged_at is None
-    services.forward(chain.toto_staff, first.id, {"message": "東都から転送します。"})
+    filing.forward(chain.toto_staff, first.id, {"message": "東都から転送します。"})
     db.session.refresh(first)
     assert first.acknowledged_at is not None and first.acknowledged_by_name
     assert first not in services.lists(chain.toto_staff).unacknowledged
@@ -70,16 +70,16 @@ def test_forwarding_a_notification_acknowledges_it(chain):
 def test_a_filed_notification_never_changes_and_later_facts_are_follow_ups(chain):
     first = file_suspected_leak(chain)
     with pytest.raises(ValidationFailed) as refused:
-        services.update_draft(chain.uf_staff, first.id, {"title": "書き換え"})
+        drafts.update_draft(chain.uf_staff, first.id, {"title": "書き換え"})
     assert "続報" in str(refused.value.errors["status"][0])
 
-    later = services.file_new(chain.uf_staff, {"follow_up_to": first.id, "title": "続報：対象は1,500名",
+    later = filing.file_new(chain.uf_staff, {"follow_up_to": first.id, "title": "続報：対象は1,500名",
                                                "facts": {"max_persons": 1500, "certainty": "occurred"}})
     assert later.kind == "follow_up" and later.parent_id == first.id and later.sequence == 2
     assert later.facts["max_persons"] == 1500 and later.facts["cause"] == "unauthorised_access"
     incident = db.session.get(Incident, first.incident_id)
     assert incident.facts["max_persons"] == 1500  # the origin's follow-up records the facts on the incident
-    assert services.verify(first) and first.title == "大阪センター端末の不審通信"
+    assert filing.verify(first) and first.title == "大阪センター端末の不審通信"
     assert [t.id for t in services.thread(chain.toto_staff, later)] == [first.id, later.id]
 
 
@@ -90,7 +90,7 @@ def test_the_contracts_hours_to_notify_decide_whether_it_came_in_time(chain):
     assert late.notice_hours == 12 and late.late is True
     assert late.notice_due_at == late.filer_known_at + timedelta(hours=12)
 
-    up = services.forward(chain.toto_staff, late.id, {})
+    up = filing.forward(chain.toto_staff, late.id, {})
     assert up.notice_hours == 24 and up.late is False  # 東都 passed it on at once: in time
     assert services.breaches(chain.toto_staff) == [late]
     assert services.breaches(chain.sakura_privacy) == [late]  # さくら sees it through the forward
@@ -98,7 +98,7 @@ def test_the_contracts_hours_to_notify_decide_whether_it_came_in_time(chain):
 
 
 def test_news_about_an_unapproved_subcontract_is_accepted_and_flagged(chain):
-    n = services.file_new(chain.minato_staff, {"entrustment_id": chain.backup.id, "title": "バックアップ媒体の紛失",
+    n = filing.file_new(chain.minato_staff, {"entrustment_id": chain.backup.id, "title": "バックアップ媒体の紛失",
                                                "facts": {**SUSPECTED_LEAK, "cause": "lost_outside"}})
     assert n.is_filed and n.unapproved and n.approval_state == "pending"
     assert n.recipient_id == chain.toto.id
@@ -111,7 +111,7 @@ def count(model=Notification):
 def test_a_filing_for_another_organisations_engagement_is_refused_and_stores_nothing(chain):
     before = count(TrailRecord)
     with pytest.raises(ValidationFailed) as refused:
-        services.file_new(chain.minato_staff, {"entrustment_id": chain.call_centre.id, "title": "なりすまし",
+        filing.file_new(chain.minato_staff, {"entrustment_id": chain.call_centre.id, "title": "なりすまし",
                                                "facts": SUSPECTED_LEAK})
     assert "直接の委託元" in str(refused.value.errors["entrustment_id"][0])
     db.session.rollback()
@@ -130,7 +130,7 @@ def test_a_follow_up_to_a_notification_that_does_not_exist_or_is_not_yours_is_re
     theirs = file_suspected_leak(chain)
     for target in (999_999, theirs.id, "abc"):
         with pytest.raises(ValidationFailed) as refused:
-            services.file_new(chain.minato_staff, {"follow_up_to": target, "title": "続報", "facts": SUSPECTED_LEAK})
+            filing.file_new(chain.minato_staff, {"follow_up_to": target, "title": "続報", "facts": SUSPECTED_LEAK})
         assert "自社の提出済み報告はありません" in str(refused.value.errors["follow_up_to"][0])
         db.session.rollback()
     assert count() == 1
@@ -146,23 +146,23 @@ def test_only_filer_recipient_and_those_it_was_forwarded_to_see_a_notification(c
 
 
 def test_a_draft_is_private_to_its_writer_until_filed(chain):
-    draft = services.create_draft(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": "下書き",
+    draft = drafts.create_draft(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": "下書き",
                                                    "facts": SUSPECTED_LEAK})
     assert not draft.is_filed and draft.sequence is None
     with pytest.raises(NotFound):
         services.get_notification(chain.toto_staff, draft.id)
-    filed = services.file_draft(chain.uf_staff, draft.id)
+    filed = filing.file_draft(chain.uf_staff, draft.id)
     assert filed.is_filed and filed.sequence == 1 and services.get_notification(chain.toto_staff, draft.id)
 
 
 def test_a_follow_up_forwarded_up_joins_the_thread_at_the_top(chain):
     first = file_suspected_leak(chain)
-    up = services.forward(chain.toto_staff, first.id, {})
-    later = services.file_new(chain.uf_staff, {"follow_up_to": first.id, "title": "続報：C2サーバーへの通信を確認",
+    up = filing.forward(chain.toto_staff, first.id, {})
+    later = filing.file_new(chain.uf_staff, {"follow_up_to": first.id, "title": "続報：C2サーバーへの通信を確認",
                                                "facts": {"cause": "c2_traffic"}})
-    up_later = services.forward(chain.toto_staff, later.id, {"message": "東都の端末は感染なし"})
+    up_later = filing.forward(chain.toto_staff, later.id, {"message": "東都の端末は感染なし"})
     assert up_later.parent_id == up.id and up_later.forwarded_from_id == later.id
-    assert services.receipt_content(up_later)["follows_up"] == up.content_sha256
+    assert filing.receipt_content(up_later)["follows_up"] == up.content_sha256
     assert [t.id for t in services.thread(chain.sakura_csirt, up_later)] == [up.id, up_later.id]
     # さくら learned on the first forward: the follow-up does not move its clock.
     incident = db.session.get(Incident, first.incident_id)
@@ -173,6 +173,6 @@ def test_only_the_recipient_forwards_and_only_what_it_received(chain):
     first = file_suspected_leak(chain)
     for actor in (chain.uf_staff, chain.sakura_csirt):
         with pytest.raises((ValidationFailed, NotFound)):
-            services.forward(actor, first.id, {})
+            filing.forward(actor, first.id, {})
         db.session.rollback()
     assert count() == 1

@@ -6,7 +6,7 @@ import io
 from sqlalchemy import func, select
 
 from oversight.extensions import db
-from oversight.notifications import services
+from oversight.notifications import drafts
 from oversight.notifications.models import Notification
 from oversight.permissions import restrict_trail
 from oversight.trail.models import TrailRecord
@@ -74,10 +74,10 @@ def test_another_organisations_engagement_is_refused_on_the_form(make_client, ch
 
 
 def test_a_drafts_changes_are_in_the_trail_for_its_writer_alone(chain):
-    draft = services.create_draft(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": "下書き",
+    draft = drafts.create_draft(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": "下書き",
                                                    "facts": {"known_at": "2026-11-21T09:00:00+09:00"}})
-    services.update_draft(chain.uf_staff, draft.id, {"title": "下書き（修正）"})
-    services.discard_draft(chain.uf_staff, draft.id)
+    drafts.update_draft(chain.uf_staff, draft.id, {"title": "下書き（修正）"})
+    drafts.discard_draft(chain.uf_staff, draft.id)
     actions = db.session.scalars(select(TrailRecord.action).where(TrailRecord.object_type == "notification",
                                                                   TrailRecord.object_id == draft.id)
                                  .order_by(TrailRecord.seq)).all()

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from oversight.notifications import pdf_fonts, receipt, services
+from oversight.notifications import documents, filing, pdf_fonts, receipt
 from tests.factories import PASSWORD, SUSPECTED_LEAK
 from tests.helpers import text_of
 
@@ -47,13 +47,13 @@ def pdf_fonts_table(pdf: bytes, tmp_path) -> list[dict[str, str]]:
 
 
 def file_titled(chain, title: str):
-    return services.file_new(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": title,
+    return filing.file_new(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": title,
                                               "facts": SUSPECTED_LEAK}, [])
 
 
 def test_every_font_of_the_receipt_is_embedded_as_a_truetype_subset(chain, tmp_path):
     n = file_titled(chain, TITLE)
-    _name, pdf = services.receipt_document(chain.toto_staff, n.id)
+    _name, pdf = documents.receipt_document(chain.toto_staff, n.id)
     fonts = pdf_fonts_table(pdf, tmp_path)
     assert {f["name"].split("+")[1].split("-B")[0] for f in fonts} == {
         "IPAexGothic", "NotoSansCJKjp-Regular", "DejaVuSans"}
@@ -64,7 +64,7 @@ def test_every_font_of_the_receipt_is_embedded_as_a_truetype_subset(chain, tmp_p
 
 def test_kanji_outside_jis_and_emoji_print_as_filed_and_the_rest_by_code_point(chain):
     n = file_titled(chain, TITLE)
-    _name, pdf = services.receipt_document(chain.toto_staff, n.id)
+    _name, pdf = documents.receipt_document(chain.toto_staff, n.id)
     text = pdf_text(pdf)
     assert "𠮷野家の会員データ😀と〈U+1F363〉〈U+E000〉" in text  # no font has the sushi or a private-use character
     assert "〈U+…〉は、埋め込んだフォントのいずれにもない文字" in text
@@ -75,7 +75,7 @@ def test_kanji_outside_jis_and_emoji_print_as_filed_and_the_rest_by_code_point(c
 
 def test_a_receipt_in_plain_japanese_uses_only_the_main_font_and_needs_no_code_point_note(chain, tmp_path):
     n = file_titled(chain, "端末の不審通信")
-    _name, pdf = services.receipt_document(chain.toto_staff, n.id)
+    _name, pdf = documents.receipt_document(chain.toto_staff, n.id)
     assert [f["name"] for f in pdf_fonts_table(pdf, tmp_path)] == ["AAAAAA+IPAexGothic"]
     assert "〈U+" not in pdf_text(pdf)
 

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from oversight.errors import ValidationFailed
 from oversight.extensions import db
-from oversight.notifications import services
+from oversight.notifications import documents, filing, services
+from oversight.notifications.escalation import escalate_unacknowledged
 from oversight.notifications.models import Notification, NotificationAttachment
 from oversight.outbox import services as outbox
 from oversight.outbox.models import OutboxMessage
@@ -31,7 +32,7 @@ def docx_bytes() -> bytes:
 
 
 def file_with(chain, uploads, **changes):
-    return services.file_new(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": "端末の不審通信",
+    return filing.file_new(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": "端末の不審通信",
                                               "facts": SUSPECTED_LEAK, **changes}, uploads)
 
 
@@ -57,9 +58,9 @@ def test_a_filing_whose_mail_cannot_be_sent_is_still_filed_and_the_failure_shows
 
 def test_the_receipt_pdf_carries_the_number_time_and_hash_and_is_the_same_every_time(chain):
     n = file_with(chain, [("初動報告.pdf", PDF)])
-    name, pdf = services.receipt_document(chain.toto_staff, n.id)
+    name, pdf = documents.receipt_document(chain.toto_staff, n.id)
     assert name == f"receipt-{n.receipt_number}.pdf" and pdf.startswith(b"%PDF-")
-    assert services.receipt_document(chain.uf_staff, n.id)[1] == pdf  # both sides hold the same document
+    assert documents.receipt_document(chain.uf_staff, n.id)[1] == pdf  # both sides hold the same document
     _soffice, pdftotext = office_tools()
     text = subprocess.run([pdftotext, "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True,
                           timeout=60).stdout.decode()
@@ -72,11 +73,11 @@ def test_the_receipt_pdf_carries_the_number_time_and_hash_and_is_the_same_every_
 def test_attachments_are_kept_with_their_hash_in_the_receipt(chain):
     n = file_with(chain, [("初動報告.pdf", PDF), ("ログ一覧.docx", docx_bytes())])
     assert [a.filename for a in n.attachments] == ["初動報告.pdf", "ログ一覧.docx"]
-    assert services.receipt_content(n)["attachments"][0]["sha256"] == n.attachments[0].sha256
+    assert filing.receipt_content(n)["attachments"][0]["sha256"] == n.attachments[0].sha256
     n.attachments[0].content = b"%PDF-1.4 something else %%EOF"
-    assert services.verify(n)  # the hash covers the recorded digest; the digest itself exposes a swapped file
+    assert filing.verify(n)  # the hash covers the recorded digest; the digest itself exposes a swapped file
     n.title = "改ざん"
-    assert not services.verify(n)
+    assert not filing.verify(n)
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), [
@@ -111,12 +112,12 @@ def test_a_50_mb_attachment_is_refused_with_the_limit_named(chain):
 def test_an_unacknowledged_notification_is_escalated_once_after_the_configured_hours(app, chain):
     waiting = file_with(chain, [])
     answered = file_with(chain, [], title="別件")
-    services.acknowledge(chain.toto_staff, answered.id)
+    filing.acknowledge(chain.toto_staff, answered.id)
     hours = app.config["NOTIFICATION_ACK_HOURS"]
-    assert services.escalate_unacknowledged(utcnow() + timedelta(hours=hours) - timedelta(minutes=1)) == 0
+    assert escalate_unacknowledged(utcnow() + timedelta(hours=hours) - timedelta(minutes=1)) == 0
     later = utcnow() + timedelta(hours=hours, minutes=1)
-    assert services.escalate_unacknowledged(later) == 1
-    assert services.escalate_unacknowledged(later + timedelta(hours=1)) == 0
+    assert escalate_unacknowledged(later) == 1
+    assert escalate_unacknowledged(later + timedelta(hours=1)) == 0
     db.session.expire_all()
     assert db.session.get(Notification, waiting.id).escalated_at is not None
     assert db.session.get(Notification, answered.id).escalated_at is None
@@ -131,5 +132,5 @@ def test_acknowledging_is_for_the_recipient_only(chain):
     n = file_with(chain, [])
     from oversight.errors import Forbidden
     with pytest.raises(Forbidden):
-        services.acknowledge(chain.uf_staff, n.id)
-    assert services.acknowledge(chain.toto_staff, n.id).acknowledged_at is not None
+        filing.acknowledge(chain.uf_staff, n.id)
+    assert filing.acknowledge(chain.toto_staff, n.id).acknowledged_at is not None

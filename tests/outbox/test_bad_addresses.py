@@ -12,7 +12,7 @@ from oversight.errors import Conflict
 from oversight.extensions import db
 from oversight.incidents import services as incidents
 from oversight.incidents.reminders import enqueue_due_reminders
-from oversight.notifications import services as notifications
+from oversight.notifications import filing
 from oversight.outbox import services as outbox
 from oversight.outbox.models import OutboxMessage
 from oversight.registry import services as registry
@@ -85,7 +85,7 @@ def test_the_filers_page_shows_how_many_got_the_mail_but_no_address(chain, clien
     user_from_before_the_check(chain.toto, "privacy_office", "privacy@toto.local")
     smtp_server.refuse = {"soc@toto.example"}
     client.login(chain.uf_staff.email)
-    n = notifications.file_new(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": "端末の不審通信",
+    n = filing.file_new(chain.uf_staff, {"entrustment_id": chain.call_centre.id, "title": "端末の不審通信",
                                                 "facts": SUSPECTED_LEAK})
     outbox.deliver_due()  # the server refuses 東都's contact: the error names the address
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from oversight.errors import Forbidden, NotFound, ValidationFailed
 from oversight.extensions import db
-from oversight.registry import contacts as registry_contacts
+from oversight.registry import recipients as registry_contacts
 from oversight.registry import services as registry
 from oversight.registry.models import Organisation, OrganisationRecord
 from tests.factories import SYSTEM, corporate_number, gen_entrustment, gen_organisation, gen_subcontract, gen_user

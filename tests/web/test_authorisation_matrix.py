@@ -16,7 +16,8 @@ from contracts import services as contract_services
 from oversight.accounts.services import issue_token
 from oversight.choices import ROLE
 from oversight.incidents import services as incident_services
-from oversight.notifications import services as notification_services
+from oversight.notifications import drafts as notification_drafts
+from oversight.notifications import filing as notification_filing
 from oversight.outbox import services as outbox
 from oversight.permissions import ROLE_ACTIONS
 from oversight.registry import services
@@ -155,10 +156,10 @@ def world():
         # A notice the organisation received, and drafts it writes to a consignor of its own.
         upstream = gen_entrustment(gen_organisation(f"上位の委託元{side}"), consignor, data_items=["name"])
         notice = {"facts": {"cause": "lost_outside", "known_at": "2026-11-17T10:00:00+09:00"}, "title": "紛失"}
-        received = notification_services.file_new(gen_user(contractor, role="contractor_user"), {
+        received = notification_filing.file_new(gen_user(contractor, role="contractor_user"), {
             **notice, "entrustment_id": engagement.id}, [("報告.pdf", PDF)])
         writer = gen_user(consignor, role="contractor_user")
-        drafts = [notification_services.create_draft(writer, {**notice, "entrustment_id": upstream.id},
+        drafts = [notification_drafts.create_draft(writer, {**notice, "entrustment_id": upstream.id},
                                                      [("報告.pdf", PDF)]) for _ in range(2)]
         notices[side] = {"notification": received, "notification_attachment": received, "draft": drafts[0],
                          "draft_attachment": drafts[0], "draft_to_discard": drafts[1],

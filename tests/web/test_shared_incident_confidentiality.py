@@ -14,6 +14,7 @@ from flask import url_for
 
 from oversight.extensions import db
 from oversight.incidents import services as incidents
+from oversight.notifications import drafts, filing
 from oversight.notifications import services as notifications
 from oversight.outbox.models import OutboxMessage
 from tests.api.conftest import ApiClient
@@ -33,15 +34,15 @@ def shared():
     incident = incidents.open_incident(w.vendor_staff, {"title": "制作担当者のノートPCの盗難", "scope": "engagements",
                                                         "facts": STOLEN_LAPTOP})
     notice = {"title": "ノートPCの盗難", "facts": STOLEN_LAPTOP, "incident_id": incident.id}
-    sent = {key: notifications.file_new(w.vendor_staff, {**notice, "entrustment_id": w.albums[key].id},
+    sent = {key: filing.file_new(w.vendor_staff, {**notice, "entrustment_id": w.albums[key].id},
                                         [("報告.pdf", PDF)]) for key in ("kyoto", "otsu", "sakura")}
-    forwarded = notifications.forward(w.studio_staff, sent["sakura"].id, {"message": "写真館から転送します"})
-    notifications.acknowledge(w.kyoto_privacy, sent["kyoto"].id)
+    forwarded = filing.forward(w.studio_staff, sent["sakura"].id, {"message": "写真館から転送します"})
+    filing.acknowledge(w.kyoto_privacy, sent["kyoto"].id)
     for user, org in ((w.kyoto_privacy, w.kyoto), (w.otsu_privacy, w.otsu), (w.sakura_csirt, w.sakura)):
         party = incident.party_for(org.id)
         incidents.record_party_facts(user, incident.id, party.id, {"facts": {"max_persons": 400}, "note": org.name})
         incidents.record_for_party(user, incident.id, party.id, "quick_report", {"at": "2026-11-23T10:00:00+09:00"})
-    notifications.create_draft(w.vendor_staff, {**notice, "entrustment_id": w.albums["otsu"].id})
+    drafts.create_draft(w.vendor_staff, {**notice, "entrustment_id": w.albums["otsu"].id})
     w.incident, w.sent, w.forwarded = incident, sent, forwarded
     return w
 

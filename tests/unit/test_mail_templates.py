@@ -1,0 +1,67 @@
+"""Every mail oversight sends comes from a template under templates/email/: each renders for a sample of what
+its caller passes, in Japanese first and English second, in its subject and in its body."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from types import SimpleNamespace as Obj
+
+import jinja2
+import pytest
+
+from oversight import mail
+
+AT = datetime(2026, 11, 23, 9, 4, 5, tzinfo=UTC)  # 18:04:05 in Japan
+NOTIFICATION = Obj(
+    id=12, kind="original", title="端末の紛失", receipt_number="R00003-000012", filed_at=AT, acknowledged_at=AT,
+    filer=Obj(name="株式会社東都システム"), recipient=Obj(name="さくら商事株式会社"),
+    entrustment=Obj(data_set="会員リスト"), content_sha256="ab" * 32, unapproved=True, late=True, notice_hours=72)
+
+SAMPLES = {
+    "notifications/filed": {"n": NOTIFICATION},
+    "notifications/acknowledged": {"n": NOTIFICATION},
+    "notifications/escalated": {"n": NOTIFICATION, "hours": 24},
+    "incidents/reminder": {"organisation": Obj(name="株式会社東都システム"), "incident": Obj(id=5, title="端末の紛失"),
+                           "kind": "quick", "due": date(2026, 11, 25), "stage": "2d", "days_left": 2},
+    "accounts/lockout": {"user": Obj(name="山田 太郎", email="taro@example.jp"), "until": AT},
+    "outbox/bad_address": {"name": "さくら商事株式会社", "message_id": 7, "address": "taro@@example.jp",
+                           "where_ja": "利用者「山田 太郎」", "where_en": "user “山田 太郎”",
+                           "reason": "アドレスの形式が正しくありません / not a valid address",
+                           "link": "https://oversight.example/organisations/3"},
+    "trail/broken": {"result": Obj(first_bad_seq=17, reason="the hash differs"), "now": AT},
+    "trail/anchor": {"anchor": Obj(seq=99, count=99, at=AT, to_line=lambda: "99 abcdef signature\n"),
+                     "day": "2026-11-23", "at_utc": "2026-11-23T09:04:05Z"},
+}
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+ENGLISH = re.compile(r"\b[A-Za-z]{4,}\b")  # an English word, not a code such as JST
+
+
+def test_every_template_has_a_sample_here():
+    assert mail.templates() == sorted(SAMPLES)
+
+
+@pytest.mark.parametrize("template", SAMPLES)
+def test_every_mail_reads_in_japanese_first_and_english_second(app, monkeypatch, template):
+    monkeypatch.setitem(app.config, "BASE_URL", "https://oversight.example/")
+    with app.app_context():
+        subject, body = mail.render(template, **SAMPLES[template])
+    assert subject.startswith("【oversight】") and "\n" not in subject
+    for text in (subject, body):
+        japanese, english = JAPANESE.search(text), ENGLISH.search(text.replace("【oversight】", ""))
+        assert japanese and english, text
+        assert japanese.start() < english.start(), text
+    assert "{{" not in body and "{%" not in body
+
+
+def test_links_in_a_mail_start_at_the_configured_address(app, monkeypatch):
+    monkeypatch.setitem(app.config, "BASE_URL", "https://oversight.example/")
+    with app.app_context():
+        _subject, body = mail.render("notifications/filed", n=NOTIFICATION)
+    assert body.endswith("https://oversight.example/notifications/12")
+    assert "受付日時 / Received at: 2026-11-23 18:04:05 (JST)" in body
+
+
+def test_a_name_missing_from_the_context_is_an_error_not_a_blank(app):
+    with app.app_context(), pytest.raises(jinja2.UndefinedError):
+        mail.render("notifications/escalated", n=NOTIFICATION)
