@@ -2,7 +2,7 @@
 when REDIS_URL is set (several workers on several machines). Tests run it in Huey's immediate mode.
 
 The queue carries only a job's id; the worker's task opens its own app context and runs the job from the table
-(services.execute). The queue is built on first use, so a web process that never submits never opens it.
+(run.execute). The queue is built on first use, so a web process that never submits never opens it.
 """
 
 from __future__ import annotations
@@ -40,10 +40,10 @@ def build(app: Flask) -> Huey:
 
     @huey.task(name=TASK_NAME)
     def run_job(job_id: int) -> None:
-        from oversight.jobs import services
+        from oversight.jobs import run
 
         with app.app_context():  # a consumer thread has none: each job gets its own (and its own session)
-            services.execute(job_id)
+            run.execute(job_id)
 
     huey.run_job = run_job
     return huey

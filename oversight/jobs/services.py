@@ -16,12 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oversight import permissions as perm
-from oversight import trail, uow
+from oversight import uow
 from oversight.errors import Conflict, NotFound, ValidationFailed
 from oversight.extensions import db
 from oversight.jobs import kinds, queue
 from oversight.jobs.models import Job
 from oversight.timeutil import utcnow
+from oversight.trail import services as trail
 
 LIST_LIMIT = 100
 _PENDING = "jobs_to_send"  # ids of jobs to put on the queue once the transaction that made them commits
@@ -72,7 +73,7 @@ def submit(actor, kind: str, params: dict, *, key: str | None = None, total: int
         if existing is None:
             raise
         return existing
-    trail.record(actor, "job.submit", "job", job.id, label=kinds.label(kind, "ja"),
+    trail.record(actor, "job_submit", "job", job.id, label=kinds.label(kind, "ja"),
                  after={"kind": kind, "params": params})
     send_after_commit(job.id)
     uow.commit()
@@ -96,11 +97,11 @@ def retry(actor, job_id: int) -> Job:
     """Queue a failed job again (its attempts go on counting); anything but a failed job is refused."""
     job = get_job(actor, job_id)
     if job.status != "failed":
-        raise Conflict(_l("Only a failed job can be retried; this one is %(status)s.", status=job.status))
+        raise Conflict(_l("Only a failed job can be retried."))
     before = {"status": job.status, "error": job.error, "attempts": job.attempts}
     job.status, job.error, job.result, job.finished_at = "queued", None, None, None
     job.done, job.message, job.worker, job.enqueued_at = 0, "", "", utcnow()
-    trail.record(actor, "job.retry", "job", job.id, label=kinds.label(job.kind, "ja"), before=before,
+    trail.record(actor, "job_retry", "job", job.id, label=kinds.label(job.kind, "ja"), before=before,
                  after={"status": "queued"})
     send_after_commit(job.id)
     uow.commit()
