@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-import tests.jobs.kinds  # noqa: F401 - the tests' kinds of job
 from oversight.accounts.services import issue_token
 from oversight.errors import Conflict, NotFound
 from oversight.extensions import db
