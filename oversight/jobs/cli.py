@@ -30,7 +30,8 @@ def worker_command(threads: int) -> None:
     run.start_heartbeat(app, stop)
     # SIGTERM (the launcher, systemd) lets running jobs finish for a while; a job cut short is queued again
     # by the next worker to start.
-    consumer = huey.create_consumer(workers=threads, periodic=False, graceful_signal="TERM",
+    # An idle worker looks at the SQLite queue at least every second (Redis wakes it at once).
+    consumer = huey.create_consumer(workers=threads, periodic=False, graceful_signal="TERM", max_delay=1.0,
                                     shutdown_timeout=float(app.config["JOB_SHUTDOWN_SECONDS"]))
     try:
         consumer.run()

@@ -38,11 +38,10 @@ def restrict_jobs(query, actor):
 
 
 def job_key(actor, kind: str, key: str | None, params: dict) -> str:
-    """The idempotency key of a submission: its kind and the submitter's key (else its parameters), within the
-    submitter's organisation (two organisations never share a job)."""
-    scope = f"org:{actor.organisation_id}" if actor.organisation_id is not None else f"user:{actor.id}"
+    """The idempotency key of a submission: its kind and the submitter's key (else its parameters), for this
+    submitter alone (a colleague's same submission is a job of the colleague's, which only they see)."""
     named = key if key is not None else json.dumps(params, sort_keys=True, ensure_ascii=False)
-    return f"{kind}:" + hashlib.sha256(f"{scope}\n{kind}\n{named}".encode()).hexdigest()
+    return f"{kind}:" + hashlib.sha256(f"user:{actor.id}\n{kind}\n{named}".encode()).hexdigest()
 
 
 def submit(actor, kind: str, params: dict, *, key: str | None = None, total: int | None = None) -> Job:
