@@ -79,9 +79,10 @@ def test_the_demo_runs_the_web_server_and_exactly_one_clock_that_delivers_and_bo
         assert "oversight" in login
 
         children = children_of(launcher.pid)
-        assert len(children) == 2
+        assert len(children) == 3
         assert sum(" scheduler" in command for command in children.values()) == 1
         assert sum(" run " in command for command in children.values()) == 1
+        assert sum(command.rstrip().endswith(" worker") for command in children.values()) == 1
     finally:
         launcher.send_signal(signal.SIGINT)  # Ctrl-C
         launcher.wait(timeout=WAIT)
