@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from oversight import inputs, uow
 from oversight import permissions as perm
-from oversight import uow
 from oversight.errors import Conflict, NotFound, ValidationFailed
 from oversight.extensions import db
 from oversight.jobs import kinds, queue
@@ -24,6 +25,7 @@ from oversight.jobs.models import Job
 from oversight.timeutil import utcnow
 from oversight.trail import services as trail
 
+log = logging.getLogger("oversight.jobs")
 LIST_LIMIT = 100
 _PENDING = "jobs_to_send"  # ids of jobs to put on the queue once the transaction that made them commits
 
@@ -81,7 +83,8 @@ def submit(actor, kind: str, params: dict, *, key: str | None = None, total: int
 
 def get_job(actor, job_id: int) -> Job:
     """One job the actor may see; NotFound for any other (whether it exists or not)."""
-    job = db.session.scalar(restrict_jobs(select(Job).where(Job.id == job_id), actor))
+    job_id = inputs.object_id(job_id)
+    job = job_id and db.session.scalar(restrict_jobs(select(Job).where(Job.id == job_id), actor))
     if job is None:
         raise NotFound(_l("This job does not exist, or you may not see it."))
     return job
@@ -117,7 +120,10 @@ def send_after_commit(job_id: int) -> None:
 def _send_pending(session):
     pending = session.info.pop(_PENDING, None)
     for job_id in pending or ():
-        queue.send(job_id)
+        try:
+            queue.send(job_id)
+        except Exception:  # noqa: BLE001 - the job is stored: the clock sends it again (JOB_RESEND_SECONDS)
+            log.exception("jobs: job %s is stored but could not be put on the queue now", job_id)
 
 
 @event.listens_for(Session, "after_rollback")
