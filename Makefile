@@ -37,7 +37,8 @@ fonts:
 	    fonts-ipaexfont fonts-noto-cjk fonts-dejavu-core >/dev/null; } || \
 	  echo "warning: could not install fonts-ipaexfont fonts-noto-cjk fonts-dejavu-core: receipt PDFs need them" >&2
 
-# The web server and ONE clock (`flask scheduler`) side by side, both stopped by Ctrl-C (oversight/launcher.py).
+# The web server, ONE clock (`flask scheduler`) and the background worker (`flask worker`, its queue a SQLite file in
+# instance/) side by side, all stopped by Ctrl-C (oversight/launcher.py).
 HOST ?= 127.0.0.1
 PORT ?= 5000
 run: export BASE_URL ?= http://$(HOST):$(PORT)
@@ -46,7 +47,8 @@ run: install fonts
 	$(FLASK) load-demo --if-empty
 	$(FLASK) run-demo --host $(HOST) --port $(PORT)
 
-# SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (.ci/run sets it).
+# SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (.ci/run sets it). The job tests run a real worker on
+# the SQLite queue, and on Redis too when one answers (TEST_REDIS_URL, set by .ci/run, makes it required).
 test: install-test debian-packages fonts
 	env -u TEST_DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "=== again on PostgreSQL ==="; $(PY) -m pytest $(PYTEST_ARGS); fi

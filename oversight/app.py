@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from oversight import errors, inputs, uow
+from oversight import errors, inputs, jobs, uow
 from oversight.config import REPO_ROOT, Config
 from oversight.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -80,6 +80,7 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
                       notifications_bp, outbox_bp):
         app.register_blueprint(blueprint)
     contracts.init_app(app)
+    jobs.init_app(app)
     register_api(api)
 
     from oversight import cli, security

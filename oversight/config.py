@@ -67,6 +67,20 @@ class Config:
     TRAIL_ANCHOR_SECONDS = int(os.environ.get("TRAIL_ANCHOR_SECONDS") or 300)
     TRAIL_ANCHOR_MAIL_TO = os.environ.get("TRAIL_ANCHOR_MAIL_TO", "")
 
+    # The background worker (`flask worker`): its queue is a SQLite file in the instance folder (JOB_QUEUE_PATH),
+    # or Redis when REDIS_URL is set (several workers, several machines). A running job whose worker is gone is
+    # queued again: on the worker's host as soon as its process has ended, elsewhere JOB_LEASE_SECONDS after its
+    # last heartbeat; a job queued JOB_RESEND_SECONDS ago that no worker took is sent again (the message was lost).
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    JOB_QUEUE_PATH = os.environ.get("JOB_QUEUE_PATH", "")
+    JOB_QUEUE_NAME = os.environ.get("JOB_QUEUE_NAME") or "oversight"
+    JOBS_IMMEDIATE = _flag("JOBS_IMMEDIATE")  # run each job inside the request that submits it (tests only)
+    JOB_LEASE_SECONDS = float(os.environ.get("JOB_LEASE_SECONDS") or 300)
+    JOB_RESEND_SECONDS = float(os.environ.get("JOB_RESEND_SECONDS") or 600)
+    JOB_SHUTDOWN_SECONDS = float(os.environ.get("JOB_SHUTDOWN_SECONDS") or 10)  # SIGTERM: time to finish a job
+    # A registry import of more rows than this is applied by the worker, its progress on the jobs page.
+    IMPORT_WORKER_ROWS = int(os.environ.get("IMPORT_WORKER_ROWS") or 1000)
+
     API_TITLE = "oversight API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -98,3 +112,6 @@ class TestConfig(Config):
     LOGIN_LOCKOUT_AFTER = 5
     LOGIN_LOCKOUT_MINUTES = 5
     LOGIN_LOCKOUT_MAX_MINUTES = 24 * 60
+    # Jobs run where they are submitted (Huey's immediate mode); tests/jobs/ also start a real `flask worker`.
+    JOBS_IMMEDIATE = True
+    REDIS_URL = ""

@@ -1,11 +1,11 @@
-"""`flask run-demo`: the single-command run (`make run`) — the web server and the clock side by side.
+"""`flask run-demo`: the single-command run (`make run`) — the web server, the clock and the worker side by side.
 
 A small supervisor starts each process of `demo_processes` as a child with the same environment, and stops
 them all when one of them ends or on Ctrl-C / SIGTERM. The clock is a process of its own, exactly one, never
 a thread inside the web server: the development server's reloader would start a second one, and in
 production each gunicorn worker would (oversight/scheduler.py says why). Production does not use this: it
-runs gunicorn and, beside it, one `flask scheduler` (README). A process the demo needs later (a background
-worker) is one more entry in `demo_processes`.
+runs gunicorn and, beside it, one `flask scheduler` and the `flask worker` processes (README). The worker, too,
+is a process of its own, never a thread of the web server: jobs outlive requests.
 """
 
 from __future__ import annotations
@@ -33,11 +33,12 @@ class Process:
 
 
 def demo_processes(host: str, port: int) -> list[Process]:
-    """What `make run` runs: the development web server and the one clock."""
+    """What `make run` runs: the development web server, the one clock and the background worker."""
     flask = (sys.executable, "-m", "flask", "--app", "oversight")
     return [
         Process("web", (*flask, "run", "--host", host, "--port", str(port))),
         Process("clock", (*flask, "scheduler")),
+        Process("worker", (*flask, "worker")),
     ]
 
 
@@ -96,7 +97,7 @@ def _stop(children, echo) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def run_demo(host: str, port: int) -> None:
-    """Serve the demo and run its clock (`flask scheduler`) beside it, until Ctrl-C."""
+    """Serve the demo and run its clock (`flask scheduler`) and its worker (`flask worker`) beside it, until Ctrl-C."""
     env = dict(os.environ)
     env.setdefault("BASE_URL", f"http://{host}:{port}")  # links in the demo's mail point to this server
     env.setdefault("PYTHONUNBUFFERED", "1")  # the children's log lines appear as they happen

@@ -969,15 +969,19 @@ class _EntrustmentRows(_Rows):
         return outcome
 
 
-def _run(actor, sheets: list[Sheet]) -> ImportResult:
+def _run(actor, sheets: list[Sheet], progress: Callable[[int, int], object] | None = None) -> ImportResult:
     outcomes, notices = [], []
     directory = _Directory(actor)
+    total = sum(len(sheet.rows) for sheet in sheets)
     for sheet in sorted(sheets, key=lambda s: KINDS.index(s.kind)):
         rows = (_OrganisationRows if sheet.kind == "organisations" else _EntrustmentRows)(actor, sheet, directory)
         if sheet.ignored:
             notices.append(str(_l("These columns were not recognised and are ignored: %(columns)s",
                                   columns=", ".join(sheet.ignored))))
-        outcomes.extend(rows.run(number, values) for number, values in sheet.rows)
+        for number, values in sheet.rows:
+            outcomes.append(rows.run(number, values))
+            if progress is not None:
+                progress(len(outcomes), total)
     kind = sheets[0].kind if len(sheets) == 1 else BOTH
     return ImportResult(kind, outcomes, notices)
 
@@ -1042,8 +1046,9 @@ class _Refused(Exception):
         self.message = message
 
 
-def apply_import(actor, batch_id: str) -> ImportResult:
-    """Apply a previewed upload, all rows or none, once; refused if a row fails or the plan has changed."""
+def apply_import(actor, batch_id: str, *, progress: Callable[[int, int], object] | None = None) -> ImportResult:
+    """Apply a previewed upload, all rows or none, once; refused if a row fails or the plan has changed.
+    `progress(done, total)` is called after each row (the worker shows it)."""
     batch = get_import(actor, batch_id)
     if batch.applied_at is not None:
         raise Conflict(_l("This import has already been applied. Nothing was changed. "
@@ -1061,7 +1066,7 @@ def apply_import(actor, batch_id: str) -> ImportResult:
             if claimed != 1:
                 raise Conflict(_l("This import has already been applied. Nothing was changed. "
                                   "To import the file again, upload it again."))
-            result = _run(actor, sheets)
+            result = _run(actor, sheets, progress)
             if result.has_errors:
                 raise _Refused(result, _l(
                     "Nothing was imported: %(n)s row(s) have errors. Correct the file and upload it again.",

@@ -17,6 +17,7 @@ from oversight import permissions as perm
 from oversight.accounts.auth import requires
 from oversight.errors import Conflict, ValidationFailed
 from oversight.forms import ActionForm, attach_errors, flash_form_expired
+from oversight.jobs import registry_import
 from oversight.registry import importexport
 
 bp = Blueprint("importexport", __name__)
@@ -81,6 +82,10 @@ def apply(batch_id: str):
     if not ActionForm().validate_on_submit():
         flash_form_expired()
         return redirect(url_for("importexport.preview", batch_id=batch_id))
+    if registry_import.runs_in_worker(importexport.get_import(current_user, batch_id)):
+        job = registry_import.submit_apply(current_user, batch_id)
+        flash(_("The file is large: the background worker applies it. This page shows how far it is."), "info")
+        return redirect(url_for("jobs.show", job_id=job.id))
     try:
         result = importexport.apply_import(current_user, batch_id)
     except Conflict as error:

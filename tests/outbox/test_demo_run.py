@@ -64,12 +64,15 @@ def fresh_database(tmp_path):
     return url
 
 
-def test_the_demo_runs_the_web_server_and_exactly_one_clock_that_delivers_and_both_stop(fresh_database):
+def test_the_demo_runs_the_web_server_and_exactly_one_clock_that_delivers_and_both_stop(fresh_database, tmp_path):
     smtp = LocalSMTPServer()
     smtp.start()
     port = free_port()
+    queue_path = str(tmp_path / "job-queue.db")
     env = {**os.environ, "DATABASE_URL": fresh_database, "SECRET_KEY": "launcher-test", "MAIL_SERVER": "127.0.0.1",
-           "MAIL_PORT": str(smtp.port), "MAIL_FROM": "oversight@sakura-hd.example"}
+           "MAIL_PORT": str(smtp.port), "MAIL_FROM": "oversight@sakura-hd.example", "JOB_QUEUE_PATH": queue_path,
+           "TRAIL_KEY": TestConfig.TRAIL_KEY}  # the records the test writes and the demo's are one chain
+    env.pop("REDIS_URL", None)
     launcher = subprocess.Popen([sys.executable, "-m", "flask", "--app", "oversight", "run-demo",  # noqa: S603
                                  "--port", str(port)], env=env, cwd=REPO_ROOT)
     try:
@@ -79,15 +82,44 @@ def test_the_demo_runs_the_web_server_and_exactly_one_clock_that_delivers_and_bo
         assert "oversight" in login
 
         children = children_of(launcher.pid)
-        assert len(children) == 2
+        assert len(children) == 3
         assert sum(" scheduler" in command for command in children.values()) == 1
         assert sum(" run " in command for command in children.values()) == 1
+        assert sum(command.rstrip().endswith(" worker") for command in children.values()) == 1
+        assert _a_large_import_is_applied_by_the_demos_worker(fresh_database, queue_path) == "succeeded"
     finally:
         launcher.send_signal(signal.SIGINT)  # Ctrl-C
         launcher.wait(timeout=WAIT)
         smtp.stop()
     assert launcher.returncode == 0
     assert not any(alive(pid) for pid in children)
+
+
+def _a_large_import_is_applied_by_the_demos_worker(database_url: str, queue_path: str) -> str:
+    from oversight import uow
+    from oversight.jobs import registry_import
+    from oversight.jobs.models import Job
+    from oversight.registry import importexport
+    from tests.factories import corporate_number, gen_organisation, gen_user
+
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url, "JOBS_IMMEDIATE": False,
+                                  "JOB_QUEUE_PATH": queue_path, "REDIS_URL": "", "IMPORT_WORKER_ROWS": 1})
+    with app.app_context():
+        buyer = gen_user(gen_organisation("さくらホールディングス株式会社"), role="procurement")
+        rows = "名称 (name),法人番号 (corporate_number)\r\n" + "".join(
+            f"委託先{n}株式会社,{corporate_number()}\r\n" for n in range(2))
+        batch = importexport.stage_import(buyer, "organisations", "vendors.csv", rows.encode())
+        job_id = registry_import.submit_apply(buyer, batch.id).id
+
+        def finished():
+            db.session.rollback()
+            with uow.read_only():
+                status = db.session.scalar(select(Job.status).where(Job.id == job_id))
+            return status if status in ("succeeded", "failed") else None
+
+        status = wait_for(finished, "the demo's worker to apply the import")
+        db.engine.dispose()
+    return status
 
 
 def _get(url: str) -> str | None:

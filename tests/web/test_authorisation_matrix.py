@@ -16,6 +16,7 @@ from contracts import services as contract_services
 from oversight.accounts.services import issue_token
 from oversight.choices import ROLE
 from oversight.incidents import services as incident_services
+from oversight.jobs import services as job_services
 from oversight.notifications import drafts as notification_drafts
 from oversight.notifications import filing as notification_filing
 from oversight.outbox import services as outbox
@@ -116,6 +117,10 @@ POLICY: dict[str, Rule] = {
     "outbox.index": Rule("GET", "outbox.view"),
     "outbox.show": Rule("GET", "outbox.view", "outbox_message"),
     "outbox.send_again": Rule("POST", "outbox.view", "outbox_message"),
+    # Anyone's own jobs (an admin: the organisation's); another organisation's are not found.
+    "jobs.index": Rule("GET", None),
+    "jobs.show": Rule("GET", None, "job"),
+    "jobs.retry": Rule("POST", None, "job"),
 }
 PUBLIC = {"static", "favicon", "accounts.login", "accounts.logout", "accounts.language"}
 
@@ -140,6 +145,8 @@ def world():
     foreign_e = gen_entrustment(f1, f2, data_items=["name", "address"])
     foreign_sub = gen_subcontract(foreign_e, gen_organisation("他社F3"), approve=False)
     own_version, foreign_version = (contract_services.generate(SYSTEM, e.id) for e in (own_e, foreign_e))
+    # A failed job of each side (each role's own user gets one of its own in the role test).
+    own_job, foreign_job = (_failed_job(gen_user(org, role="procurement")) for org in (a, f1))
     own_incident, foreign_incident = (incident_services.open_incident(SYSTEM, {
         "organisation_id": org.id, "title": f"{org.name}の事故", "scope": "own",
         "facts": {"data_items": ["name"], "cause": "lost_outside", "max_persons": 10,
@@ -165,11 +172,17 @@ def world():
                          "draft_attachment": drafts[0], "draft_to_discard": drafts[1],
                          "outbox_message": outbox.enqueue(f"matrix:{side}", ["someone@example.jp"], "件名", "本文")}
     return {"own": {"org": a, "entrustment": own_e, "subcontract": own_sub, "user": gen_user(a, role="viewer"),
-                    "contract_version": own_version, "incident": own_incident,
+                    "contract_version": own_version, "incident": own_incident, "job": own_job,
                     "incident_at_contractor": at_contractor["own"], **notices["own"]},
             "foreign": {"org": f1, "entrustment": foreign_e, "subcontract": foreign_sub,
-                        "contract_version": foreign_version, "incident": foreign_incident,
+                        "contract_version": foreign_version, "incident": foreign_incident, "job": foreign_job,
                         "incident_at_contractor": at_contractor["foreign"], **notices["foreign"]}}
+
+
+def _failed_job(user):
+    import tests.jobs.kinds  # noqa: F401 - registers test.count
+
+    return job_services.submit(user, "test.count", {"steps": 1, "fail_at": 1})
 
 
 def _url(app, endpoint: str, rule: Rule, objects: dict, token_id: int | None) -> str:
@@ -207,6 +220,8 @@ def _url(app, endpoint: str, rule: Rule, objects: dict, token_id: int | None) ->
         args["message_id"] = objects["outbox_message"].id
     if rule.objects == "contract_version":
         args["version_id"] = objects["contract_version"].id
+    if rule.objects == "job":
+        args["job_id"] = objects["job"].id
     if rule.objects == "token":
         args["token_id"] = token_id
     if rule.objects == "user":
@@ -241,6 +256,7 @@ def test_each_role_gets_exactly_what_its_permissions_allow(app, world, make_clie
     org = world["own"]["org"] if role != "admin" else None
     user = gen_user(org, role=role)
     token, _secret = issue_token(user, "matrix")
+    world["own"]["job"] = _failed_job(user)  # a job is seen by the user who started it
     failures = []
     for endpoint, rule in sorted(POLICY.items()):
         if endpoint.startswith("importexport."):

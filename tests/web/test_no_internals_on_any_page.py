@@ -14,6 +14,7 @@ from oversight import demo
 from oversight.cli import SystemActor
 from oversight.extensions import db
 from oversight.incidents.models import Incident, IncidentParty
+from oversight.jobs.models import Job
 from oversight.notifications.models import Notification
 from oversight.outbox.models import OutboxMessage
 from oversight.registry.models import Entrustment, Organisation
@@ -41,14 +42,28 @@ def _candidates() -> dict[tuple[str, ...], list[tuple[int, ...]]]:
         IncidentParty.role == "consignor").order_by(IncidentParty.id)).all()
     return {("organisation_id",): ids(Organisation, 40), ("entrustment_id",): ids(Entrustment, 40),
             ("incident_id",): ids(Incident), ("notification_id",): ids(Notification),
-            ("message_id",): ids(OutboxMessage, 5), ("version_id",): ids(ContractVersion),
+            ("message_id",): ids(OutboxMessage, 5), ("version_id",): ids(ContractVersion), ("job_id",): ids(Job),
             ("incident_id", "party_id"): [tuple(row) for row in consignor_parties]}
 
 
 @pytest.fixture
-def demo_world():
+def demo_world(app, monkeypatch):
     demo.load(SystemActor(name="demo"))
     db.session.commit()
+    _a_vendor_list_applied_by_the_worker(app, monkeypatch)
+
+
+def _a_vendor_list_applied_by_the_worker(app, monkeypatch):
+    """The demo has no job: the privacy office imports a vendor list large enough for the worker."""
+    from oversight.accounts.models import User
+    from oversight.jobs import registry_import
+    from oversight.registry import importexport
+
+    monkeypatch.setitem(app.config, "IMPORT_WORKER_ROWS", 1)
+    privacy = db.session.scalar(select(User).where(User.email == "privacy@sakura-hd.example"))
+    rows = "名称 (name),法人番号 (corporate_number)\r\n委託先甲株式会社,\r\n委託先乙株式会社,\r\n"
+    batch = importexport.stage_import(privacy, "organisations", "vendors.csv", rows.encode())
+    registry_import.submit_apply(privacy, batch.id)
 
 
 def test_no_page_of_the_demo_shows_internals_or_bare_reference_numbers(app, demo_world, make_client):
