@@ -27,10 +27,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from oversight import uow
 from oversight.accounts.auth import api_actor
+from oversight.dbtypes import UTCDateTime
 from oversight.errors import Conflict, ValidationFailed
 from oversight.extensions import db
 from oversight.scheduler import register_job
-from oversight.timeutil import UTCDateTime, utcnow
+from oversight.timeutil import utcnow
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 255
