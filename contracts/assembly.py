@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -1037,21 +1036,3 @@ def assemble(request: ContractRequest | Mapping, library: Library | None = None,
         parties=(party("consignor"), party("contractor")), language=request.language, layout=request.layout,
         translation_note=note, request=request)
 
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m contracts.assembly --check [DIR]`: load the library and print its problems (exit 1)."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    path = Path(args[1]) if len(args) > 1 else CLAUSES_DIR
-    try:
-        library = load_library(path)
-    except LibraryError as error:
-        for problem in error.problems:
-            print(problem)
-        return 1
-    print(f"clause library OK: {len(library.clauses)} clauses, {len(library.templates)} templates, "
-          f"version {library.version}")
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -46,7 +46,8 @@ def organisations():
     args = request.args
     page = services.search_organisations(
         current_user, q=args.get("q", ""), kind=args.get("kind", ""),
-        certification=args.get("certification", ""), status=args.get("status", ""), page=_page_arg())
+        certification=args.get("certification", ""), status=args.get("status", ""), page=_page_arg(),
+        per_page=current_app.config["PAGE_SIZE"])
     return render_template("registry/organisations.html", page=page, args=args)
 
 
