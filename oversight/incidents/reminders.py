@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from oversight import uow
 from oversight.accounts.models import User
 from oversight.extensions import db
 from oversight.incidents.models import Incident, IncidentParty
@@ -72,6 +73,7 @@ def _text(party: IncidentParty, kind: str, due: date, stage: str, today: date) -
     return subject, body
 
 
+@uow.atomic()
 def enqueue_due_reminders(now: datetime | None = None) -> int:
     """Queue the reminders due today for every notice and report still owed in open incidents; returns how many
     are new. Each kind is reminded on its own: the final report's from the first day, not only after the quick."""
@@ -96,7 +98,6 @@ def enqueue_due_reminders(now: datetime | None = None) -> int:
         subject, body = _text(party, kind, day, stage, today)
         outbox.enqueue(key, to, subject, body, object_type="incident", object_id=party.incident_id)
         queued += 1
-    db.session.commit()
     return queued
 
 

@@ -147,6 +147,7 @@ def _diff(before: Mapping, after: Mapping) -> list[tuple[str, object, object]]:
 
 # ---------------------------------------------------------------- opening and facts
 
+@uow.atomic()
 def open_incident(actor, data: Mapping) -> Incident:
     """Open an incident at an organisation with the facts known so far; compute who it concerns and their duty.
 
@@ -198,7 +199,6 @@ def open_incident(actor, data: Mapping) -> Incident:
     trail.record(actor, "incident_open", "incident", incident.id, label=title,
                  after={"organisation_id": organisation.id, "scope": scope, "entrustment_id": entrustment_id,
                         "facts": facts, "parties": [p.organisation_id for p in incident.parties]})
-    uow.commit()
     return incident
 
 
@@ -222,6 +222,7 @@ def _build_parties(incident: Incident, paths: list[chains.Path]) -> None:
         incident.parties.append(party)
 
 
+@uow.atomic()
 def update_facts(actor, incident_id: int, data: Mapping) -> Incident:
     """Record facts as they become known (only the keys given change; null clears); the timeline keeps each change.
 
@@ -258,7 +259,6 @@ def update_facts(actor, incident_id: int, data: Mapping) -> Incident:
     chains.refresh(incident)
     _event(incident, actor, "facts", changes, note=str(data.get("note") or "")[:2000])
     trail.record(actor, "incident_facts", "incident", incident.id, label=incident.title, before=before, after=facts)
-    uow.commit()
     return incident
 
 
@@ -280,6 +280,7 @@ def consignor_party(actor, incident: Incident, party_id: int) -> IncidentParty:
     return party
 
 
+@uow.atomic()
 def record_party_facts(actor, incident_id: int, party_id: int, data: Mapping) -> IncidentParty:
     """Record the facts of one consignor's own data — its persons, data items, encryption, report items — without
     changing any other party's; by the consignor itself or by the organisation where it happened. A count above
@@ -301,7 +302,6 @@ def record_party_facts(actor, incident_id: int, party_id: int, data: Mapping) ->
            concerns=party.organisation_id)
     trail.record(actor, "incident_party_facts", "incident_party", party.id, label=incident.title,
                  before=before, after=facts)
-    uow.commit()
     return party
 
 
@@ -317,6 +317,7 @@ PARTY_ACTIONS = {
 }
 
 
+@uow.atomic()
 def record_for_party(actor, incident_id: int, party_id: int, action: str, data: Mapping) -> IncidentParty:
     """A party records when it learned, notified a consignor (`consignor_id` when it has several), reported,
     noticed the persons or published; or the alternative measure (and why the persons could not be reached)."""
@@ -357,7 +358,6 @@ def record_for_party(actor, incident_id: int, party_id: int, action: str, data: 
            concerns=party.organisation_id)
     trail.record(actor, f"incident_{action}", "incident_party", party.id, label=incident.title, before=before,
                  after=after)
-    uow.commit()
     return party
 
 
@@ -389,6 +389,7 @@ def notice_received(actor, incident: Incident, notifier_id: int, recipient_id: i
 
 # ---------------------------------------------------------------- prevention measures and closing
 
+@uow.atomic()
 def add_measure(actor, incident_id: int, data: Mapping) -> PreventionMeasure:
     """A prevention measure (再発防止策) with its owner and due date."""
     incident = get_incident(actor, incident_id)
@@ -414,10 +415,10 @@ def add_measure(actor, incident_id: int, data: Mapping) -> PreventionMeasure:
     db.session.flush()
     trail.record(actor, "incident_measure", "incident", incident.id, label=incident.title,
                  after={"description": description, "owner": owner, "due_on": due_on.isoformat()})
-    uow.commit()
     return measure
 
 
+@uow.atomic()
 def complete_measure(actor, incident_id: int, measure_id: int, done_on=None) -> PreventionMeasure:
     """Mark a prevention measure done (today in Japan unless a date is given)."""
     incident = get_incident(actor, incident_id)
@@ -435,10 +436,10 @@ def complete_measure(actor, incident_id: int, measure_id: int, done_on=None) -> 
     _event(incident, actor, "measure_done", [("measure", measure.description[:200], done.isoformat())])
     trail.record(actor, "incident_measure_done", "incident", incident.id, label=incident.title,
                  after={"measure_id": measure.id, "done_on": done.isoformat()})
-    uow.commit()
     return measure
 
 
+@uow.atomic()
 def close_incident(actor, incident_id: int, note: str = "") -> Incident:
     """Close the incident; reports still owed are listed in the refusal."""
     incident = get_incident(actor, incident_id)
@@ -452,5 +453,4 @@ def close_incident(actor, incident_id: int, note: str = "") -> Incident:
     _event(incident, actor, "closed", [("status", "open", "closed")], note=note[:2000])
     trail.record(actor, "incident_close", "incident", incident.id, label=incident.title,
                  before={"status": "open"}, after={"status": "closed"})
-    uow.commit()
     return incident

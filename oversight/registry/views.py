@@ -114,7 +114,6 @@ def organisation_edit(organisation_id: int):
         try:
             services.update_organisation(current_user, org.id, _organisation_input(form))
         except ValidationFailed as error:
-            db.session.rollback()
             stray = _attach_organisation_errors(form, error)
         else:
             flash(_("Saved."), "success")
@@ -139,7 +138,6 @@ def _sub_form_post(organisation_id: int, form, service):
         try:
             service(current_user, organisation_id, form_data(form))
         except ValidationFailed as error:
-            db.session.rollback()
             flash_errors(error)
         else:
             flash(_("Saved."), "success")
@@ -252,7 +250,6 @@ def entrustment_edit(entrustment_id: int):
         try:
             services.update_entrustment(current_user, e.id, form_data(form))
         except ValidationFailed as error:
-            db.session.rollback()
             stray = attach_errors(form, error)
         else:
             flash(_("Saved."), "success")
@@ -309,7 +306,6 @@ def entrustment_decide(entrustment_id: int):
                                     conditions=form.conditions.data or "", scope=form.scope.data or "",
                                     reason=form.reason.data or "")
     except ValidationFailed as error:
-        db.session.rollback()
         flash_errors(error)
     else:
         flash(_("Approved.") if form.decision.data == "approve" else _("Rejected."), "success")
@@ -323,7 +319,6 @@ def entrustment_transition(entrustment_id: int, action: str):
         try:
             services.transition_entrustment(current_user, entrustment_id, action)
         except ValidationFailed as error:
-            db.session.rollback()
             flash_errors(error)
         else:
             flash(_("Status changed."), "success")

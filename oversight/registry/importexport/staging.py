@@ -31,15 +31,15 @@ def stage_import(actor, kind: str, filename: str, content: bytes) -> ImportBatch
     """Check and preview an upload, and keep it (for this user only) so that exactly it can be applied."""
     perm.require(actor, "data.import")
     sheets = parse_upload(kind, filename, content)
-    result = preview(actor, sheets)
-    db.session.execute(delete(ImportBatch).where(ImportBatch.created_at < utcnow() - PREVIEW_LIFETIME))
-    batch = ImportBatch(
-        id=secrets.token_hex(16), user_id=getattr(actor, "id", None), kind=kind,
-        filename=base_name(filename) or kind, sha256=hashlib.sha256(content).hexdigest(), content=content,
-        row_count=sum(len(s.rows) for s in sheets), outcome=result.to_json(), created_at=utcnow(),
-    )
-    db.session.add(batch)
-    uow.commit()
+    result = preview(actor, sheets)  # its own transaction, rolled back
+    with uow.atomic():
+        db.session.execute(delete(ImportBatch).where(ImportBatch.created_at < utcnow() - PREVIEW_LIFETIME))
+        batch = ImportBatch(
+            id=secrets.token_hex(16), user_id=getattr(actor, "id", None), kind=kind,
+            filename=base_name(filename) or kind, sha256=hashlib.sha256(content).hexdigest(), content=content,
+            row_count=sum(len(s.rows) for s in sheets), outcome=result.to_json(), created_at=utcnow(),
+        )
+        db.session.add(batch)
     return batch
 
 
@@ -104,7 +104,7 @@ def apply_import(actor, batch_id: str) -> ImportResult:
             batch.outcome = result.to_json()
             batch.content = b""
     except _Refused as refused:
-        batch.outcome = refused.result.to_json()
-        uow.commit()
+        with uow.atomic():  # the plan as it stands now, for the preview page
+            batch.outcome = refused.result.to_json()
         raise Conflict(refused.message) from None
     return result
