@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from oversight.api.schemas.common import (
-    always_present,
-)
-from oversight.choices import (
-    APPROVAL_STATE,
-    ENTRUSTMENT_ORIGIN,
-    ENTRUSTMENT_STATUS,
-    SUBCONTRACTING_TERMS,
-)
+from oversight.api.schemas.common import always_present
+from oversight.choices import APPROVAL_STATE, ENTRUSTMENT_ORIGIN, ENTRUSTMENT_STATUS, SUBCONTRACTING_TERMS
 
 
 @always_present

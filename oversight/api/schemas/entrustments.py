@@ -14,12 +14,7 @@ from oversight.api.schemas.common import (
     search_text,
     whole_number,
 )
-from oversight.choices import (
-    APPROVAL_STATE,
-    ENTRUSTMENT_ORIGIN,
-    ENTRUSTMENT_STATUS,
-    SUBCONTRACTING_TERMS,
-)
+from oversight.choices import APPROVAL_STATE, ENTRUSTMENT_ORIGIN, ENTRUSTMENT_STATUS, SUBCONTRACTING_TERMS
 from oversight.inputs import MAX_ID
 from oversight.vocabulary import data_items
 
