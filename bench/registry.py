@@ -6,7 +6,6 @@ Each figure has a baseline measured in the same run, interleaved run by run so t
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import resource
@@ -271,14 +270,11 @@ def _page(client, expected_rows: int) -> Callable[[], bytes]:
 
 def bench_list_page(app, engine, manifest: dict, runs: int) -> dict:
     """(b) GET /organisations (50 rows) vs its SELECT + certification load; statements per page size."""
-    from oversight.registry import services
-
     client = login(app, manifest["admin_email"], manifest["admin_password"])
     page = _page(client, 50)
     counts = {}
     for per_page in (10, 50):
-        sized = functools.partial(services.search_organisations, per_page=per_page)
-        with mock.patch.object(services, "search_organisations", sized):
+        with mock.patch.dict(app.config, {"PAGE_SIZE": per_page}):
             _page(client, per_page)()
             counts[per_page] = len(_count_statements(engine, _page(client, per_page)))
     raw = RawQuery(engine, (RAW_PAGE, (50, 0)), (RAW_CERTIFICATIONS, lambda rows: tuple(r[0] for r in rows)))

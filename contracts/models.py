@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from oversight.dbtypes import UTCDateTime
 from oversight.extensions import db
 from oversight.registry.models import Entrustment
-from oversight.timeutil import UTCDateTime, utcnow
+from oversight.timeutil import utcnow
 
 CONTRACT_STATUSES = ("draft", "generated")
 

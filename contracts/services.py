@@ -126,6 +126,7 @@ def _stored(resolved: assembly.Resolved) -> dict:
             "omit": list(resolved.request.omit), "variants": dict(resolved.request.variants)}
 
 
+@uow.atomic()
 def save_contract(actor, entrustment_id: int, data: Mapping) -> Contract:
     """Create or update the contract of an entrustment from a request mapping (validated; nothing on error)."""
     e, contract = get_contract(actor, entrustment_id)
@@ -146,7 +147,6 @@ def save_contract(actor, entrustment_id: int, data: Mapping) -> Contract:
     if after != before:
         trail.record(actor, "contract_create" if before is None else "contract_update", "entrustment", e.id,
                      label=str(e), before=before, after=after)
-    uow.commit()
     return contract
 
 
@@ -159,6 +159,7 @@ def _filename(document: assembly.Document, e: Entrustment, number: int) -> str:
     return f"{name[:150]}.docx"
 
 
+@uow.atomic()
 def generate(actor, entrustment_id: int) -> ContractVersion:
     """Render the contract as .docx and keep it as a new version with its request and SHA-256."""
     e, contract = get_contract(actor, entrustment_id)
@@ -188,7 +189,6 @@ def generate(actor, entrustment_id: int) -> ContractVersion:
     trail.record(actor, "contract_generate", "entrustment", e.id, label=str(e), after={
         "contract_id": contract.id, "version": version.number, "template": version.template,
         "language": version.language, "sha256": version.sha256, "library_version": version.library_version})
-    uow.commit()
     return version
 
 

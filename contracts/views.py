@@ -18,7 +18,6 @@ from contracts.permissions import can_edit_contract
 from oversight import inputs
 from oversight.accounts.auth import requires
 from oversight.errors import ValidationFailed
-from oversight.extensions import db
 from oversight.forms import ActionForm, flash_errors, flash_form_expired
 from oversight.templating import lang
 from oversight.vocabulary import data_item_label
@@ -166,7 +165,6 @@ def contract_save(entrustment_id: int):
     try:
         services.save_contract(current_user, e.id, data)
     except ValidationFailed as error:
-        db.session.rollback()
         return _contract_page(e.id, data, {k: [str(m) for m in v] for k, v in error.errors.items()}, 422)
     flash(_("Contract saved."), "success")
     return redirect(url_for("contracts.contract", entrustment_id=e.id))
@@ -194,7 +192,6 @@ def generate(entrustment_id: int):
     try:
         version = services.generate(current_user, entrustment_id)
     except ValidationFailed as error:
-        db.session.rollback()
         flash_errors(error)
     else:
         flash(_("Version %(n)s generated.", n=version.number), "success")

@@ -16,10 +16,8 @@ def one_button(use_case, success: str | None = None):
     """A one-button form on a detail page: check CSRF, run the use case, flash the outcome.
 
     Returns the use case's result, or None when the form had expired or the service refused (both flashed;
-    a refusal is rolled back)."""
+    the service rolled its refusal back)."""
     from flask import flash
-
-    from oversight.extensions import db
 
     if not ActionForm().validate_on_submit():
         flash_form_expired()
@@ -27,7 +25,6 @@ def one_button(use_case, success: str | None = None):
     try:
         result = use_case()
     except ValidationFailed as error:
-        db.session.rollback()
         flash_errors(error)
         return None
     if success:

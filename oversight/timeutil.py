@@ -1,11 +1,11 @@
-"""Times are stored in UTC and shown in Japan time; this is the one place that converts."""
+"""Times are stored in UTC and shown in Japan time; this is the one place that converts.
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+Pure: it imports neither Flask nor the database, so the Art. 26 engine counts its legal days with the same JST.
+"""
 
-from sqlalchemy.types import DateTime, TypeDecorator
+from datetime import UTC, date, datetime, timedelta, timezone
 
-JST = ZoneInfo("Asia/Tokyo")
+JST = timezone(timedelta(hours=9), "JST")  # UTC+9 all year: Japan keeps no daylight saving
 
 
 def utcnow() -> datetime:
@@ -26,24 +26,3 @@ def to_jst(value: datetime | None) -> datetime | None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(JST)
 
-
-class UTCDateTime(TypeDecorator):
-    """A DateTime column that always stores and returns aware UTC values (SQLite returns naive ones)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)

@@ -1,7 +1,9 @@
-"""The unit of work: services commit through here, so several of them can run as one transaction.
+"""The unit of work: a service that writes runs inside `atomic()`, as a decorator on the use case or as a block.
 
-Outside `atomic()`, `commit()` commits at once. Inside, it only flushes; the block commits at its end or
-rolls everything back if anything raised — the importer applies a whole spreadsheet this way.
+The outermost `atomic()` commits at its end and rolls everything back if anything raised, so a service failing
+halfway leaves nothing written and no caller (view, API, CLI) rolls back by hand. Inside another `atomic()` a
+block only flushes, and its failure goes up to the enclosing block, which decides: the importer runs many
+services as one transaction this way (a `savepoint()` per row undoes just that row in a preview).
 """
 
 from __future__ import annotations
@@ -23,31 +25,45 @@ READ_ONLY_OPTION = "oversight_read_only"
 _depth: ContextVar[int] = ContextVar("uow_depth", default=0)
 
 
-def commit() -> None:
-    """Commit now, or flush if an enclosing atomic() block will commit."""
-    if _depth.get():
-        db.session.flush()
-    else:
-        db.session.commit()
-
-
 @contextmanager
 def atomic(*, dry_run: bool = False):
-    """Run the block as one transaction; with dry_run, roll back even on success (a preview)."""
+    """Run the block as one transaction: commit at the end of the outermost block (with dry_run, roll back even
+    on success: a preview), roll back if anything raised. A block inside another flushes at its end (a dry run
+    there rolls back to its savepoint) and leaves a failure to the enclosing block."""
+    outermost = not _depth.get()
     token = _depth.set(_depth.get() + 1)
+    preview = db.session.begin_nested() if dry_run and not outermost else None
     try:
         yield
     except BaseException:
-        _depth.reset(token)
+        if outermost:
+            db.session.rollback()
+        elif preview is not None and preview.is_active:
+            preview.rollback()
+        raise
+    else:
+        if preview is not None:
+            preview.rollback()
+        elif not outermost:
+            db.session.flush()
+        elif dry_run:
+            db.session.rollback()
+        else:
+            # What runs after the commit (a job sent to an in-process queue) starts a unit of work of its own.
+            _depth.reset(token)
+            token = None
+            _commit()
+    finally:
+        if token is not None:
+            _depth.reset(token)
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except BaseException:  # a flush refused at commit (a unique key taken meanwhile) leaves nothing half-done
         db.session.rollback()
         raise
-    _depth.reset(token)
-    if _depth.get():
-        return
-    if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
 
 
 @contextmanager
@@ -61,12 +77,6 @@ def savepoint():
         raise
     else:
         nested.commit()
-
-
-def rollback() -> None:
-    """Undo a failed step: the whole transaction outside atomic(), nothing inside (the block decides)."""
-    if not _depth.get():
-        db.session.rollback()
 
 
 def reading_request() -> bool:

@@ -8,7 +8,7 @@ Create Date: 2026-11-23 09:23:22.934945
 from alembic import op
 import sqlalchemy as sa
 
-import oversight.timeutil
+import oversight.dbtypes
 
 
 # revision identifiers, used by Alembic.
@@ -32,8 +32,8 @@ def upgrade():
     sa.Column('report_authority', sa.String(length=10), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
     sa.Column('registered_by_org_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('updated_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("kind IN ('company', 'public_body')", name=op.f('ck_organisation_kind')),
     sa.ForeignKeyConstraint(['registered_by_org_id'], ['organisation.id'], name=op.f('fk_organisation_registered_by_org_id_organisation'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisation')),
@@ -45,7 +45,7 @@ def upgrade():
     op.create_table('trail_record',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_user_id', sa.Integer(), nullable=True),
     sa.Column('actor_name', sa.String(length=254), nullable=False),
     sa.Column('actor_org_id', sa.Integer(), nullable=True),
@@ -100,8 +100,8 @@ def upgrade():
     sa.Column('is_enabled', sa.Boolean(), nullable=False),
     sa.Column('locale', sa.String(length=10), nullable=False),
     sa.Column('session_token', sa.String(length=64), nullable=False),
-    sa.Column('created_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_login_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_login_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_user_organisation_id_organisation'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('email', name=op.f('uq_user_email')),
@@ -113,9 +113,9 @@ def upgrade():
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('prefix', sa.String(length=12), nullable=False),
-    sa.Column('created_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_used_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_api_token_user_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
@@ -142,15 +142,15 @@ def upgrade():
     sa.Column('subcontracting_terms', sa.String(length=20), nullable=False),
     sa.Column('origin', sa.String(length=20), nullable=False),
     sa.Column('proposed_by_id', sa.Integer(), nullable=True),
-    sa.Column('proposed_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('proposed_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
-    sa.Column('decided_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('approved_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('approved_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('approval_conditions', sa.Text(), nullable=False),
     sa.Column('approved_scope', sa.Text(), nullable=False),
     sa.Column('rejection_reason', sa.Text(), nullable=False),
-    sa.Column('created_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('updated_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('proposed', 'approved', 'rejected', 'active', 'terminated')", name=op.f('ck_entrustment_status')),
     sa.CheckConstraint("subcontracting_terms IN ('prior_approval', 'notice_after', 'prohibited')", name=op.f('ck_entrustment_terms')),
     sa.CheckConstraint('consignor_id <> contractor_id', name=op.f('ck_entrustment_not_to_itself')),

@@ -8,7 +8,7 @@ Create Date: 2026-11-23 09:38:17.052476
 from alembic import op
 import sqlalchemy as sa
 
-import oversight.timeutil
+import oversight.dbtypes
 
 
 # revision identifiers, used by Alembic.
@@ -29,8 +29,8 @@ def upgrade():
     sa.Column('content', sa.LargeBinary(), nullable=False),
     sa.Column('row_count', sa.Integer(), nullable=False),
     sa.Column('outcome', sa.JSON(), nullable=False),
-    sa.Column('created_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('applied_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('applied_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("kind IN ('organisations', 'entrustments', 'both')", name=op.f('ck_import_batch_kind')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_import_batch_user_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_import_batch'))

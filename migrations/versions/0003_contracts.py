@@ -8,7 +8,7 @@ Create Date: 2026-11-23 10:11:30.790500
 from alembic import op
 import sqlalchemy as sa
 
-import oversight.timeutil
+import oversight.dbtypes
 
 
 # revision identifiers, used by Alembic.
@@ -29,8 +29,8 @@ def upgrade():
     sa.Column('parameters', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("language IN ('ja', 'en', 'bilingual')", name=op.f('ck_contract_language')),
     sa.CheckConstraint("layout IN ('stacked', 'columns')", name=op.f('ck_contract_layout')),
     sa.CheckConstraint("status IN ('draft', 'generated')", name=op.f('ck_contract_status')),
@@ -53,7 +53,7 @@ def upgrade():
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_by_name', sa.String(length=254), nullable=False),
-    sa.Column('created_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('number >= 1', name=op.f('ck_contract_version_number_positive')),
     sa.ForeignKeyConstraint(['contract_id'], ['contract.id'], name=op.f('fk_contract_version_contract_id_contract'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_contract_version_created_by_id_user'), ondelete='SET NULL'),

@@ -8,7 +8,7 @@ Create Date: 2026-11-23 12:00:01.155554
 from alembic import op
 import sqlalchemy as sa
 
-import oversight.timeutil
+import oversight.dbtypes
 
 
 # revision identifiers, used by Alembic.
@@ -29,10 +29,10 @@ def upgrade():
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('next_attempt_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('claimed_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('sent_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('object_type', sa.String(length=40), nullable=True),
     sa.Column('object_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name=op.f('ck_outbox_message_status')),

@@ -8,7 +8,7 @@ Create Date: 2026-11-23 11:57:34.525045
 from alembic import op
 import sqlalchemy as sa
 
-import oversight.timeutil
+import oversight.dbtypes
 
 
 # revision identifiers, used by Alembic.
@@ -29,9 +29,9 @@ def upgrade():
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('facts', sa.JSON(), nullable=False),
     sa.Column('opened_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('closed_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("scope IN ('own', 'entrustment', 'engagements')", name=op.f('ck_incident_scope')),
     sa.CheckConstraint("status IN ('open', 'closed')", name=op.f('ck_incident_status')),
     sa.ForeignKeyConstraint(['entrustment_id'], ['entrustment.id'], name=op.f('fk_incident_entrustment_id_entrustment'), ondelete='SET NULL'),
@@ -45,7 +45,7 @@ def upgrade():
     op.create_table('incident_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('incident_id', sa.Integer(), nullable=False),
-    sa.Column('at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_name', sa.String(length=254), nullable=False),
@@ -66,13 +66,13 @@ def upgrade():
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('paths', sa.JSON(), nullable=False),
-    sa.Column('known_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('notified_consignor_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('quick_reported_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('final_reported_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('person_notice_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('known_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('notified_consignor_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('quick_reported_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('final_reported_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('person_notice_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('person_notice_alternative', sa.Text(), nullable=False),
-    sa.Column('public_notice_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('public_notice_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('must_report', sa.Boolean(), nullable=False),
     sa.Column('exempt', sa.Boolean(), nullable=False),
     sa.Column('quick_from', sa.Date(), nullable=True),
@@ -96,7 +96,7 @@ def upgrade():
     sa.Column('owner', sa.String(length=200), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=False),
     sa.Column('done_on', sa.Date(), nullable=True),
-    sa.Column('created_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_prevention_measure_incident_id_incident'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_prevention_measure'))
     )

@@ -8,7 +8,7 @@ Create Date: 2026-11-23 13:44:54.277917
 from alembic import op
 import sqlalchemy as sa
 
-import oversight.timeutil
+import oversight.dbtypes
 
 
 # revision identifiers, used by Alembic.
@@ -40,21 +40,21 @@ def upgrade():
     sa.Column('facts', sa.JSON(), nullable=False),
     sa.Column('message', sa.Text(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('filed_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('filed_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('filed_by_id', sa.Integer(), nullable=True),
     sa.Column('filed_by_name', sa.String(length=254), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=True),
     sa.Column('content_sha256', sa.String(length=64), nullable=False),
     sa.Column('approval_state', sa.String(length=30), nullable=False),
-    sa.Column('filer_known_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('filer_known_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('notice_hours', sa.Integer(), nullable=True),
-    sa.Column('notice_due_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('notice_due_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('late', sa.Boolean(), nullable=True),
-    sa.Column('acknowledged_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('acknowledged_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('acknowledged_by_name', sa.String(length=254), nullable=False),
-    sa.Column('escalated_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('escalated_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("kind IN ('original', 'follow_up', 'forward')", name=op.f('ck_notification_kind')),
     sa.CheckConstraint("status = 'draft' OR (filed_at IS NOT NULL AND sequence IS NOT NULL)", name=op.f('ck_notification_receipt')),
     sa.CheckConstraint("status IN ('draft', 'filed')", name=op.f('ck_notification_status')),
@@ -88,7 +88,7 @@ def upgrade():
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('content', sa.LargeBinary(), nullable=False),
-    sa.Column('created_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['notification_id'], ['notification.id'], name=op.f('fk_notification_attachment_notification_id_notification'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_attachment'))
     )

@@ -15,7 +15,7 @@ from datetime import UTC
 from alembic import op
 import sqlalchemy as sa
 
-import oversight.timeutil
+import oversight.dbtypes
 
 
 revision = '0007'
@@ -109,7 +109,7 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('incident_party', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('notified_consignor_at', oversight.timeutil.UTCDateTime(timezone=True),
+        batch_op.add_column(sa.Column('notified_consignor_at', oversight.dbtypes.UTCDateTime(timezone=True),
                                       nullable=True))
     connection = op.get_bind()
     from datetime import datetime

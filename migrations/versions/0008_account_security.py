@@ -8,7 +8,7 @@ Create Date: 2026-12-06 23:30:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-import oversight.timeutil
+import oversight.dbtypes
 
 
 # revision identifiers, used by Alembic.
@@ -23,8 +23,8 @@ def upgrade():
     sa.Column('account_key', sa.String(length=64), nullable=False),
     sa.Column('failures', sa.Integer(), nullable=False),
     sa.Column('lockouts', sa.Integer(), nullable=False),
-    sa.Column('locked_until', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_failure_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('locked_until', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_failure_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('failures >= 0 AND lockouts >= 0', name=op.f('ck_login_throttle_counts_not_negative')),
     sa.PrimaryKeyConstraint('account_key', name=op.f('pk_login_throttle'))
     )

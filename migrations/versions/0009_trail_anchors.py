@@ -12,7 +12,7 @@ Downgrading leaves the records as they are: code from before this revision canno
 from alembic import op
 import sqlalchemy as sa
 
-import oversight.timeutil
+import oversight.dbtypes
 
 
 # revision identifiers, used by Alembic.
@@ -25,15 +25,15 @@ depends_on = None
 def upgrade():
     op.create_table('trail_check',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('checked_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('full_checked_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('checked_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('full_checked_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('ok', sa.Boolean(), nullable=False),
     sa.Column('verified_seq', sa.Integer(), nullable=False),
     sa.Column('verified_hash', sa.String(length=64), nullable=False),
     sa.Column('broken_seq', sa.Integer(), nullable=True),
     sa.Column('problem', sa.String(length=20), nullable=False),
     sa.Column('anchored_seq', sa.Integer(), nullable=True),
-    sa.Column('anchored_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('anchored_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_trail_check'))
     )
     with op.batch_alter_table('trail_record', schema=None) as batch_op:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-import oversight.timeutil
+import oversight.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0011'
@@ -32,8 +32,8 @@ organisation = sa.table("organisation", sa.column("id", sa.Integer), sa.column("
                         sa.column("notes", sa.Text), sa.column("registered_by_org_id", sa.Integer))
 record = sa.table("organisation_record", sa.column("id", sa.Integer), sa.column("tenant_id", sa.Integer),
                   sa.column("organisation_id", sa.Integer), sa.column("status", sa.String),
-                  sa.column("notes", sa.Text), sa.column("created_at", oversight.timeutil.UTCDateTime()),
-                  sa.column("updated_at", oversight.timeutil.UTCDateTime()))
+                  sa.column("notes", sa.Text), sa.column("created_at", oversight.dbtypes.UTCDateTime()),
+                  sa.column("updated_at", oversight.dbtypes.UTCDateTime()))
 contact = sa.table("contact", sa.column("organisation_id", sa.Integer), sa.column("record_id", sa.Integer))
 certification = sa.table("certification", sa.column("organisation_id", sa.Integer),
                          sa.column("record_id", sa.Integer))
@@ -49,8 +49,8 @@ def upgrade():
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
-    sa.Column('created_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('updated_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('active', 'candidate', 'suspended', 'ended')", name=op.f('ck_organisation_record_status')),
     sa.CheckConstraint('tenant_id <> organisation_id', name=op.f('ck_organisation_record_not_of_itself')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_organisation_record_organisation_id_organisation'), ondelete='CASCADE'),

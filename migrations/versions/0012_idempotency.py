@@ -8,7 +8,7 @@ Create Date: 2026-12-07 10:00:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-import oversight.timeutil
+import oversight.dbtypes
 
 
 # revision identifiers, used by Alembic.
@@ -24,8 +24,8 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=255), nullable=False),
     sa.Column('request_sha256', sa.String(length=64), nullable=False),
-    sa.Column('claimed_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('response_status', sa.Integer(), nullable=True),
     sa.Column('response_body', sa.LargeBinary(), nullable=True),
     sa.Column('response_headers', sa.JSON(), nullable=True),

@@ -8,7 +8,7 @@ Create Date: 2026-12-07 03:00:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-import oversight.timeutil
+import oversight.dbtypes
 
 
 # revision identifiers, used by Alembic.
@@ -35,11 +35,11 @@ def upgrade():
     sa.Column('result', sa.JSON(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('worker', sa.String(length=120), nullable=False),
-    sa.Column('heartbeat_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('enqueued_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('started_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', oversight.timeutil.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('enqueued_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', oversight.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("status IN ('queued', 'running', 'succeeded', 'failed')", name=op.f('ck_job_status')),
     sa.CheckConstraint('attempts >= 0 AND done >= 0', name=op.f('ck_job_counts_not_negative')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_job_organisation_id_organisation'), ondelete='CASCADE'),

@@ -80,25 +80,24 @@ def log_in(email: str, password: str, *, address: str = "", now: datetime | None
     throttle = db.session.get(LoginThrottle, key, populate_existing=True)
     if (until := _locked_until(throttle, now)) is not None:
         raise _paused(user, typed, address, until)
-    if not reason:
-        if throttle is not None:
-            db.session.delete(throttle)
-        user.last_login_at = now
-        trail.record(user, "login", "user", user.id, label=user.email)
-        uow.commit()
-        return user
-    until = _count_failure(throttle, key, user, typed, address, reason, now)
-    uow.commit()
+    with uow.atomic():  # the failure is counted even though the caller gets an exception
+        if not reason:
+            if throttle is not None:
+                db.session.delete(throttle)
+            user.last_login_at = now
+            trail.record(user, "login", "user", user.id, label=user.email)
+            return user
+        until = _count_failure(throttle, key, user, typed, address, reason, now)
     if until is not None:
         raise LoginPaused(until)
     raise LoginRefused(_l("Wrong e-mail address or password."))
 
 
+@uow.atomic()
 def log_out(user: User) -> None:
     """End every session of the user (the session token rotates) and record it."""
     user.session_token = new_session_token()
     trail.record(user, "logout", "user", user.id, label=user.email)
-    uow.commit()
 
 
 def account_key(email: str) -> str:
@@ -120,10 +119,10 @@ def _locked_until(throttle: LoginThrottle | None, now: datetime) -> datetime | N
     return None
 
 
+@uow.atomic()
 def _paused(user: User | None, typed: str, address: str, until: datetime) -> LoginPaused:
     """Record an attempt refused during a lockout (no password was checked, nothing is counted)."""
     _record_failure(user, typed, address, "locked")
-    uow.commit()
     return LoginPaused(until)
 
 

@@ -9,9 +9,10 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from oversight.dbtypes import UTCDateTime
 from oversight.extensions import db
 from oversight.registry.models import Organisation
-from oversight.timeutil import UTCDateTime, utcnow
+from oversight.timeutil import utcnow
 
 
 def new_session_token() -> str:

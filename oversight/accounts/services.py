@@ -48,6 +48,7 @@ def check_password(user: User, password: str) -> bool:
         return False
 
 
+@uow.atomic()
 def create_user(actor, data: Mapping) -> User:
     """Create a user of an organisation with a role; the first admin is created from the CLI."""
     if actor is not None and not perm.allows(actor, "user.manage"):
@@ -77,10 +78,10 @@ def create_user(actor, data: Mapping) -> User:
     db.session.add(user)
     db.session.flush()
     trail.record(actor, "create", "user", user.id, label=user.email, after=user.snapshot())
-    uow.commit()
     return user
 
 
+@uow.atomic()
 def change_password(user: User, current: str, new: str) -> User:
     """Change one's own password; every other session ends (the caller logs the user in again with the
     returned user, whose session token is new)."""
@@ -92,10 +93,10 @@ def change_password(user: User, current: str, new: str) -> User:
     user.password_hash = hash_password(new)
     user.session_token = new_session_token()
     trail.record(user, "change_password", "user", user.id, label=user.email)
-    uow.commit()
     return user
 
 
+@uow.atomic()
 def set_language(user: User, code: str) -> None:
     """Remember the user's language (ja_JP or en) and record the change."""
     if code not in current_app.config["LANGUAGES"]:
@@ -106,9 +107,9 @@ def set_language(user: User, code: str) -> None:
     user.locale = code
     trail.record(user, "language_change", "user", user.id, label=user.email, before=before,
                  after={"locale": code})
-    uow.commit()
 
 
+@uow.atomic()
 def issue_token(actor: User, name: str) -> tuple[ApiToken, str]:
     """A new API token for the actor; the secret is returned once and only its digest is kept."""
     name = (name or "").strip()
@@ -119,17 +120,16 @@ def issue_token(actor: User, name: str) -> tuple[ApiToken, str]:
     db.session.add(token)
     db.session.flush()
     trail.record(actor, "issue_token", "api_token", token.id, label=f"{actor.email}: {name}")
-    uow.commit()
     return token, secret
 
 
+@uow.atomic()
 def revoke_token(actor: User, token_id: int) -> None:
     token = db.session.get(ApiToken, token_id)
     if token is None or (token.user_id != actor.id and not perm.is_admin(actor)):
         raise NotFound(_l("Token not found."))
     token.revoked_at = utcnow()
     trail.record(actor, "revoke_token", "api_token", token.id, label=token.name)
-    uow.commit()
 
 
 TOKEN_USE_PRECISION = timedelta(minutes=1)
@@ -158,6 +158,7 @@ def _stamp_use(token: ApiToken, now) -> None:
         set_committed_value(token, "last_used_at", now)
 
 
+@uow.atomic()
 def set_user_enabled(actor, user_id: int, enabled: bool) -> User:
     """Disable (or re-enable) a user; disabling ends every session and makes its API tokens useless."""
     if not perm.allows(actor, "user.manage"):
@@ -172,5 +173,4 @@ def set_user_enabled(actor, user_id: int, enabled: bool) -> User:
     user.session_token = new_session_token()
     trail.record(actor, "enable" if enabled else "disable", "user", user.id, label=user.email,
                  before=before, after=user.snapshot())
-    uow.commit()
     return user

@@ -84,7 +84,6 @@ def account():
                                                 password_form.current_password.data or "",
                                                 password_form.new_password.data or "")
             except ValidationFailed as error:
-                db.session.rollback()
                 attach_errors(password_form, error)
             else:
                 login_user(user)  # the user itself: given the current_user proxy, every later look-up recursed
@@ -94,7 +93,6 @@ def account():
         try:
             _token, new_secret = services.issue_token(current_user, token_form.name.data)
         except ValidationFailed as error:
-            db.session.rollback()
             attach_errors(token_form, error)
     tokens = db.session.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)
                                 .order_by(ApiToken.id)).all()
@@ -123,7 +121,6 @@ def users():
         try:
             user = services.create_user(current_user, form_data(form))
         except ValidationFailed as error:
-            db.session.rollback()
             attach_errors(form, error)
         else:
             flash(_("User %(email)s created.", email=user.email), "success")
@@ -139,7 +136,6 @@ def user_enabled(user_id: int, action: str):
         try:
             user = services.set_user_enabled(current_user, user_id, action == "enable")
         except ValidationFailed as error:
-            db.session.rollback()
             flash_errors(error)
         else:
             flash(_("User %(email)s enabled.", email=user.email) if user.is_enabled

@@ -27,10 +27,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from oversight import uow
 from oversight.accounts.auth import api_actor
+from oversight.dbtypes import UTCDateTime
 from oversight.errors import Conflict, ValidationFailed
 from oversight.extensions import db
 from oversight.scheduler import register_job
-from oversight.timeutil import UTCDateTime, utcnow
+from oversight.timeutil import utcnow
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 255
@@ -92,20 +93,20 @@ def claim(user_id: int, key: str, request_sha256: str, *, now: datetime | None =
     for _attempt in range(3):
         row = IdempotencyKey(user_id=user_id, key=key, request_sha256=request_sha256, claimed_at=now,
                              expires_at=now + timedelta(hours=hours))
-        db.session.add(row)
         try:
-            db.session.commit()
+            with uow.atomic():
+                db.session.add(row)
             return Claim(row.id, now)
         except IntegrityError:
-            db.session.rollback()
+            pass
         first = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
                                                                IdempotencyKey.key == key))
         if first is None:  # released or pruned meanwhile
             continue
         if first.expires_at <= now:
-            db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == first.id,
-                                                            IdempotencyKey.expires_at <= now))
-            db.session.commit()
+            with uow.atomic():
+                db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == first.id,
+                                                                IdempotencyKey.expires_at <= now))
             continue
         if first.request_sha256 != request_sha256:
             raise ValidationFailed({HEADER: [_l("This Idempotency-Key was already used with another request. Use a "
@@ -114,10 +115,10 @@ def claim(user_id: int, key: str, request_sha256: str, *, now: datetime | None =
             return _replay(first)
         if first.claimed_at > now - ABANDONED_AFTER:
             raise Conflict(IN_FLIGHT)
-        taken = db.session.execute(update(IdempotencyKey).where(
-            IdempotencyKey.id == first.id, IdempotencyKey.claimed_at == first.claimed_at,
-            IdempotencyKey.response_status.is_(None)).values(claimed_at=now)).rowcount
-        db.session.commit()
+        with uow.atomic():
+            taken = db.session.execute(update(IdempotencyKey).where(
+                IdempotencyKey.id == first.id, IdempotencyKey.claimed_at == first.claimed_at,
+                IdempotencyKey.response_status.is_(None)).values(claimed_at=now)).rowcount
         if taken:
             return Claim(first.id, now)
     raise Conflict(IN_FLIGHT)
@@ -136,11 +137,10 @@ def finish(claimed: Claim, response: Response) -> None:
 
 def release(claimed: Claim) -> None:
     """Give the key up after a call that changed nothing, so that a retry with it runs the call."""
-    db.session.rollback()
-    db.session.execute(delete(IdempotencyKey).where(
-        IdempotencyKey.id == claimed.id, IdempotencyKey.claimed_at == claimed.claimed_at,
-        IdempotencyKey.response_status.is_(None)))
-    db.session.commit()
+    with uow.atomic():
+        db.session.execute(delete(IdempotencyKey).where(
+            IdempotencyKey.id == claimed.id, IdempotencyKey.claimed_at == claimed.claimed_at,
+            IdempotencyKey.response_status.is_(None)))
 
 
 def _replay(first: IdempotencyKey) -> Response:
@@ -152,8 +152,8 @@ def _replay(first: IdempotencyKey) -> Response:
 
 def prune_expired(now: datetime | None = None) -> int:
     """Delete the keys kept longer than IDEMPOTENCY_KEY_HOURS; the count."""
-    deleted = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= (now or utcnow())))
-    db.session.commit()
+    with uow.atomic():
+        deleted = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= (now or utcnow())))
     return deleted.rowcount
 
 

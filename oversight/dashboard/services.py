@@ -12,6 +12,7 @@ from oversight import permissions as perm
 from oversight.extensions import db
 from oversight.registry import services as registry
 from oversight.registry.models import Certification, Entrustment
+from oversight.registry.queries import expiry_warning_days
 from oversight.timeutil import today_jst
 
 
@@ -28,10 +29,11 @@ class Attention:
     deadlines: list = field(default_factory=list)  # notices and reports its own organisation owes (incidents.board)
 
 
-def attention(actor, today: date | None = None, warning_days: int = 90) -> Attention:
+def attention(actor, today: date | None = None, warning_days: int | None = None) -> Attention:
     """Unapproved subcontracting, expired and expiring certifications, subcontracts awaiting a decision,
     incident notifications not yet acknowledged and those later than their contract allows."""
     today = today or today_jst()
+    warning_days = expiry_warning_days() if warning_days is None else warning_days
     flagged = registry.search_entrustments(actor, flagged=True, per_page=500)
     unapproved = [e for e in flagged.items if e.status != "terminated"]
     # The company's own certifications where the actor may read its profile, and its organisation's verified ones.

@@ -22,14 +22,13 @@ from sqlalchemy import select
 
 from oversight.extensions import db
 from oversight.incidents.art26 import Assessment, assess
-from oversight.incidents.art26.deadlines import JST
 from oversight.incidents.art26.facts import HANDLER_KINDS
 from oversight.incidents.models import Incident, IncidentParty
 from oversight.incidents.validation import DATA_KEYS, parse
 from oversight.registry import chain
 from oversight.registry import services as registry
 from oversight.registry.models import Entrustment, Organisation
-from oversight.timeutil import utcnow
+from oversight.timeutil import JST, utcnow
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from oversight.incidents.art26.deadlines import JST
 from oversight.incidents.art26.vocabulary import CAUSES, EVENTS, ITEMS, REPORT_ITEMS
+from oversight.timeutil import JST
 
 FLAGS = ("high_grade_encryption", "recovered_before_viewed", "provided_intentionally", "same_data_kept_elsewhere",
          "deleted_for_reasonable_reason")

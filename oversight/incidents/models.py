@@ -13,9 +13,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from oversight.dbtypes import UTCDateTime
 from oversight.extensions import db
 from oversight.registry.models import Entrustment, Organisation
-from oversight.timeutil import UTCDateTime, utcnow
+from oversight.timeutil import utcnow
 
 INCIDENT_SCOPES = ("own", "entrustment", "engagements")
 PARTY_ROLES = ("origin", "intermediate", "consignor")

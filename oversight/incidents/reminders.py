@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from oversight import mail
+from oversight import mail, uow
 from oversight.extensions import db
 from oversight.incidents.models import Incident, IncidentParty
 from oversight.outbox import services as outbox
@@ -33,6 +33,7 @@ def stage_for(kind: str, due: date, today: date) -> str | None:
     return f"{min(reached)}d" if reached else None
 
 
+@uow.atomic()
 def enqueue_due_reminders(now: datetime | None = None) -> int:
     """Queue the reminders due today for every notice and report still owed in open incidents; returns how many
     are new. Each kind is reminded on its own: the final report's from the first day, not only after the quick."""
@@ -58,7 +59,6 @@ def enqueue_due_reminders(now: datetime | None = None) -> int:
                                     kind=kind, due=day, stage=stage, days_left=(day - today).days)
         outbox.enqueue(key, to, subject, body, object_type="incident", object_id=party.incident_id)
         queued += 1
-    db.session.commit()
     return queued
 
 

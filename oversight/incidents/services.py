@@ -2,6 +2,7 @@
 
 The engine (`art26`) is pure; `chains` feeds it each consignor's chain and facts, and stores the dates it
 concludes on the parties (for the deadline board and the reminders); this module keeps the timeline and the trail.
+Reading (which incidents the actor sees, who records what) lives in `queries` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from oversight import permissions as perm
 from oversight import uow
@@ -20,13 +20,27 @@ from oversight.extensions import db
 from oversight.incidents import chains, validation
 from oversight.incidents.art26 import assess
 from oversight.incidents.models import Incident, IncidentEvent, IncidentParty, PreventionMeasure
+from oversight.incidents.queries import (  # the reading use cases, called as services.* everywhere
+    can_edit_facts,
+    can_record_facts_for,
+    can_record_for,
+    direct_consignors,
+    get_incident,
+    has_incidents,
+    list_incidents,
+    own_open_incidents,
+    recordable_parties,
+)
 from oversight.incidents.validation import FACT_MESSAGES, moment, parse
-from oversight.incidents.visibility import visible_incident_ids
 from oversight.inputs import object_id
 from oversight.registry.models import Entrustment, Organisation
-from oversight.registry.services import Page
 from oversight.timeutil import today_jst, utcnow
 from oversight.trail import services as trail
+
+__all__ = [  # the reading use cases re-exported (queries); the writing ones are below
+    "can_edit_facts", "can_record_facts_for", "can_record_for", "direct_consignors", "get_incident", "has_incidents",
+    "list_incidents", "own_open_incidents", "recordable_parties",
+]
 
 
 def assess_facts(raw, as_of: datetime | date | None = None) -> dict:
@@ -34,42 +48,7 @@ def assess_facts(raw, as_of: datetime | date | None = None) -> dict:
     return assess(parse(raw), as_of or utcnow()).to_dict()
 
 
-# ---------------------------------------------------------------- reading
-
-def get_incident(actor, incident_id: int) -> Incident:
-    """The incident if the actor's organisation is a party to it (admins: any); NotFound otherwise."""
-    perm.require(actor, "incident.view")
-    incident = db.session.get(Incident, incident_id, options=[
-        selectinload(Incident.parties).selectinload(IncidentParty.organisation)])
-    if incident is None or not (perm.is_admin(actor) or incident.party_for(actor.organisation_id)):
-        raise NotFound(_l("Incident not found."))
-    return incident
-
-
-def can_edit_facts(actor, incident: Incident) -> bool:
-    """The organisation where it happened records the incident's facts (admins: any)."""
-    return perm.allows(actor, "incident.edit") and (
-        perm.is_admin(actor) or actor.organisation_id == incident.organisation_id)
-
-
-def can_record_for(actor, party: IncidentParty) -> bool:
-    """A party records its own knowledge, notices and reports (admins: any party)."""
-    return perm.allows(actor, "incident.edit") and (
-        perm.is_admin(actor) or actor.organisation_id == party.organisation_id)
-
-
-def recordable_parties(actor, parties) -> set[int]:
-    """Ids of the parties the actor records for (can_record_for, the role checked once)."""
-    if not perm.allows(actor, "incident.edit"):
-        return set()
-    return {p.id for p in parties if perm.is_admin(actor) or p.organisation_id == actor.organisation_id}
-
-
-def can_record_facts_for(actor, incident: Incident, party: IncidentParty) -> bool:
-    """A consignor records the facts of its own data; the organisation where it happened records them for it."""
-    return party.role == "consignor" and perm.allows(actor, "incident.edit") and (
-        perm.is_admin(actor) or actor.organisation_id in (party.organisation_id, incident.organisation_id))
-
+# ---------------------------------------------------------------- guards
 
 def _editable(actor, incident: Incident, message) -> None:
     if not can_edit_facts(actor, incident):
@@ -80,46 +59,6 @@ def _editable(actor, incident: Incident, message) -> None:
 def _open(incident: Incident) -> None:
     if incident.status != "open":
         raise ValidationFailed({"status": [_l("The incident is closed.")]})
-
-
-def list_incidents(actor, *, status: str = "open", page: int = 1, per_page: int = 50) -> Page:
-    """Incidents the actor may see, newest first, a page at a time."""
-    perm.require(actor, "incident.view")
-    query = select(Incident).where(Incident.id.in_(visible_incident_ids(actor)))
-    if status in ("open", "closed"):
-        query = query.where(Incident.status == status)
-    total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    items = db.session.scalars(query.options(selectinload(Incident.organisation)).order_by(
-        Incident.created_at.desc(), Incident.id.desc()).limit(per_page).offset((page - 1) * per_page))
-    return Page(list(items), total, page, per_page)
-
-
-def own_open_incidents(actor) -> list[Incident]:
-    """The open incidents at the actor's own organisation (what a notification can attach to), newest first."""
-    org_id = getattr(actor, "organisation_id", None)
-    return list(db.session.scalars(select(Incident).where(Incident.organisation_id == org_id,
-                                                          Incident.status == "open")
-                                   .order_by(Incident.created_at.desc(), Incident.id.desc())))
-
-
-def direct_consignors(incident: Incident, organisation_id: int) -> list[int]:
-    """The organisations `organisation_id` notifies about this incident: the tier above it on each chain."""
-    found = []
-    for party in incident.parties:
-        for path in party.paths if party.role == "consignor" else ():
-            for i, org_id in enumerate(path):
-                if org_id == organisation_id and i and path[i - 1] not in found:
-                    found.append(path[i - 1])
-    return found
-
-
-def has_incidents(organisation_id: int) -> bool:
-    """True if the organisation is a party to any open incident (for the dashboard)."""
-    return bool(db.session.scalar(select(exists().where(
-        IncidentParty.organisation_id == organisation_id, IncidentParty.incident_id == Incident.id,
-        Incident.status == "open"))))
 
 
 # ---------------------------------------------------------------- the timeline
@@ -147,6 +86,7 @@ def _diff(before: Mapping, after: Mapping) -> list[tuple[str, object, object]]:
 
 # ---------------------------------------------------------------- opening and facts
 
+@uow.atomic()
 def open_incident(actor, data: Mapping) -> Incident:
     """Open an incident at an organisation with the facts known so far; compute who it concerns and their duty.
 
@@ -198,7 +138,6 @@ def open_incident(actor, data: Mapping) -> Incident:
     trail.record(actor, "incident_open", "incident", incident.id, label=title,
                  after={"organisation_id": organisation.id, "scope": scope, "entrustment_id": entrustment_id,
                         "facts": facts, "parties": [p.organisation_id for p in incident.parties]})
-    uow.commit()
     return incident
 
 
@@ -222,6 +161,7 @@ def _build_parties(incident: Incident, paths: list[chains.Path]) -> None:
         incident.parties.append(party)
 
 
+@uow.atomic()
 def update_facts(actor, incident_id: int, data: Mapping) -> Incident:
     """Record facts as they become known (only the keys given change; null clears); the timeline keeps each change.
 
@@ -258,7 +198,6 @@ def update_facts(actor, incident_id: int, data: Mapping) -> Incident:
     chains.refresh(incident)
     _event(incident, actor, "facts", changes, note=str(data.get("note") or "")[:2000])
     trail.record(actor, "incident_facts", "incident", incident.id, label=incident.title, before=before, after=facts)
-    uow.commit()
     return incident
 
 
@@ -280,6 +219,7 @@ def consignor_party(actor, incident: Incident, party_id: int) -> IncidentParty:
     return party
 
 
+@uow.atomic()
 def record_party_facts(actor, incident_id: int, party_id: int, data: Mapping) -> IncidentParty:
     """Record the facts of one consignor's own data — its persons, data items, encryption, report items — without
     changing any other party's; by the consignor itself or by the organisation where it happened. A count above
@@ -301,7 +241,6 @@ def record_party_facts(actor, incident_id: int, party_id: int, data: Mapping) ->
            concerns=party.organisation_id)
     trail.record(actor, "incident_party_facts", "incident_party", party.id, label=incident.title,
                  before=before, after=facts)
-    uow.commit()
     return party
 
 
@@ -317,6 +256,7 @@ PARTY_ACTIONS = {
 }
 
 
+@uow.atomic()
 def record_for_party(actor, incident_id: int, party_id: int, action: str, data: Mapping) -> IncidentParty:
     """A party records when it learned, notified a consignor (`consignor_id` when it has several), reported,
     noticed the persons or published; or the alternative measure (and why the persons could not be reached)."""
@@ -357,7 +297,6 @@ def record_for_party(actor, incident_id: int, party_id: int, action: str, data: 
            concerns=party.organisation_id)
     trail.record(actor, f"incident_{action}", "incident_party", party.id, label=incident.title, before=before,
                  after=after)
-    uow.commit()
     return party
 
 
@@ -389,6 +328,7 @@ def notice_received(actor, incident: Incident, notifier_id: int, recipient_id: i
 
 # ---------------------------------------------------------------- prevention measures and closing
 
+@uow.atomic()
 def add_measure(actor, incident_id: int, data: Mapping) -> PreventionMeasure:
     """A prevention measure (再発防止策) with its owner and due date."""
     incident = get_incident(actor, incident_id)
@@ -414,10 +354,10 @@ def add_measure(actor, incident_id: int, data: Mapping) -> PreventionMeasure:
     db.session.flush()
     trail.record(actor, "incident_measure", "incident", incident.id, label=incident.title,
                  after={"description": description, "owner": owner, "due_on": due_on.isoformat()})
-    uow.commit()
     return measure
 
 
+@uow.atomic()
 def complete_measure(actor, incident_id: int, measure_id: int, done_on=None) -> PreventionMeasure:
     """Mark a prevention measure done (today in Japan unless a date is given)."""
     incident = get_incident(actor, incident_id)
@@ -435,10 +375,10 @@ def complete_measure(actor, incident_id: int, measure_id: int, done_on=None) -> 
     _event(incident, actor, "measure_done", [("measure", measure.description[:200], done.isoformat())])
     trail.record(actor, "incident_measure_done", "incident", incident.id, label=incident.title,
                  after={"measure_id": measure.id, "done_on": done.isoformat()})
-    uow.commit()
     return measure
 
 
+@uow.atomic()
 def close_incident(actor, incident_id: int, note: str = "") -> Incident:
     """Close the incident; reports still owed are listed in the refusal."""
     incident = get_incident(actor, incident_id)
@@ -452,5 +392,4 @@ def close_incident(actor, incident_id: int, note: str = "") -> Incident:
     _event(incident, actor, "closed", [("status", "open", "closed")], note=note[:2000])
     trail.record(actor, "incident_close", "incident", incident.id, label=incident.title,
                  before={"status": "open"}, after={"status": "closed"})
-    uow.commit()
     return incident

@@ -12,9 +12,8 @@ from flask_babel import lazy_gettext as _l
 from oversight.errors import ValidationFailed
 from oversight.incidents import fact_messages
 from oversight.incidents.art26 import FactsError, parse_facts
-from oversight.incidents.art26.deadlines import JST
 from oversight.registry.models import Organisation
-from oversight.timeutil import utcnow
+from oversight.timeutil import JST, utcnow
 
 # The engine's keys that the workspace derives from the registry instead of asking the user.
 DERIVED_KEYS = frozenset({"handler_kind", "report_authority", "chain", "incident_at"})

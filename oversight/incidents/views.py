@@ -104,7 +104,6 @@ def new():
     try:
         incident = services.open_incident(current_user, data)
     except ValidationFailed as error:
-        db.session.rollback()
         return _new_page(data, {k: [str(m) for m in v] for k, v in error.errors.items()}, 422)
     flash(_("Incident opened. The assessment below follows the facts as you record them."), "success")
     return redirect(url_for("incidents.incident", incident_id=incident.id))
@@ -172,7 +171,6 @@ def facts(incident_id: int):
     try:
         services.update_facts(current_user, incident_id, data)
     except ValidationFailed as error:
-        db.session.rollback()
         return _workspace(incident_id, data, {k: [str(m) for m in v] for k, v in error.errors.items()}, 422)
     flash(_("Facts recorded."), "success")
     return redirect(url_for("incidents.incident", incident_id=incident_id))
@@ -193,7 +191,6 @@ def party_facts(incident_id: int, party_id: int):
         services.record_party_facts(current_user, incident_id, party_id,
                                     {"facts": facts, "note": request.form.get("note", "")})
     except ValidationFailed as error:
-        db.session.rollback()
         return _party_facts_page(incident, party, facts, {k: [str(m) for m in v] for k, v in error.errors.items()},
                                  422)
     flash(_("Facts recorded."), "success")

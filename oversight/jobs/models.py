@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from oversight.choices import Choice, ChoiceSet
 from oversight.extensions import db
-from oversight.timeutil import UTCDateTime, utcnow
+from oversight.dbtypes import UTCDateTime
+from oversight.timeutil import utcnow
 
 JOB_STATUS = ChoiceSet(
     "job_status",

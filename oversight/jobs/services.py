@@ -46,6 +46,7 @@ def job_key(actor, kind: str, key: str | None, params: dict) -> str:
     return f"{kind}:" + hashlib.sha256(f"user:{actor.id}\n{kind}\n{named}".encode()).hexdigest()
 
 
+@uow.atomic()
 def submit(actor, kind: str, params: dict, *, key: str | None = None, total: int | None = None) -> Job:
     """Queue a job of `kind` with `params` for the worker, started by `actor`; the same submission again (same
     kind and key, or same parameters without a key) is the same job, returned as it is."""
@@ -77,7 +78,6 @@ def submit(actor, kind: str, params: dict, *, key: str | None = None, total: int
     trail.record(actor, "job_submit", "job", job.id, label=kinds.label(kind, "ja"),
                  after={"kind": kind, "params": params})
     send_after_commit(job.id)
-    uow.commit()
     return job
 
 
@@ -95,6 +95,7 @@ def list_jobs(actor, *, limit: int = LIST_LIMIT) -> list[Job]:
     return db.session.scalars(restrict_jobs(select(Job), actor).order_by(Job.id.desc()).limit(limit)).all()
 
 
+@uow.atomic()
 def retry(actor, job_id: int) -> Job:
     """Queue a failed job again (its attempts go on counting); anything but a failed job is refused."""
     job = get_job(actor, job_id)
@@ -106,7 +107,6 @@ def retry(actor, job_id: int) -> Job:
     trail.record(actor, "job_retry", "job", job.id, label=kinds.label(job.kind, "ja"), before=before,
                  after={"status": "queued"})
     send_after_commit(job.id)
-    uow.commit()
     return job
 
 

@@ -132,6 +132,7 @@ def _incident_choice(actor, data: Mapping, e: Entrustment) -> int | None:
     return incident.id
 
 
+@uow.atomic()
 def create_draft(actor, data: Mapping, uploads: Iterable[tuple[str, bytes]] = ()) -> Notification:
     """Save a notification as a draft. data: entrustment_id, title, facts (the incident engine's), message,
     incident_id (optional: attach to an open incident of the filer), follow_up_to (a filed notification of
@@ -140,7 +141,6 @@ def create_draft(actor, data: Mapping, uploads: Iterable[tuple[str, bytes]] = ()
     db.session.add(n)
     db.session.flush()
     _draft_trail(actor, "notification_draft_create", n, None, _draft_snapshot(n))
-    uow.commit()
     return n
 
 
@@ -196,6 +196,7 @@ def own_draft(actor, notification_id: int) -> Notification:
     return n
 
 
+@uow.atomic()
 def update_draft(actor, notification_id: int, data: Mapping, uploads: Iterable[tuple[str, bytes]] = ()) -> Notification:
     """Change a draft (title, facts, message; more attachments). A filed notification is refused."""
     n = own_draft(actor, notification_id)
@@ -210,10 +211,10 @@ def update_draft(actor, notification_id: int, data: Mapping, uploads: Iterable[t
     after = _draft_snapshot(n)
     if after != before:
         _draft_trail(actor, "notification_draft_update", n, before, after)
-    uow.commit()
     return n
 
 
+@uow.atomic()
 def remove_attachment(actor, notification_id: int, attachment_id: int) -> Notification:
     """Take an attachment off a draft."""
     n = own_draft(actor, notification_id)
@@ -222,16 +223,15 @@ def remove_attachment(actor, notification_id: int, attachment_id: int) -> Notifi
         raise NotFound(_l("Attachment not found."))
     n.attachments.remove(attachment)
     _draft_trail(actor, "notification_draft_update", n, {"attachments": [attachment.filename]}, {"attachments": []})
-    uow.commit()
     return n
 
 
+@uow.atomic()
 def discard_draft(actor, notification_id: int) -> None:
     """Delete a draft (a filed notification is kept for ever)."""
     n = own_draft(actor, notification_id)
     _draft_trail(actor, "notification_draft_discard", n, _draft_snapshot(n), None)
     db.session.delete(n)
-    uow.commit()
 
 
 def get_attachment(actor, notification_id: int, attachment_id: int) -> NotificationAttachment:

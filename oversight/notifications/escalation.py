@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from oversight import uow
 from oversight.extensions import db
 from oversight.notifications.filing import mail_about
 from oversight.notifications.models import Notification
@@ -30,6 +31,7 @@ def escalation_recipients(n: Notification) -> list[str]:
                   | set(incident_recipients(n.filer_id, (n.recipient_id,))))
 
 
+@uow.atomic()
 def escalate_unacknowledged(now: datetime | None = None) -> int:
     """Escalate each notification still unacknowledged NOTIFICATION_ACK_HOURS after filing (once); the count."""
     now = now or utcnow()
@@ -46,7 +48,6 @@ def escalate_unacknowledged(now: datetime | None = None) -> int:
         trail.record(None, "notification_escalate", "notification", n.id, label=n.title,
                      after={"receipt_number": n.receipt_number, "hours": hours, "mailed": mailed})
         count += 1
-    db.session.commit()
     return count
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from oversight.dbtypes import UTCDateTime
 from oversight.extensions import db
 from oversight.incidents.models import Incident
 from oversight.registry.models import Entrustment, Organisation
-from oversight.timeutil import UTCDateTime, utcnow
+from oversight.timeutil import utcnow
 
 NOTIFICATION_KINDS = ("original", "follow_up", "forward")
 NOTIFICATION_STATUSES = ("draft", "filed")

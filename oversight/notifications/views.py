@@ -116,7 +116,6 @@ def new():
             n = drafts.create_draft(current_user, data, _uploads())
             flash(_("Draft saved. It is not sent until you file it."), "success")
     except ValidationFailed as error:
-        db.session.rollback()
         return _editor(data, _errors(error), 422)
     return redirect(url_for("notifications.show", notification_id=n.id))
 
@@ -165,7 +164,6 @@ def update(notification_id: int):
         else:
             flash(_("Draft saved. It is not sent until you file it."), "success")
     except ValidationFailed as error:
-        db.session.rollback()
         return _editor(data, _errors(error), 422, draft=services.get_notification(current_user, notification_id))
     return redirect(url_for("notifications.show", notification_id=notification_id))
 
@@ -213,7 +211,6 @@ def forward(notification_id: int):
     try:
         n = filing.forward(current_user, notification_id, data, _uploads())
     except ValidationFailed as error:
-        db.session.rollback()
         return _detail(services.get_notification(current_user, notification_id), _errors(error), 422)
     flash(_("Forwarded to %(name)s. Receipt %(number)s.", name=n.recipient.name, number=n.receipt_number),
           "success")

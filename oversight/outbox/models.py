@@ -6,8 +6,9 @@ from sqlalchemy import JSON, CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oversight.choices import Choice, ChoiceSet
+from oversight.dbtypes import UTCDateTime
 from oversight.extensions import db
-from oversight.timeutil import UTCDateTime, utcnow
+from oversight.timeutil import utcnow
 
 OUTBOX_STATUS = ChoiceSet(
     "outbox_status",

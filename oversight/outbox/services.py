@@ -160,13 +160,13 @@ def deliver_due(now: datetime | None = None, *, limit: int = 100) -> DeliveryRep
         _explain_waiting(clock(), report.unconfigured)
         return report
 
-    due = db.session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= clock())
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-    ).all()
-    db.session.commit()  # on SQLite even a read holds the write lock until the transaction ends
+    with uow.atomic():  # ended at once: on SQLite even a read holds the write lock until its transaction ends
+        due = db.session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= clock())
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        ).all()
     connection = _Connection(config)
     try:
         for message_id in due:
@@ -196,17 +196,17 @@ def deliver_due(now: datetime | None = None, *, limit: int = 100) -> DeliveryRep
 def _recover_stuck(at: datetime, max_attempts: int, report: DeliveryReport) -> None:
     stuck = (OutboxMessage.status == "sending", OutboxMessage.claimed_at < at - STUCK_AFTER)
     note = "送信中に処理が中断されました。 / Sending was interrupted."
-    gave_up = db.session.execute(
-        update(OutboxMessage).where(*stuck, OutboxMessage.attempts >= max_attempts)
-        .values(status="failed", last_error=f"{note} {_gave_up_text(max_attempts)}")
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    put_back = db.session.execute(
-        update(OutboxMessage).where(*stuck)
-        .values(status="pending", next_attempt_at=at, last_error=f"{note} 再送します。 / It will be sent again.")
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
+    with uow.atomic():
+        gave_up = db.session.execute(
+            update(OutboxMessage).where(*stuck, OutboxMessage.attempts >= max_attempts)
+            .values(status="failed", last_error=f"{note} {_gave_up_text(max_attempts)}")
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        put_back = db.session.execute(
+            update(OutboxMessage).where(*stuck)
+            .values(status="pending", next_attempt_at=at, last_error=f"{note} 再送します。 / It will be sent again.")
+            .execution_options(synchronize_session=False)
+        ).rowcount
     report.failed += gave_up
     report.recovered += gave_up + put_back
     if gave_up or put_back:
@@ -214,18 +214,19 @@ def _recover_stuck(at: datetime, max_attempts: int, report: DeliveryReport) -> N
 
 
 def _explain_waiting(at: datetime, problem: str) -> None:
-    explained = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= at,
-               or_(OutboxMessage.last_error.is_(None), OutboxMessage.last_error != problem))
-        .values(last_error=problem)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
+    with uow.atomic():
+        explained = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= at,
+                   or_(OutboxMessage.last_error.is_(None), OutboxMessage.last_error != problem))
+            .values(last_error=problem)
+            .execution_options(synchronize_session=False)
+        ).rowcount
     if explained:  # once per message, not on every run
         current_app.logger.warning("outbox: %d message(s) waiting: %s", explained, problem)
 
 
+@uow.atomic()  # the claim is durable before the SMTP conversation starts, and no lock is held
 def _claim(message_id: int, at: datetime) -> _Claimed | None:
     taken = db.session.execute(
         update(OutboxMessage)
@@ -235,13 +236,11 @@ def _claim(message_id: int, at: datetime) -> _Claimed | None:
         .execution_options(synchronize_session=False)
     ).rowcount
     if taken != 1:
-        db.session.commit()
         return None
     row = db.session.execute(
         select(OutboxMessage.key, OutboxMessage.attempts, OutboxMessage.recipients, OutboxMessage.subject,
                OutboxMessage.body).where(OutboxMessage.id == message_id)
     ).one()
-    db.session.commit()  # the claim is durable before the SMTP conversation starts, and no lock is held
     return _Claimed(message_id, row.key, row.attempts, list(row.recipients), row.subject, row.body)
 
 
@@ -279,12 +278,12 @@ def _record_sent(claimed: _Claimed, refused: dict, at: datetime) -> None:
         note = _clip("一部の宛先が受け取りを拒否しました。 / Some recipients were refused: "
                      + _describe_refused(refused))
     # Recorded whatever happened meanwhile: the mail has gone, so it must not be sent again.
-    db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == claimed.id)
-        .values(status="sent", sent_at=at, last_error=note)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    with uow.atomic():
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == claimed.id)
+            .values(status="sent", sent_at=at, last_error=note)
+            .execution_options(synchronize_session=False)
+        )
     current_app.logger.info("outbox: message %s (%s) sent to %d recipient(s)", claimed.id, claimed.key,
                             len(claimed.recipients) - len(refused or {}))
 
@@ -305,11 +304,11 @@ def _record_failure(claimed: _Claimed, error: Exception, at: datetime, config, r
                                 f" / Not sent (attempt {claimed.attempts}); retrying in {minutes} min. {detail}"),
         }
         report.retried += 1
-    db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == claimed.id, OutboxMessage.status == "sending")
-        .values(**values).execution_options(synchronize_session=False)
-    )
-    db.session.commit()
+    with uow.atomic():
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == claimed.id, OutboxMessage.status == "sending")
+            .values(**values).execution_options(synchronize_session=False)
+        )
     unexpected = not isinstance(error, smtplib.SMTPException | OSError)
     current_app.logger.warning("outbox: message %s (%s) not sent, attempt %d: %s", claimed.id, claimed.key,
                                claimed.attempts, detail, exc_info=error if unexpected else None)
@@ -378,6 +377,7 @@ class _Connection:
             smtp.close()
 
 
+@uow.atomic()
 def retry(message_id: int) -> OutboxMessage:
     """Put a failed message back in the queue with a fresh set of attempts (an administrator's action).
 
@@ -393,7 +393,6 @@ def retry(message_id: int) -> OutboxMessage:
     message.status = "pending"
     message.attempts = 0
     message.next_attempt_at = utcnow()
-    uow.commit()
     return message
 
 

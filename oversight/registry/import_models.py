@@ -6,8 +6,9 @@ from __future__ import annotations
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from oversight.dbtypes import UTCDateTime
 from oversight.extensions import db
-from oversight.timeutil import UTCDateTime, utcnow
+from oversight.timeutil import utcnow
 
 
 class ImportBatch(db.Model):

@@ -7,8 +7,9 @@ from datetime import date
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from oversight.dbtypes import UTCDateTime
 from oversight.extensions import db
-from oversight.timeutil import UTCDateTime, utcnow
+from oversight.timeutil import utcnow
 
 
 class Organisation(db.Model):

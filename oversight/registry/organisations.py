@@ -139,16 +139,17 @@ def _check_parts(actor, org: Organisation | None, profile, record) -> None:
         raise Forbidden(_l("Only the company's own users keep its profile."))
 
 
-def _commit_unique() -> None:
+def _flush_unique() -> None:
+    """Write now, so that a corporate number registered meanwhile is refused by name (and the use case undone)."""
     try:
-        uow.commit()
+        db.session.flush()
     except IntegrityError as error:
-        uow.rollback()
         if "corporate_number" in str(error.orig):
             raise ValidationFailed({"corporate_number": [DUPLICATE]}) from error
         raise Conflict(_l("The change conflicts with existing data. Nothing was saved.")) from error
 
 
+@uow.atomic()
 def create_organisation(actor, data: Mapping) -> Organisation:
     """Register an organisation (a vendor, a consignor or a public body) and the caller's record of it.
 
@@ -167,10 +168,11 @@ def create_organisation(actor, data: Mapping) -> Organisation:
             raise ValidationFailed({"corporate_number": [_l(
                 "Your organisation has already registered this company: %(name)s.", name=org.name)]})
         _apply_record(actor, _new_record(actor, org), record_values or {}, created=True)
-    _commit_unique()
+    _flush_unique()
     return org
 
 
+@uow.atomic()
 def identify(actor, number_text, name, *, fields: Mapping[str, str]) -> Organisation:
     """The company with this corporate number — linked to, or registered under `name` — and the caller's record
     of it; used where a form names a company instead of choosing one. `fields` names the form's fields for errors.
@@ -193,6 +195,7 @@ def identify(actor, number_text, name, *, fields: Mapping[str, str]) -> Organisa
     return org
 
 
+@uow.atomic()
 def update_organisation(actor, organisation_id: int, data: Mapping) -> Organisation:
     """Change the given fields: identity facts (if the actor may), `profile` (the company's own users), `record`
     (the actor's own record, created if it keeps none yet). Contact and certification lists, when given, replace
@@ -212,7 +215,7 @@ def update_organisation(actor, organisation_id: int, data: Mapping) -> Organisat
         record = own_record(actor, org.id)
         created = record is None
         _apply_record(actor, record or _new_record(actor, org), record_values, created=created)
-    _commit_unique()
+    _flush_unique()
     return org
 
 
@@ -249,6 +252,7 @@ def _kept_rows(actor, org: Organisation, key: str) -> tuple[str, list]:
     return place, getattr(record, key) if record else []
 
 
+@uow.atomic()
 def add_contact(actor, organisation_id: int, contact: Mapping) -> Organisation:
     """Add a contact where the actor keeps them: its own organisation's profile, or its record of another."""
     org = get_organisation(actor, organisation_id)
@@ -257,6 +261,7 @@ def add_contact(actor, organisation_id: int, contact: Mapping) -> Organisation:
                                {place: {"contacts": [c.snapshot() for c in rows] + [dict(contact)]}})
 
 
+@uow.atomic()
 def remove_contact(actor, organisation_id: int, contact_id: int) -> Organisation:
     """Remove one of the contacts the actor keeps of this organisation."""
     org = get_organisation(actor, organisation_id)
@@ -267,6 +272,7 @@ def remove_contact(actor, organisation_id: int, contact_id: int) -> Organisation
                                {place: {"contacts": [c.snapshot() for c in rows if c.id != contact_id]}})
 
 
+@uow.atomic()
 def add_certification(actor, organisation_id: int, certification: Mapping) -> Organisation:
     """Add a certification: to the company's own profile, or as verified by the actor's organisation."""
     org = get_organisation(actor, organisation_id)
@@ -275,6 +281,7 @@ def add_certification(actor, organisation_id: int, certification: Mapping) -> Or
                                {place: {"certifications": [c.snapshot() for c in rows] + [dict(certification)]}})
 
 
+@uow.atomic()
 def remove_certification(actor, organisation_id: int, certification_id: int) -> Organisation:
     """Remove one of the certifications the actor keeps of this organisation."""
     org = get_organisation(actor, organisation_id)
@@ -288,6 +295,7 @@ def remove_certification(actor, organisation_id: int, certification_id: int) -> 
 IN_USE = _l("This organisation is party to entrustments or has users; end those first. Nothing was deleted.")
 
 
+@uow.atomic()
 def delete_organisation(actor, organisation_id: int) -> None:
     """An operator admin deletes an identity that is party to no entrustment and has no users (with every
     record of it). A tenant deletes its own record; the identity goes too only when nothing else uses it."""
@@ -305,7 +313,6 @@ def delete_organisation(actor, organisation_id: int) -> None:
         trail.record(actor, "delete", "organisation", org.id, label=org.name,
                      before={**org.snapshot(), **org.profile_snapshot()})
         db.session.delete(org)
-        uow.commit()
         return
     if db.session.scalar(perm.restrict_entrustments(parties, actor)):
         raise Conflict(IN_USE)
@@ -316,7 +323,6 @@ def delete_organisation(actor, organisation_id: int) -> None:
     if org.registered_by_org_id == actor.organisation_id and not _referenced(org.id):
         trail.record(actor, "delete", "organisation", org.id, label=org.name, before=org.snapshot())
         db.session.delete(org)
-    uow.commit()
 
 
 # Columns whose rows belong to the organisation itself and go with it.

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
@@ -41,8 +42,16 @@ def like_pattern(text: str) -> str:
     return f"%{escaped.lower()}%"
 
 
-def certification_state(cert: Certification, today: date, warning_days: int = 90) -> str:
-    """valid / expiring (within the warning window) / expired / open (no expiry date)."""
+def expiry_warning_days() -> int:
+    """How many days ahead a certification's expiry is flagged as expiring (CERT_EXPIRY_WARNING_DAYS)."""
+    return current_app.config["CERT_EXPIRY_WARNING_DAYS"]
+
+
+def certification_state(cert: Certification, today: date, warning_days: int | None = None) -> str:
+    """valid / expiring (within the warning window, CERT_EXPIRY_WARNING_DAYS by default) / expired / open (no
+    expiry date)."""
+    if warning_days is None:
+        warning_days = expiry_warning_days()
     if cert.expires_on is None:
         return "open"
     if cert.expires_on < today:

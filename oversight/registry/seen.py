@@ -15,7 +15,7 @@ from oversight import permissions as perm
 from oversight.errors import NotFound
 from oversight.extensions import db
 from oversight.registry.models import Certification, Contact, Organisation, OrganisationRecord
-from oversight.registry.queries import Page, like_pattern, search_text, violations_by_contractor
+from oversight.registry.queries import Page, expiry_warning_days, like_pattern, search_text, violations_by_contractor
 from oversight.timeutil import today_jst
 
 
@@ -158,8 +158,9 @@ def search_organisations(actor, *, q: str = "", kind: str = "", certification: s
     if certification == "expired":
         query = query.where(exists().where(and_(of_row, seen, Certification.expires_on < today)))
     elif certification == "expiring":
+        warning_end = today + timedelta(days=expiry_warning_days())
         query = query.where(exists().where(and_(of_row, seen, Certification.expires_on >= today,
-                                                Certification.expires_on <= today + timedelta(days=90))))
+                                                Certification.expires_on <= warning_end)))
     elif certification == "none":
         query = query.where(~exists().where(and_(of_row, seen)))
     elif certification:

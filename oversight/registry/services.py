@@ -197,6 +197,7 @@ def _label(e: Entrustment) -> str:
     return str(e)
 
 
+@uow.atomic()
 def create_entrustment(actor, data: Mapping) -> Entrustment:
     """A consignor records a direct entrustment (top of a chain) to a contractor."""
     perm.require(actor, "entrustment.create")
@@ -221,10 +222,10 @@ def create_entrustment(actor, data: Mapping) -> Entrustment:
     db.session.add(e)
     db.session.flush()
     trail.record(actor, "create", "entrustment", e.id, label=_label(e), after=e.snapshot())
-    uow.commit()
     return e
 
 
+@uow.atomic()
 def propose_subcontract(actor, parent_id: int, data: Mapping, origin: str = "planned") -> Entrustment:
     """The contractor of `parent_id` hands (part of) the data on to a subcontractor (再委託).
 
@@ -260,7 +261,6 @@ def propose_subcontract(actor, parent_id: int, data: Mapping, origin: str = "pla
     links = [chain.Link(p.id, p.parent_id, p.consignor_id, p.contractor_id, p.status,
                         p.subcontracting_terms) for p in path]
     if contractor.id == parent.contractor_id or chain.would_cycle(links, contractor.id):
-        uow.rollback()  # a company just named by its number is not kept for a proposal that fails
         if contractor.id == parent.contractor_id:
             raise ValidationFailed({"contractor_id": [_l("An organisation cannot entrust data to itself.")]})
         raise ValidationFailed({"contractor_id": [_l(
@@ -278,13 +278,13 @@ def propose_subcontract(actor, parent_id: int, data: Mapping, origin: str = "pla
     db.session.flush()
     action = "propose" if origin == "planned" else "record_unapproved"
     trail.record(actor, action, "entrustment", e.id, label=_label(e), after=e.snapshot())
-    uow.commit()
     return e
 
 
 IMMUTABLE_AFTER_CREATE = ("consignor_id", "contractor_id", "parent_id", "origin")
 
 
+@uow.atomic()
 def update_entrustment(actor, entrustment_id: int, data: Mapping) -> Entrustment:
     """Change the descriptive fields and terms; the parties and the parent are fixed once recorded."""
     e = get_entrustment(actor, entrustment_id)
@@ -312,10 +312,10 @@ def update_entrustment(actor, entrustment_id: int, data: Mapping) -> Entrustment
     after = e.snapshot()
     if after != before:
         trail.record(actor, "update", "entrustment", e.id, label=_label(e), before=before, after=after)
-    uow.commit()
     return e
 
 
+@uow.atomic()
 def decide_subcontract(actor, entrustment_id: int, *, approve: bool, conditions: str = "",
                        scope: str = "", reason: str = "") -> Entrustment:
     """The original consignor approves (with conditions and the data scope allowed) or rejects."""
@@ -357,13 +357,13 @@ def decide_subcontract(actor, entrustment_id: int, *, approve: bool, conditions:
     db.session.flush()
     trail.record(actor, "approve" if approve else "reject", "entrustment", e.id, label=_label(e),
                  before=before, after=e.snapshot())
-    uow.commit()
     return e
 
 
 TRANSITIONS = {"activate": ("approved", "active"), "terminate": (None, "terminated")}
 
 
+@uow.atomic()
 def transition_entrustment(actor, entrustment_id: int, action: str) -> Entrustment:
     """activate (approved → active) or terminate (any live status → terminated, children first)."""
     e = get_entrustment(actor, entrustment_id)
@@ -386,7 +386,6 @@ def transition_entrustment(actor, entrustment_id: int, action: str) -> Entrustme
     e.status = target
     db.session.flush()
     trail.record(actor, action, "entrustment", e.id, label=_label(e), before=before, after=e.snapshot())
-    uow.commit()
     return e
 
 

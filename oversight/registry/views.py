@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -46,7 +46,8 @@ def organisations():
     args = request.args
     page = services.search_organisations(
         current_user, q=args.get("q", ""), kind=args.get("kind", ""),
-        certification=args.get("certification", ""), status=args.get("status", ""), page=_page_arg())
+        certification=args.get("certification", ""), status=args.get("status", ""), page=_page_arg(),
+        per_page=current_app.config["PAGE_SIZE"])
     return render_template("registry/organisations.html", page=page, args=args)
 
 
@@ -113,7 +114,6 @@ def organisation_edit(organisation_id: int):
         try:
             services.update_organisation(current_user, org.id, _organisation_input(form))
         except ValidationFailed as error:
-            db.session.rollback()
             stray = _attach_organisation_errors(form, error)
         else:
             flash(_("Saved."), "success")
@@ -138,7 +138,6 @@ def _sub_form_post(organisation_id: int, form, service):
         try:
             service(current_user, organisation_id, form_data(form))
         except ValidationFailed as error:
-            db.session.rollback()
             flash_errors(error)
         else:
             flash(_("Saved."), "success")
@@ -251,7 +250,6 @@ def entrustment_edit(entrustment_id: int):
         try:
             services.update_entrustment(current_user, e.id, form_data(form))
         except ValidationFailed as error:
-            db.session.rollback()
             stray = attach_errors(form, error)
         else:
             flash(_("Saved."), "success")
@@ -308,7 +306,6 @@ def entrustment_decide(entrustment_id: int):
                                     conditions=form.conditions.data or "", scope=form.scope.data or "",
                                     reason=form.reason.data or "")
     except ValidationFailed as error:
-        db.session.rollback()
         flash_errors(error)
     else:
         flash(_("Approved.") if form.decision.data == "approve" else _("Rejected."), "success")
@@ -322,7 +319,6 @@ def entrustment_transition(entrustment_id: int, action: str):
         try:
             services.transition_entrustment(current_user, entrustment_id, action)
         except ValidationFailed as error:
-            db.session.rollback()
             flash_errors(error)
         else:
             flash(_("Status changed."), "success")

@@ -99,28 +99,29 @@ def run_check(now: datetime | None = None, *, full: bool = False) -> str:
 
 
 def _store(result: Verification, now: datetime, full: bool, anchor: anchors.Anchor | None) -> None:
-    check = last_check() or TrailCheck(id=CHECK_ID, ok=result.ok)
-    check.checked_at, check.ok = now, result.ok
-    if full:
-        check.full_checked_at = now
-    if result.ok:
-        check.verified_seq, check.verified_hash = result.last_seq, result.last_hash
-        check.broken_seq, check.problem = None, ""
-    else:
-        check.broken_seq, check.problem = result.first_bad_seq, result.problem
-    if anchor is not None:
-        check.anchored_seq, check.anchored_at = anchor.seq, anchor.at
-    db.session.add(check)
     try:
-        db.session.commit()
+        with uow.atomic():
+            check = last_check() or TrailCheck(id=CHECK_ID, ok=result.ok)
+            check.checked_at, check.ok = now, result.ok
+            if full:
+                check.full_checked_at = now
+            if result.ok:
+                check.verified_seq, check.verified_hash = result.last_seq, result.last_hash
+                check.broken_seq, check.problem = None, ""
+            else:
+                check.broken_seq, check.problem = result.first_bad_seq, result.problem
+            if anchor is not None:
+                check.anchored_seq, check.anchored_at = anchor.seq, anchor.at
+            db.session.add(check)
     except IntegrityError:  # a second scheduler stored its first check at the same moment: one is enough
-        db.session.rollback()
+        pass
 
 
 def _recipients() -> list[str]:
     return [a.strip() for a in current_app.config.get("TRAIL_ANCHOR_MAIL_TO", "").split(",") if a.strip()]
 
 
+@uow.atomic()
 def _alarm(result: Verification, now: datetime) -> None:
     """Tell TRAIL_ANCHOR_MAIL_TO, once, that a check found the chain broken (it stays so until a full check)."""
     recipients = _recipients()
@@ -128,9 +129,9 @@ def _alarm(result: Verification, now: datetime) -> None:
         return
     subject, body = mail.render("trail/broken", result=result, now=now)
     enqueue(f"trail-broken:{as_utc(now)}", recipients, subject, body, object_type="trail")
-    db.session.commit()
 
 
+@uow.atomic()
 def _mail(anchor: anchors.Anchor) -> None:
     """The day's first checkpoint (Japan time) to TRAIL_ANCHOR_MAIL_TO, through the outbox (one key a day)."""
     recipients = _recipients()
@@ -139,7 +140,6 @@ def _mail(anchor: anchors.Anchor) -> None:
     day = anchor.at.astimezone(JST).date().isoformat()
     subject, body = mail.render("trail/anchor", anchor=anchor, day=day, at_utc=as_utc(anchor.at))
     enqueue(f"trail-anchor:{day}", recipients, subject, body, object_type="trail", object_id=anchor.seq)
-    db.session.commit()
 
 
 @dataclass

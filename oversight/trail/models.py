@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from oversight.dbtypes import UTCDateTime
 from oversight.extensions import db
-from oversight.timeutil import UTCDateTime
 
 
 class TrailRecord(db.Model):

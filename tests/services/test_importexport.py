@@ -390,7 +390,7 @@ def test_a_bad_file_is_refused_with_a_clear_message(filename, content, message):
 
 
 def test_a_zip_bomb_pretending_to_be_a_workbook_is_refused_before_unpacking(monkeypatch):
-    monkeypatch.setattr(importexport, "MAX_UNPACKED_BYTES", 1024 * 1024)
+    monkeypatch.setattr(importexport.parsing, "MAX_UNPACKED_BYTES", 1024 * 1024)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")

@@ -1,12 +1,14 @@
 """The registry as its users see it in the browser-less client: forms, flags, chains, refusals."""
 
 from contextlib import contextmanager
+from datetime import timedelta
 
 from sqlalchemy import event, func, select
 
 from oversight.extensions import db
 from oversight.registry import services as registry
 from oversight.registry.models import Entrustment, Organisation
+from oversight.timeutil import today_jst
 from oversight.trail.models import TrailRecord
 from tests.factories import (
     PASSWORD,
@@ -154,18 +156,21 @@ def count_queries():
         event.remove(db.engine, "before_cursor_execute", before)
 
 
-def test_the_organisation_list_runs_the_same_number_of_queries_for_5_or_50_rows(app, client):
+def test_the_organisation_list_runs_the_same_number_of_queries_for_5_or_50_rows(app, client, monkeypatch):
     admin = gen_user(None, role="admin")
     for n in range(60):
         org = gen_organisation(f"委託先{n:02d}")
         registry.add_certification(SYSTEM, org.id, {"scheme": "pmark", "expires_on": "2027-01-31"})
         registry.add_contact(SYSTEM, org.id, {"name": "窓口", "role": "general"})
     client.login(admin.email, PASSWORD)
-    app.config["PAGE_SIZE"] = 5
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 5)
     with count_queries() as small:
-        assert client.get("/organisations?per_page=5").status_code == 200
+        shown = client.get("/organisations")
+        assert shown.status_code == 200 and text_of(shown).count("委託先") == 5
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 50)
     with count_queries() as large:
-        assert client.get("/organisations").status_code == 200
+        shown = client.get("/organisations")
+        assert shown.status_code == 200 and text_of(shown).count("委託先") == 50
     assert len(small) == len(large), (len(small), len(large))
     assert len(large) <= 12
 
@@ -236,3 +241,20 @@ def test_a_vendor_page_and_list_count_only_the_unapproved_subcontracts_their_rea
 
     assert 'id="org-violation"' not in client.get(f"/organisations/{vendor.id}").get_data(as_text=True)
     assert "無承認再委託 ×" not in client.get("/organisations").get_data(as_text=True)
+
+
+def test_the_expiry_warning_window_is_the_configured_number_of_days_everywhere(app, client, monkeypatch):
+    sakura = gen_organisation("さくら商事")
+    in_60_days = (today_jst() + timedelta(days=60)).isoformat()
+    tohto = gen_organisation("東都システム")
+    registry.add_certification(SYSTEM, tohto.id, {"scheme": "pmark", "expires_on": in_60_days})
+    client.login(gen_user(None, role="admin").email, PASSWORD)
+    assert "東都システム" in text_of(client.get("/organisations?certification=expiring"))
+    assert "cert-expiring" in client.get("/organisations").get_data(as_text=True)
+    monkeypatch.setitem(app.config, "CERT_EXPIRY_WARNING_DAYS", 30)
+    listed = text_of(client.get("/organisations?certification=expiring"))
+    assert "30日以内に期限" in listed and "東都システム" not in listed
+    page = client.get("/organisations").get_data(as_text=True)
+    assert "cert-valid" in page and "cert-expiring" not in page
+    client.login(gen_user(sakura, role="admin").email, PASSWORD)
+    assert "30日以内に期限を迎える認証" in text_of(client.get("/"))

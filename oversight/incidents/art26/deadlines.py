@@ -17,12 +17,13 @@ Convention (see SOURCES.md for the quoted texts):
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from functools import cache
 
 import jpholiday
 
-JST = timezone(timedelta(hours=9), "JST")
+from oversight.timeutil import JST
+
 QUICK_REPORT_FROM_DAYS = 3
 QUICK_REPORT_TO_DAYS = 5
 _ONE_DAY = timedelta(days=1)
