@@ -9,8 +9,8 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from oversight.choices import Choice, ChoiceSet
-from oversight.extensions import db
 from oversight.dbtypes import UTCDateTime
+from oversight.extensions import db
 from oversight.timeutil import utcnow
 
 JOB_STATUS = ChoiceSet(
