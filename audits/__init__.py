@@ -1,1 +1,17 @@
-"""Audits: due diligence at selection, audit campaigns, questionnaires (data), findings, scheduled jobs."""
+"""Audits: due diligence at selection, audit campaigns, questionnaires (data), findings, scheduled jobs.
+
+Pure modules (no Flask, no database): `questionnaire`, `parsing`, `library`, `answers`, `scoring`, `tiers`,
+`tier_policy`, `cadence`. `models`, `visibility`, the services `selection` and `responses`, `views` (blueprint
+"audits"), `api` and `cli` plug into the app through `init_app`; importing the package needs no Flask.
+"""
+
+
+def init_app(app) -> None:
+    """Register the blueprint and the CLI commands (models are imported with them; the API resources are listed
+    with the others in oversight.api)."""
+    from audits import cli
+    from audits.views import bp
+
+    if "audits" not in app.blueprints:
+        app.register_blueprint(bp)
+    cli.init_app(app)
