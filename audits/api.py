@@ -17,6 +17,7 @@ from audits import responses, selection
 from audits.models import OUTCOMES, REQUEST_STATUSES, SELECTION_STATUSES, QuestionnaireRequest
 from audits.visibility import get_request, get_selection, is_requester, restrict_requests
 from oversight import inputs, uow
+from oversight import permissions as perm
 from oversight.api.base import ID, LOCATION, WRITE_ERRORS, ApiBlueprint, actor, documented, json_object
 from oversight.errors import Forbidden, ValidationFailed
 from oversight.extensions import db
@@ -143,6 +144,11 @@ class ComparisonSchema(Schema):
         "description": "per candidate: request id, vendor, percent, blocked, categories, red flags, certifications"})
 
 
+def _require_reader() -> None:
+    if not any(perm.allows(actor(), a) for a in ("selection.view", "questionnaire.answer")):
+        raise Forbidden(_l("Your role does not allow this action."))
+
+
 def _lang() -> str:
     locale = get_locale()
     return "ja" if locale is None or locale.language == "ja" else "en"
@@ -208,6 +214,7 @@ def create_selection():
 @documented()
 def get_selection_(selection_id: int):
     """One selection with its candidates"""
+    perm.require(actor(), "selection.view")
     s = get_selection(actor(), selection_id)
     return _selection(s, s.requests)
 
@@ -254,6 +261,7 @@ def comparison(selection_id: int):
 @documented(errors=(401, 403))
 def list_requests():
     """Questionnaire requests: those your organisation sent, or those addressed to it"""
+    _require_reader()
     query = restrict_requests(select(QuestionnaireRequest), actor()).order_by(QuestionnaireRequest.id.desc())
     return {"items": [_request(r) for r in db.session.scalars(query.limit(500))]}
 
@@ -263,6 +271,7 @@ def list_requests():
 @documented()
 def get_request_(request_id: int):
     """One request: its frozen questions, the answers so far and the evidence"""
+    _require_reader()
     return _detail(get_request(actor(), request_id))
 
 
@@ -318,6 +327,7 @@ def submit(request_id: int):
 @documented()
 def score(request_id: int):
     """The score of the answers (as kept on submission, else of the answers so far), explaining what cost what"""
+    perm.require(actor(), "selection.view")
     r = get_request(actor(), request_id)
     if not is_requester(actor(), r):
         raise Forbidden(_l("The score is the requester's."))

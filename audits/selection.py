@@ -232,6 +232,7 @@ def send_request(actor, request_id: int) -> QuestionnaireRequest:
 
 def send_all(actor, selection_id: int) -> list[QuestionnaireRequest]:
     """Send every draft request of a selection, as one transaction."""
+    perm.require(actor, "selection.edit")
     selection = get_selection(actor, selection_id)
     drafts = [r.id for r in selection.requests if r.status == "draft"]
     if not drafts:
