@@ -221,7 +221,8 @@ def answers_save(request_id: int):
         return redirect(url_for("audits.request_page", request_id=request_id))
     if autosave:
         return jsonify({"answered": saved.answered_count, "total": saved.question_count,
-                        "message": _("Saved.")})
+                        "progress": _("%(answered)s of %(total)s answered", answered=saved.answered_count,
+                                      total=saved.question_count), "message": _("Saved.")})
     if request.form.get("action") == "submit":
         return _submit(request_id)
     flash(_("Answers saved."), "success")

@@ -29,7 +29,9 @@
 
   function refresh() {
     Array.prototype.forEach.call(form.querySelectorAll(".question"), function (block) {
-      block.hidden = !applies(block);
+      var hide = !applies(block);
+      block.hidden = hide;
+      block.style.display = hide ? "none" : "";  // the page's CSS gives .field a display that [hidden] loses to
     });
   }
 
@@ -47,7 +49,7 @@
       Array.prototype.forEach.call(form.querySelectorAll("small.error.autosave"), function (e) { e.remove(); });
       status.textContent = result.body.message || "";
       if (result.ok) {
-        progress.textContent = progress.textContent.replace(/\d+(\D+)\d+/, result.body.answered + "$1" + result.body.total);
+        progress.textContent = result.body.progress;
         status.setAttribute("data-state", "saved");
         return;
       }
