@@ -15,3 +15,12 @@ def init_app(app) -> None:
     if "audits" not in app.blueprints:
         app.register_blueprint(bp)
     cli.init_app(app)
+    app.jinja_env.globals["selection_conditions"] = _open_conditions  # the dashboard's section (audits/_dashboard)
+
+
+def _open_conditions():
+    from flask_login import current_user
+
+    from audits.selection import open_conditions
+
+    return open_conditions(current_user) if current_user.is_authenticated else []
