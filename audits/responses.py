@@ -77,7 +77,7 @@ def _stored(question: library.Question, normal: Any) -> Any:
     return normal
 
 
-def _answering(actor, request_id: int) -> QuestionnaireRequest:
+def open_for_answers(actor, request_id: int) -> QuestionnaireRequest:
     perm.require(actor, "questionnaire.answer")
     request = get_request(actor, request_id)
     if not is_respondent(actor, request):
@@ -101,7 +101,7 @@ def _update_counts(request: QuestionnaireRequest) -> scoring.Score:
 def save_answers(actor, request_id: int, values: Mapping[str, Any]) -> QuestionnaireRequest:
     """Save the given answers (question id → value; a blank value clears the answer). Evidence questions take their
     files through attach_evidence. One malformed answer refuses all of them, each bad one named."""
-    request = _answering(actor, request_id)
+    request = open_for_answers(actor, request_id)
     q = questionnaire_of(request)
     if not isinstance(values, Mapping):
         raise ValidationFailed({"answers": [_l("Expected an object.")]})
@@ -144,7 +144,7 @@ def save_answers(actor, request_id: int, values: Mapping[str, Any]) -> Questionn
 def attach_evidence(actor, request_id: int, question_id: str, filename: str, content: bytes) -> EvidenceFile:
     """Attach one file to an evidence question: a PDF or Office document recognised by its bytes, within the size
     limit; its SHA-256 becomes part of the answer."""
-    request = _answering(actor, request_id)
+    request = open_for_answers(actor, request_id)
     question = questionnaire_of(request).question(question_id)
     if question is None or question.type != "evidence":
         raise ValidationFailed({"question_id": [_l("This question takes no files.")]})
@@ -177,7 +177,7 @@ def attach_evidence(actor, request_id: int, question_id: str, filename: str, con
 
 def remove_evidence(actor, request_id: int, evidence_id: int) -> None:
     """Remove a file the vendor attached, while the request is open."""
-    request = _answering(actor, request_id)
+    request = open_for_answers(actor, request_id)
     evidence = next((f for f in request.evidence if f.id == evidence_id), None)
     if evidence is None:
         raise NotFound(_l("No such file."))
@@ -221,7 +221,7 @@ def answers_sha256(request: QuestionnaireRequest) -> str:
 def submit(actor, request_id: int) -> QuestionnaireRequest:
     """Submit the answers: every required question that applies must be answered. The score is computed and kept
     as of the day of submission; the requester is mailed."""
-    request = _answering(actor, request_id)
+    request = open_for_answers(actor, request_id)
     day = today_jst()
     try:
         score = scoring.score(questionnaire_of(request), request.values(), as_of=day)

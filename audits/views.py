@@ -4,14 +4,16 @@ submit), the score explained, the comparison of candidates and the decision. Eac
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from audits import labels, responses, selection
+from audits import labels, responses, roundtrip, selection
 from audits.models import QuestionnaireRequest
 from audits.visibility import get_request, get_selection, is_requester, is_respondent, restrict_requests
 from oversight import inputs
@@ -22,6 +24,7 @@ from oversight.extensions import db
 from oversight.forms import ActionForm, flash_errors, flash_form_expired
 from oversight.notifications import attachments
 from oversight.registry.models import Organisation
+from oversight.templating import lang
 
 bp = Blueprint("audits", __name__, static_folder="static", static_url_path="/audits/static")
 
@@ -306,6 +309,19 @@ def submit(request_id: int):
     return _submit(request_id)
 
 
+def _shown(question, value) -> str:
+    """An answer as words: choice labels in the user's language, the value itself otherwise."""
+    if value is None:
+        return ""
+    language = lang()
+    if question.type == "yes_no":
+        return question.choice("yes" if value else "no").label.get(language)
+    if question.type in ("single_choice", "multiple_choice"):
+        codes = value if isinstance(value, list) else [value]
+        return "、".join(question.choice(c).label.get(language) if question.choice(c) else str(c) for c in codes)
+    return str(value)
+
+
 def decision_from_form(form) -> dict:
     """The decision a posted decision form holds: the outcome, the reason and the condition rows."""
     rows = zip(form.getlist("condition_text"), form.getlist("condition_owner"), form.getlist("condition_due_on"),
@@ -334,3 +350,55 @@ def decide(request_id: int):
         return redirect(url_for("audits.request_page", request_id=request_id))
     flash(_("Decision recorded: %(outcome)s.", outcome=labels.OUTCOMES[decision.outcome]), "success")
     return redirect(url_for("audits.selection_page", selection_id=decision.request.selection_id))
+
+
+@bp.get("/questionnaire-requests/<int:request_id>/workbook.xlsx")
+@requires(*READERS)
+def workbook_export(request_id: int):
+    filename, content = roundtrip.export_workbook(current_user, request_id)
+    response = send_file(io.BytesIO(content), mimetype=roundtrip.XLSX_MIME, as_attachment=True,
+                         download_name=filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/questionnaire-requests/<int:request_id>/workbook")
+@requires("questionnaire.answer")
+@evidence_upload
+def workbook_import(request_id: int):
+    r = get_request(current_user, request_id)
+    if not ActionForm().validate_on_submit():
+        flash_form_expired()
+        return redirect(url_for("audits.request_page", request_id=request_id))
+    try:
+        if request.form.get("action") == "apply":
+            try:
+                values = json.loads(request.form.get("answers_json", ""))
+            except ValueError:
+                values = None
+            if not isinstance(values, dict):
+                raise ValidationFailed({"file": [_("Upload the workbook again.")]})
+            roundtrip.apply_workbook(current_user, request_id, values, request.form.get("workbook_sha256", ""))
+            flash(_("The workbook's answers were applied."), "success")
+            return redirect(url_for("audits.request_page", request_id=request_id))
+        upload = request.files.get("file")
+        content = upload.read() if upload else b""
+        result = roundtrip.read_workbook(current_user, request_id, content)
+    except ValidationFailed as error:
+        db.session.rollback()
+        flash_errors(error)
+        return redirect(url_for("audits.request_page", request_id=request_id))
+    except DomainError as error:
+        db.session.rollback()
+        if error.status == 404:
+            raise
+        flash(str(error.message), "error")
+        return redirect(url_for("audits.request_page", request_id=request_id))
+    q = responses.questionnaire_of(r)
+    stored = r.values()
+    rows = [(q.question(qid), result.cells.get(qid, ""), _shown(q.question(qid), value), value != stored.get(qid))
+            for qid, value in result.values.items()]
+    return render_template("audits/workbook_preview.html", r=r, q=q, rows=rows, problems=[
+        (p.cell, q.question(p.question), roundtrip.problem_text(p)) for p in result.problems],
+        answers_json=json.dumps(result.values, ensure_ascii=False),
+        workbook_sha256=hashlib.sha256(content).hexdigest()), 422 if result.problems else 200
