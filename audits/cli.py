@@ -175,3 +175,28 @@ def decide(email: str, request_id: int, outcome: str, reason: str, conditions: t
     d = _run(lambda: selection.decide(_user(email), request_id, {"outcome": outcome, "reason": reason,
                                                                  "conditions": parsed}))
     click.echo(f"request {request_id}: {d.outcome} by {d.decided_by_name}")
+
+
+@selection_group.command("export")
+@AS
+@click.argument("request_id", type=int)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def export(email: str, request_id: int, output: Path) -> None:
+    """Write a request's questionnaire as .xlsx, with the answers so far (fill in column H)."""
+    from audits import roundtrip
+
+    _name, content = _run(lambda: roundtrip.export_workbook(_user(email), request_id))
+    output.write_bytes(content)
+    click.echo(f"{output}: {len(content):,} bytes")
+
+
+@selection_group.command("import")
+@AS
+@click.argument("request_id", type=int)
+@click.argument("workbook_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_(email: str, request_id: int, workbook_file: Path) -> None:
+    """Apply the answers of a filled workbook, all or nothing; each bad cell is printed (exit 2)."""
+    from audits import roundtrip
+
+    r = _run(lambda: roundtrip.import_workbook(_user(email), request_id, workbook_file.read_bytes()))
+    click.echo(f"request {r.id}: {r.answered_count}/{r.question_count} answered")

@@ -77,11 +77,23 @@ def _stored(question: library.Question, normal: Any) -> Any:
     return normal
 
 
-def open_for_answers(actor, request_id: int) -> QuestionnaireRequest:
-    perm.require(actor, "questionnaire.answer")
-    request = get_request(actor, request_id)
-    if not is_respondent(actor, request):
-        raise Forbidden(_l("Only the vendor's staff answer its questionnaire."))
+def open_for_answers(actor, request_id: int, interview: str | None = None) -> QuestionnaireRequest:
+    """The request the actor answers: as the addressed vendor's staff, or — with `interview` naming whom it
+    interviewed — as the requesting consignor's procurement entering the answers on the vendor's behalf."""
+    if interview is None:
+        perm.require(actor, "questionnaire.answer")
+        request = get_request(actor, request_id)
+        if not is_respondent(actor, request):
+            raise Forbidden(_l("Only the vendor's staff answer its questionnaire."))
+    else:
+        perm.require(actor, "selection.edit")
+        request = get_request(actor, request_id)
+        if request.selection.consignor_id != actor.organisation_id:
+            raise Forbidden(_l("Only the requesting organisation enters answers on the vendor's behalf."))
+        if not isinstance(interview, str) or not interview.strip() or len(interview) > 200:
+            raise ValidationFailed({"interview": [_l("Name the person you interviewed (at most 200 characters).")]})
+        if request.status == "draft":
+            raise Conflict(_l("Send the questionnaire first."))
     if not request.is_open:
         raise Conflict(_l("The answers were submitted; they can no longer be changed."))
     return request
@@ -98,10 +110,13 @@ def _update_counts(request: QuestionnaireRequest) -> scoring.Score:
     return score
 
 
-def save_answers(actor, request_id: int, values: Mapping[str, Any]) -> QuestionnaireRequest:
+def save_answers(actor, request_id: int, values: Mapping[str, Any], *,
+                 interview: str | None = None) -> QuestionnaireRequest:
     """Save the given answers (question id → value; a blank value clears the answer). Evidence questions take their
-    files through attach_evidence. One malformed answer refuses all of them, each bad one named."""
-    request = open_for_answers(actor, request_id)
+    files through attach_evidence. One malformed answer refuses all of them, each bad one named. With `interview`
+    (whom the actor interviewed), the consignor's procurement enters them on the vendor's behalf: each answer is
+    marked so and the trail names the interviewer and the person interviewed."""
+    request = open_for_answers(actor, request_id, interview)
     q = questionnaire_of(request)
     if not isinstance(values, Mapping):
         raise ValidationFailed({"answers": [_l("Expected an object.")]})
@@ -121,6 +136,10 @@ def save_answers(actor, request_id: int, values: Mapping[str, Any]) -> Questionn
         raise _refusal(error) from None
     existing = {a.question_id: a for a in request.answers}
     name = getattr(actor, "name", "") or getattr(actor, "email", "")
+    on_behalf = interview is not None
+    if on_behalf:
+        name = f"{name}（{interview.strip()}への聞き取り / interview with {interview.strip()}）"[:254]
+    changed = []
     for question_id in values:
         answer = existing.get(question_id)
         if question_id not in normal:
@@ -130,13 +149,19 @@ def save_answers(actor, request_id: int, values: Mapping[str, Any]) -> Questionn
         value = _stored(q.question(question_id), normal[question_id])
         if answer is None:
             request.answers.append(Answer(question_id=question_id, value=value, answered_by_id=getattr(
-                actor, "id", None), answered_by_name=name))
+                actor, "id", None), answered_by_name=name, on_behalf=on_behalf))
+            changed.append(question_id)
         elif answer.value != value:
             answer.value, answer.answered_by_id, answer.answered_by_name = value, getattr(actor, "id", None), name
-            answer.answered_at = utcnow()
+            answer.answered_at, answer.on_behalf = utcnow(), on_behalf
+            changed.append(question_id)
     if request.status == "sent":
         request.status = "in_progress"
     _update_counts(request)
+    if on_behalf:
+        trail.record(actor, "questionnaire_on_behalf", "questionnaire_request", request.id,
+                     label=f"{request.selection.title} / {request.vendor.name}",
+                     after={"interviewed": interview.strip(), "questions": changed})
     uow.commit()
     return request
 
@@ -165,7 +190,7 @@ def attach_evidence(actor, request_id: int, question_id: str, filename: str, con
                             sha256=digest, content=content, uploaded_by_id=getattr(actor, "id", None),
                             uploaded_by_name=name)
     request.evidence.append(evidence)
-    _set_evidence_answer(actor, request, question_id, [f.sha256 for f in files] + [digest])
+    set_evidence_answer(actor, request, question_id, [f.sha256 for f in files] + [digest])
     if request.status == "sent":
         request.status = "in_progress"
     db.session.flush()
@@ -183,13 +208,14 @@ def remove_evidence(actor, request_id: int, evidence_id: int) -> None:
         raise NotFound(_l("No such file."))
     request.evidence.remove(evidence)
     left = [f.sha256 for f in request.evidence if f.question_id == evidence.question_id]
-    _set_evidence_answer(actor, request, evidence.question_id, left)
+    set_evidence_answer(actor, request, evidence.question_id, left)
     trail.record(actor, "evidence_remove", "questionnaire_request", request.id, label=evidence.filename,
                  before={"question": evidence.question_id, "filename": evidence.filename, "sha256": evidence.sha256})
     uow.commit()
 
 
-def _set_evidence_answer(actor, request: QuestionnaireRequest, question_id: str, digests: list[str]) -> None:
+def set_evidence_answer(actor, request: QuestionnaireRequest, question_id: str, digests: list[str]) -> None:
+    """The answer to an evidence question: the SHA-256 of each of its files (none: unanswered)."""
     answer = next((a for a in request.answers if a.question_id == question_id), None)
     if not digests:
         if answer is not None:
@@ -218,10 +244,11 @@ def answers_sha256(request: QuestionnaireRequest) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def submit(actor, request_id: int) -> QuestionnaireRequest:
+def submit(actor, request_id: int, *, interview: str | None = None) -> QuestionnaireRequest:
     """Submit the answers: every required question that applies must be answered. The score is computed and kept
-    as of the day of submission; the requester is mailed."""
-    request = open_for_answers(actor, request_id)
+    as of the day of submission; the requester is mailed. With `interview`, procurement submits on the vendor's
+    behalf (recorded as such)."""
+    request = open_for_answers(actor, request_id, interview)
     day = today_jst()
     try:
         score = scoring.score(questionnaire_of(request), request.values(), as_of=day)
@@ -233,6 +260,8 @@ def submit(actor, request_id: int) -> QuestionnaireRequest:
                                _l("Answer every required question before you submit."))
     request.status, request.submitted_at = "submitted", utcnow()
     request.submitted_by_name = getattr(actor, "name", "") or getattr(actor, "email", "")
+    if interview is not None:
+        request.submitted_by_name = f"{request.submitted_by_name}（{interview.strip()}への聞き取り）"[:254]
     request.score, request.score_percent, request.blocked = score.to_dict(), score.percent, score.blocked
     request.answered_count, request.question_count = progress(score)
     digest = answers_sha256(request)
@@ -240,6 +269,7 @@ def submit(actor, request_id: int) -> QuestionnaireRequest:
                  label=f"{request.selection.title} / {request.vendor.name}", after={
                      "questionnaire": request.questionnaire_id, "version": request.questionnaire_version,
                      "answers_sha256": digest, "answered": request.answered_count, "total": request.question_count,
+                     "on_behalf_of_interviewee": interview.strip() if interview else None,
                      "score_percent": score.percent, "blocked": score.blocked,
                      "red_flags": [f.question for f in score.red_flags]})
     _mail_requester(request)

@@ -166,3 +166,32 @@ def test_a_draft_request_is_not_seen_by_the_vendor(world):
         world.procurement, [world.shared], send=False, title="下書きの選定")
     with pytest.raises(NotFound):
         responses.save_answers(world.shared_staff, draft.id, {"bp_policy": True})
+
+
+def test_a_vendor_prefills_a_new_request_from_its_own_earlier_answers_and_nothing_of_the_other_consignor(world):
+    from audits import reuse
+
+    answer_all(world.shared_staff, world.otsu_request, {"att_responder": "品質保証部 森"})
+    filled = reuse.prefill_from_previous(world.shared_staff, world.shared_request.id)
+    r = db.session.get(QuestionnaireRequest, world.shared_request.id)
+    assert "bp_policy" in filled and r.values()["att_responder"] == "品質保証部 森"
+    assert {f.sha256 for f in r.evidence} == {f.sha256 for f in world.otsu_request.evidence}
+    assert not responses.current_score(r).unanswered_required
+    with pytest.raises(NotFound):
+        reuse.prefill_from_previous(world.other_staff, world.other_request.id)
+
+
+def test_procurement_enters_answers_on_the_vendors_behalf_recorded_with_whom_it_interviewed(world):
+    responses.save_answers(world.procurement, world.other_request.id, {"bp_policy": True},
+                           interview="候補ベンダー 情報システム部 高田")
+    answer = db.session.get(QuestionnaireRequest, world.other_request.id).answers[0]
+    assert answer.on_behalf and "高田" in answer.answered_by_name
+    record = db.session.scalar(select(TrailRecord).where(TrailRecord.action == "questionnaire_on_behalf"))
+    assert record.after == {"interviewed": "候補ベンダー 情報システム部 高田", "questions": ["bp_policy"]}
+    with pytest.raises(ValidationFailed):
+        responses.save_answers(world.procurement, world.other_request.id, {"bp_policy": True}, interview=" ")
+    db.session.rollback()
+    with pytest.raises(NotFound):
+        responses.save_answers(world.otsu_procurement, world.other_request.id, {"bp_policy": True}, interview="誰か")
+    with pytest.raises(Forbidden):
+        responses.save_answers(world.privacy, world.other_request.id, {"bp_policy": True}, interview="誰か")
