@@ -193,3 +193,24 @@ class DecisionCondition(db.Model):
     met_on: Mapped[date | None] = mapped_column(Date)
 
     decision: Mapped[Decision] = relationship(back_populates="conditions")
+
+
+class RespondentLink(db.Model):
+    """A link that lets a person without an account answer one request: only the SHA-256 of its secret is kept;
+    it expires, can be revoked, and each use is recorded in the trail."""
+
+    __tablename__ = "respondent_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_request.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    recipient: Mapped[str] = mapped_column(String(200))  # whom it was given to (name, department)
+    expires_at = mapped_column(UTCDateTime, nullable=False)
+    revoked_at = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_by_name: Mapped[str] = mapped_column(String(254), default="")
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    last_used_at = mapped_column(UTCDateTime)
+
+    request: Mapped[QuestionnaireRequest] = relationship()

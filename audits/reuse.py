@@ -11,7 +11,7 @@ from audits.answers import AnswerError, check_answers, is_unanswered
 from audits.models import EvidenceFile, QuestionnaireRequest
 from audits.responses import open_for_answers, questionnaire_of, save_answers, set_evidence_answer
 from oversight import uow
-from oversight.errors import NotFound
+from oversight.errors import Conflict
 from oversight.extensions import db
 from oversight.timeutil import today_jst
 from oversight.trail import services as trail
@@ -32,7 +32,7 @@ def prefill_from_previous(actor, request_id: int) -> list[str]:
     request = open_for_answers(actor, request_id)
     previous = previous_request(request)
     if previous is None:
-        raise NotFound(_l("There are no earlier submitted answers of your organisation to this questionnaire."))
+        raise Conflict(_l("There are no earlier submitted answers of your organisation to this questionnaire."))
     q = questionnaire_of(request)
     answered = {a.question_id for a in request.answers}
     candidates = {}

@@ -4,16 +4,14 @@ submit), the score explained, the comparison of candidates and the decision. Eac
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from audits import labels, responses, roundtrip, selection
+from audits import labels, links, responses, reuse, selection
 from audits.models import QuestionnaireRequest
 from audits.visibility import get_request, get_selection, is_requester, is_respondent, restrict_requests
 from oversight import inputs
@@ -24,7 +22,6 @@ from oversight.extensions import db
 from oversight.forms import ActionForm, flash_errors, flash_form_expired
 from oversight.notifications import attachments
 from oversight.registry.models import Organisation
-from oversight.templating import lang
 
 bp = Blueprint("audits", __name__, static_folder="static", static_url_path="/audits/static")
 
@@ -149,22 +146,56 @@ def requests_index():
     return render_template("audits/requests.html", requests=list(db.session.scalars(query.limit(500))))
 
 
-def _request_page(request_id: int, errors: dict | None = None, posted: dict | None = None, status: int = 200):
-    r = get_request(current_user, request_id)
+class Urls:
+    """Where the answer page's forms go: the portal's routes, or a respondent link's (`token`)."""
+
+    def __init__(self, request_id: int, token: str | None = None):
+        self.request_id, self.token = request_id, token
+
+    def _for(self, name: str, **args) -> str:
+        if self.token:
+            return url_for(f"audits.link_{name}", token=self.token, **args)
+        return url_for(f"audits.{name}", request_id=self.request_id, **args)
+
+    def save(self):
+        return self._for("answers_save")
+
+    def evidence_add(self):
+        return self._for("evidence_add")
+
+    def evidence_remove(self, evidence_id: int):
+        return self._for("evidence_remove", evidence_id=evidence_id)
+
+    def evidence(self, evidence_id: int):
+        return self._for("evidence", evidence_id=evidence_id)
+
+    def submit(self):
+        return self._for("submit")
+
+
+def _request_page(request_id: int, errors: dict | None = None, posted: dict | None = None, status: int = 200, *,
+                  actor=None, token: str | None = None):
+    actor = actor or current_user
+    r = get_request(actor, request_id)
     q = responses.questionnaire_of(r)
     score = responses.current_score(r)
     values = r.values()
     if posted:
         values = {**values, **posted}
     answered, total = responses.progress(score)
-    respondent = is_respondent(current_user, r)
-    can_decide = (is_requester(current_user, r) and perm.allows(current_user, "selection.decide")
-                  and current_user.organisation_id == r.selection.consignor_id)
+    respondent = is_respondent(actor, r)
+    requester = is_requester(actor, r) if token is None else False
+    own = getattr(actor, "organisation_id", None) == r.selection.consignor_id
+    can_decide = requester and perm.allows(actor, "selection.decide") and own
+    can_edit = requester and perm.allows(actor, "selection.edit") and own
     return render_template(
         "audits/request.html", r=r, q=q, score=score, values=values, errors=errors or {}, answered=answered,
-        total=total, respondent=respondent, editable=respondent and r.is_open, requester=is_requester(current_user, r),
-        can_decide=can_decide, lines={line.question: line for line in score.questions},
+        total=total, respondent=respondent, editable=respondent and r.is_open, requester=requester,
+        can_decide=can_decide, can_edit=can_edit, lines={line.question: line for line in score.questions},
         files={qid: [f for f in r.evidence if f.question_id == qid] for qid in {f.question_id for f in r.evidence}},
+        links=links.links_of(actor, r.id) if can_edit else [], urls=Urls(r.id, token), link_mode=token is not None,
+        on_behalf={a.question_id: a.answered_by_name for a in r.answers if a.on_behalf},
+        has_previous=respondent and token is None and r.is_open and reuse.previous_request(r) is not None,
         form=ActionForm()), status
 
 
@@ -309,19 +340,6 @@ def submit(request_id: int):
     return _submit(request_id)
 
 
-def _shown(question, value) -> str:
-    """An answer as words: choice labels in the user's language, the value itself otherwise."""
-    if value is None:
-        return ""
-    language = lang()
-    if question.type == "yes_no":
-        return question.choice("yes" if value else "no").label.get(language)
-    if question.type in ("single_choice", "multiple_choice"):
-        codes = value if isinstance(value, list) else [value]
-        return "、".join(question.choice(c).label.get(language) if question.choice(c) else str(c) for c in codes)
-    return str(value)
-
-
 def decision_from_form(form) -> dict:
     """The decision a posted decision form holds: the outcome, the reason and the condition rows."""
     rows = zip(form.getlist("condition_text"), form.getlist("condition_owner"), form.getlist("condition_due_on"),
@@ -350,55 +368,3 @@ def decide(request_id: int):
         return redirect(url_for("audits.request_page", request_id=request_id))
     flash(_("Decision recorded: %(outcome)s.", outcome=labels.OUTCOMES[decision.outcome]), "success")
     return redirect(url_for("audits.selection_page", selection_id=decision.request.selection_id))
-
-
-@bp.get("/questionnaire-requests/<int:request_id>/workbook.xlsx")
-@requires(*READERS)
-def workbook_export(request_id: int):
-    filename, content = roundtrip.export_workbook(current_user, request_id)
-    response = send_file(io.BytesIO(content), mimetype=roundtrip.XLSX_MIME, as_attachment=True,
-                         download_name=filename)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.post("/questionnaire-requests/<int:request_id>/workbook")
-@requires("questionnaire.answer")
-@evidence_upload
-def workbook_import(request_id: int):
-    r = get_request(current_user, request_id)
-    if not ActionForm().validate_on_submit():
-        flash_form_expired()
-        return redirect(url_for("audits.request_page", request_id=request_id))
-    try:
-        if request.form.get("action") == "apply":
-            try:
-                values = json.loads(request.form.get("answers_json", ""))
-            except ValueError:
-                values = None
-            if not isinstance(values, dict):
-                raise ValidationFailed({"file": [_("Upload the workbook again.")]})
-            roundtrip.apply_workbook(current_user, request_id, values, request.form.get("workbook_sha256", ""))
-            flash(_("The workbook's answers were applied."), "success")
-            return redirect(url_for("audits.request_page", request_id=request_id))
-        upload = request.files.get("file")
-        content = upload.read() if upload else b""
-        result = roundtrip.read_workbook(current_user, request_id, content)
-    except ValidationFailed as error:
-        db.session.rollback()
-        flash_errors(error)
-        return redirect(url_for("audits.request_page", request_id=request_id))
-    except DomainError as error:
-        db.session.rollback()
-        if error.status == 404:
-            raise
-        flash(str(error.message), "error")
-        return redirect(url_for("audits.request_page", request_id=request_id))
-    q = responses.questionnaire_of(r)
-    stored = r.values()
-    rows = [(q.question(qid), result.cells.get(qid, ""), _shown(q.question(qid), value), value != stored.get(qid))
-            for qid, value in result.values.items()]
-    return render_template("audits/workbook_preview.html", r=r, q=q, rows=rows, problems=[
-        (p.cell, q.question(p.question), roundtrip.problem_text(p)) for p in result.problems],
-        answers_json=json.dumps(result.values, ensure_ascii=False),
-        workbook_sha256=hashlib.sha256(content).hexdigest()), 422 if result.problems else 200

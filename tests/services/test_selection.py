@@ -177,7 +177,7 @@ def test_a_vendor_prefills_a_new_request_from_its_own_earlier_answers_and_nothin
     assert "bp_policy" in filled and r.values()["att_responder"] == "品質保証部 森"
     assert {f.sha256 for f in r.evidence} == {f.sha256 for f in world.otsu_request.evidence}
     assert not responses.current_score(r).unanswered_required
-    with pytest.raises(NotFound):
+    with pytest.raises(Conflict):
         reuse.prefill_from_previous(world.other_staff, world.other_request.id)
 
 

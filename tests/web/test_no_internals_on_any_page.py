@@ -22,7 +22,7 @@ from oversight.registry.models import Entrustment, Organisation
 # Routes that answer with a file, not a page, or that need an object the demo has none of.
 NOT_PAGES = {"static", "favicon", "contracts.download", "importexport.export", "importexport.preview",
              "notifications.receipt", "notifications.attachment", "accounts.login", "trail.export", "audits.static",
-             "audits.evidence"}
+             "audits.evidence", "audits.workbook_export", "audits.link_page", "audits.link_evidence"}
 INTERNALS = re.compile(r"\bNone\b|\bFalse\b|\bTrue\b|\{'|\['|\{\"|\[\"|<built-in|object at 0x")
 BARE_SOURCE = re.compile(r"[(（\[]\s*00[0-4]\b")
 USERS = ("privacy@sakura-hd.example", "csirt@sakura-hd.example", "audit@sakura-hd.example",

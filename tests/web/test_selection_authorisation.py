@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 from flask import url_for
 
-from audits import responses
+from audits import links, responses
 from oversight.accounts.services import issue_token
 from oversight.permissions import ROLE_ACTIONS
 from tests.audits.selection_world import PDF, gen_selection, gen_selection_world
@@ -50,8 +50,17 @@ ROUTES: dict[str, Route] = {
     "audits.evidence_remove": Route("POST", ("questionnaire.answer",), "evidence", answers=True),
     "audits.decide": Route("POST", ("selection.decide",), "request", (("outcome", "approved"),)),
     "audits.submit": Route("POST", ("questionnaire.answer",), "request", answers=True),
+    "audits.workbook_export": Route("GET", READ, "request"),
+    "audits.workbook_import": Route("POST", ("questionnaire.answer",), "request", answers=True),
+    "audits.prefill": Route("POST", ("questionnaire.answer",), "request", answers=True),
+    "audits.on_behalf": Route("POST", ("selection.edit",), "request", (("interview", "高田"), ("a.bp_policy", "yes")),
+                              as_organisation=True),
+    "audits.link_create": Route("POST", ("selection.edit",), "request", (("recipient", "高田"),), as_organisation=True),
+    "audits.link_revoke": Route("POST", ("selection.edit",), "link"),
 }
-PUBLIC = {"audits.static"}
+# Static files, and the pages of a respondent link: its token is the authorisation (tests/web/test_selection_links.py).
+PUBLIC = {"audits.static", "audits.link_page", "audits.link_answers_save", "audits.link_submit",
+          "audits.link_evidence_add", "audits.link_evidence_remove", "audits.link_evidence"}
 
 
 def test_every_selection_route_has_a_rule(app):
@@ -65,6 +74,8 @@ def world():
     responses.attach_evidence(w.shared_staff, w.shared_request.id, "bp_policy_doc", "方針.pdf", PDF)
     w.evidence = w.shared_request.evidence[0]
     w.otsu_evidence = responses.attach_evidence(w.shared_staff, w.otsu_request.id, "bp_policy_doc", "方針.pdf", PDF)
+    w.link = links.create_link(w.procurement, w.shared_request.id, {"recipient": "共通ベンダー 担当"})[0]
+    w.otsu_link = links.create_link(w.otsu_procurement, w.otsu_request.id, {"recipient": "共通ベンダー 担当"})[0]
     return w
 
 
@@ -74,8 +85,10 @@ def _url(app, endpoint: str, route: Route, world, foreign: bool) -> str:
     args = {}
     if route.objects == "selection":
         args["selection_id"] = request.selection_id
-    if route.objects in ("request", "evidence"):
+    if route.objects in ("request", "evidence", "link"):
         args["request_id"] = request.id
+    if route.objects == "link":
+        args["link_id"] = (world.otsu_link if foreign else world.link).id
     if route.objects == "evidence":
         args["evidence_id"] = evidence.id
     with app.test_request_context():
@@ -108,7 +121,7 @@ def _expected(route: Route, org: str | None, role: str, foreign: bool) -> set[in
     if not route.objects:
         return None
     sees_as_consignor = org == ("otsu" if foreign else "sakura") and "selection.view" in ROLE_ACTIONS[role]
-    sees_as_vendor = (org == "shared" and route.objects != "selection"
+    sees_as_vendor = (org == "shared" and route.objects not in ("selection", "link")
                       and "questionnaire.answer" in ROLE_ACTIONS[role])
     if route.answers:
         return None if sees_as_vendor else {404}
