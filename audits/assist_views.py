@@ -74,7 +74,7 @@ def workbook_import(request_id: int):
         return redirect(url_for("audits.request_page", request_id=request_id))
     except DomainError as error:
         db.session.rollback()
-        if error.status == 404:
+        if error.status in (403, 404):
             raise
         flash(str(error.message), "error")
         return redirect(url_for("audits.request_page", request_id=request_id))
@@ -99,7 +99,7 @@ def prefill(request_id: int):
             filled = reuse.prefill_from_previous(current_user, request_id)
         except DomainError as error:
             db.session.rollback()
-            if error.status == 404:
+            if error.status in (403, 404):
                 raise
             flash(str(error.message), "error")
         else:
@@ -128,7 +128,7 @@ def on_behalf(request_id: int):
         flash_errors(error)
     except DomainError as error:
         db.session.rollback()
-        if error.status == 404:
+        if error.status in (403, 404):
             raise
         flash(str(error.message), "error")
     else:

@@ -34,7 +34,7 @@ def link_create(request_id: int):
         flash_errors(error)
     except DomainError as error:
         db.session.rollback()
-        if error.status == 404:
+        if error.status in (403, 404):
             raise
         flash(str(error.message), "error")
     else:
@@ -55,7 +55,7 @@ def link_revoke(request_id: int, link_id: int):
             links.revoke_link(current_user, request_id, link_id)
         except DomainError as error:
             db.session.rollback()
-            if error.status == 404:
+            if error.status in (403, 404):
                 raise
             flash(str(error.message), "error")
         else:

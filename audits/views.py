@@ -312,7 +312,7 @@ def evidence_remove(request_id: int, evidence_id: int):
             responses.remove_evidence(current_user, request_id, evidence_id)
         except DomainError as error:
             db.session.rollback()
-            if error.status == 404:
+            if error.status in (403, 404):
                 raise
             flash(str(error.message), "error")
         else:
@@ -362,7 +362,7 @@ def decide(request_id: int):
         return _request_page(request_id, _errors(error), None, 422)
     except DomainError as error:
         db.session.rollback()
-        if error.status == 404:
+        if error.status in (403, 404):
             raise
         flash(str(error.message), "error")
         return redirect(url_for("audits.request_page", request_id=request_id))
