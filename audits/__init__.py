@@ -16,6 +16,8 @@ def init_app(app) -> None:
         app.register_blueprint(bp)
     cli.init_app(app)
     app.jinja_env.globals["selection_conditions"] = _open_conditions  # the dashboard's section (audits/_dashboard)
+    app.jinja_env.globals["selection_decision"] = _decision  # the entrustment page's line (audits/_entrustment)
+    app.jinja_env.globals["labels_outcome"] = _outcome_label
 
 
 def _open_conditions():
@@ -24,3 +26,18 @@ def _open_conditions():
     from audits.selection import open_conditions
 
     return open_conditions(current_user) if current_user.is_authenticated else []
+
+
+
+def _decision(entrustment):
+    from flask_login import current_user
+
+    from audits.selection import decision_for
+
+    return decision_for(current_user, entrustment)
+
+
+def _outcome_label(code: str) -> str:
+    from audits.labels import OUTCOMES
+
+    return str(OUTCOMES.get(code, code))

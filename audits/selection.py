@@ -368,3 +368,18 @@ def open_conditions(actor) -> list[DecisionCondition]:
     if not perm.is_admin(actor):
         query = query.where(Selection.consignor_id == actor.organisation_id)
     return list(db.session.scalars(query.limit(50)))
+
+
+def decision_for(actor, entrustment) -> tuple[bool, Decision | None]:
+    """(shown, decision) for an entrustment's page: whether the selection line applies to the actor — a direct
+    entrustment of its own organisation, read by a role that reads selections — and the latest decision of its
+    organisation on that contractor (None: never selected through a review)."""
+    if entrustment.parent_id is not None or not perm.allows(actor, "selection.view") or (
+            not perm.is_admin(actor) and entrustment.consignor_id != actor.organisation_id):
+        return False, None
+    decision = db.session.scalar(
+        select(Decision).join(QuestionnaireRequest).join(Selection)
+        .where(Selection.consignor_id == entrustment.consignor_id,
+               QuestionnaireRequest.vendor_id == entrustment.contractor_id)
+        .order_by(Decision.decided_at.desc(), Decision.id.desc()).limit(1))
+    return True, decision

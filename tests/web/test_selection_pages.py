@@ -116,3 +116,22 @@ def test_procurement_reads_the_score_explained_compares_and_decides_with_a_condi
     otsu = login(make_client, world.otsu_procurement)
     listing = text_of(otsu.get("/selections"))
     assert "ISMS認証の更新証明の提出" not in listing and "会員コールセンター" not in listing
+
+
+def test_an_entrustment_says_whether_a_review_approved_its_contractor(world, make_client):
+    from tests.factories import gen_entrustment
+
+    reviewed = gen_entrustment(world.sakura, world.shared, data_set="会員コールセンター")
+    unreviewed = gen_entrustment(world.sakura, world.other, data_set="配送")
+    otsu_albums = gen_entrustment(world.otsu, world.shared, data_set="卒業アルバム")
+    r = answer_all(world.shared_staff, world.shared_request)
+    from audits import selection
+
+    selection.decide(world.procurement, r.id, {"outcome": "approved"})
+    client = login(make_client, world.privacy)
+    assert "委託先選定の審査で選定済み：承認" in text_of(client.get(f"/entrustments/{reviewed.id}"))
+    assert "この委託先を承認した選定の審査がありません" in text_of(client.get(f"/entrustments/{unreviewed.id}"))
+    otsu = login(make_client, world.otsu_procurement)
+    assert "この委託先を承認した選定の審査がありません" in text_of(otsu.get(f"/entrustments/{otsu_albums.id}"))
+    staff = login(make_client, world.shared_staff)
+    assert "選定の審査" not in text_of(staff.get(f"/entrustments/{reviewed.id}"))
