@@ -66,9 +66,11 @@
     }).catch(function () { status.setAttribute("data-state", "error"); });
   }
 
+  var autosave = form.hasAttribute("data-autosave");  // a respondent link saves with its buttons only
   form.addEventListener("change", function (event) {
     if (event.target.type === "file") { return; }
     refresh();
+    if (!autosave) { return; }
     clearTimeout(timer);
     timer = setTimeout(save, 400);
   });
