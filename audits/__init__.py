@@ -1,1 +1,43 @@
-"""Audits: due diligence at selection, audit campaigns, questionnaires (data), findings, scheduled jobs."""
+"""Audits: due diligence at selection, audit campaigns, questionnaires (data), findings, scheduled jobs.
+
+Pure modules (no Flask, no database): `questionnaire`, `parsing`, `library`, `answers`, `scoring`, `tiers`,
+`tier_policy`, `cadence`. `models`, `visibility`, the services `selection` and `responses`, `views` (blueprint
+"audits"), `api` and `cli` plug into the app through `init_app`; importing the package needs no Flask.
+"""
+
+
+def init_app(app) -> None:
+    """Register the blueprint and the CLI commands (models are imported with them; the API resources are listed
+    with the others in oversight.api)."""
+    from audits import assist_views, cli, link_views  # noqa: F401 - they add their routes to the blueprint
+    from audits.views import bp
+
+    if "audits" not in app.blueprints:
+        app.register_blueprint(bp)
+    cli.init_app(app)
+    app.jinja_env.globals["selection_conditions"] = _open_conditions  # the dashboard's section (audits/_dashboard)
+    app.jinja_env.globals["selection_decision"] = _decision  # the entrustment page's line (audits/_entrustment)
+    app.jinja_env.globals["labels_outcome"] = _outcome_label
+
+
+def _open_conditions():
+    from flask_login import current_user
+
+    from audits.selection import open_conditions
+
+    return open_conditions(current_user) if current_user.is_authenticated else []
+
+
+
+def _decision(entrustment):
+    from flask_login import current_user
+
+    from audits.selection import decision_for
+
+    return decision_for(current_user, entrustment)
+
+
+def _outcome_label(code: str) -> str:
+    from audits.labels import OUTCOMES
+
+    return str(OUTCOMES.get(code, code))

@@ -52,6 +52,7 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
     errors.init_app(app)  # after the Api, which registers a JSON handler for every HTTP error
     inputs.init_app(app)
 
+    import audits
     import contracts
     import oversight.incidents.models  # noqa: F401 - migration 0005 creates its tables; `flask db check` must see them
     import oversight.incidents.reminders  # noqa: F401 - registers the reminder sweeper with `flask scheduler`
@@ -81,6 +82,7 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
         app.register_blueprint(blueprint)
     contracts.init_app(app)
     jobs.init_app(app)
+    audits.init_app(app)
     register_api(api)
 
     from oversight import cli, security

@@ -192,6 +192,9 @@ def load(actor) -> dict:
         "email": email, "name": name, "role": role, "password": DEMO_PASSWORD,
         "organisation_id": orgs[org_key].id if org_key else None}) for email, name, role, org_key in DEMO_USERS}
     _records(users, orgs, today)
+    from audits import demo as selection_demo
+
+    selection_demo.load(users, orgs)
     return orgs
 
 

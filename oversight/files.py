@@ -13,6 +13,8 @@ import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 MB = 1024 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file of .doc/.xls/.ppt
@@ -114,3 +116,16 @@ def check(filename: str, content: bytes, max_bytes: int,
     if not content_is(ext, content):
         return "", Refusal("not_really", {"name": filename, "ext": ext.upper()})
     return MEDIA_TYPES[ext], None
+
+
+REFUSALS = {
+    "too_large": _l("%(name)s is larger than %(mb)s MB. Send a smaller file (or split it)."),
+    "empty": _l("%(name)s is empty."),
+    "unsupported_type": _l("%(name)s cannot be attached: only %(allowed)s files are accepted."),
+    "not_really": _l("%(name)s is not a real %(ext)s file: its content does not match its name."),
+}
+
+
+def refusal_message(refusal: Refusal) -> str:
+    """Why an upload was refused, in the user's language, naming the file."""
+    return REFUSALS[refusal.code] % refusal.values

@@ -27,28 +27,29 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
                 "entrustment.propose", "entrustment.decide", "entrustment.record_discovered",
                 "entrustment.transition", "data.import", "data.export", "trail.view", "user.manage",
                 "contract.view", "contract.edit", "incident.view", "incident.edit", "notification.view",
-                "notification.file", "outbox.view"}
+                "notification.file", "outbox.view", "selection.view", "selection.edit", "selection.decide"}
     ),
     "privacy_office": frozenset(
         VIEW | {"org.create", "org.edit", "org.delete", "entrustment.create", "entrustment.edit",
                 "entrustment.propose", "entrustment.decide", "entrustment.record_discovered",
                 "entrustment.transition", "data.import", "data.export", "trail.view", "contract.view",
-                "contract.edit", "incident.view", "incident.edit", "notification.view", "notification.file"}
+                "contract.edit", "incident.view", "incident.edit", "notification.view", "notification.file",
+                "selection.view"}
     ),
     "procurement": frozenset(
         VIEW | {"org.create", "org.edit", "entrustment.create", "entrustment.edit", "entrustment.propose",
                 "entrustment.transition", "data.import", "data.export", "contract.view", "incident.view",
-                "notification.view"}
+                "notification.view", "selection.view", "selection.edit", "selection.decide"}
     ),
     "legal": frozenset(VIEW | {"data.export", "contract.view", "contract.edit", "incident.view",
                                "notification.view"}),
     "auditor": frozenset(VIEW | {"entrustment.record_discovered", "data.export", "trail.view", "contract.view",
-                                 "incident.view", "notification.view"}),
+                                 "incident.view", "notification.view", "selection.view"}),
     "incident_team": frozenset(VIEW | {"data.export", "contract.view", "incident.view", "incident.edit",
                                        "notification.view", "notification.file"}),
     "contractor_user": frozenset(VIEW | {"org.create", "org.edit", "entrustment.propose",
                                          "entrustment.record_discovered", "incident.view", "incident.edit",
-                                         "notification.view", "notification.file"}),
+                                         "notification.view", "notification.file", "questionnaire.answer"}),
     "viewer": frozenset(VIEW | {"incident.view", "notification.view"}),
 }
 

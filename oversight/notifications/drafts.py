@@ -29,12 +29,6 @@ MAX_ATTACHMENTS = 10
 MAX_MESSAGE = 10_000
 
 NOT_YOURS = _l("There is no filed notification of your organisation with that number.")
-ATTACHMENT_MESSAGES = {
-    "too_large": _l("%(name)s is larger than %(mb)s MB. Send a smaller file (or split it)."),
-    "empty": _l("%(name)s is empty."),
-    "unsupported_type": _l("%(name)s cannot be attached: only %(allowed)s files are accepted."),
-    "not_really": _l("%(name)s is not a real %(ext)s file: its content does not match its name."),
-}
 
 
 def own_organisation(actor) -> int:
@@ -67,7 +61,7 @@ def check_attachments(uploads: Iterable[tuple[str, bytes]], already: int = 0) ->
     for name, content in uploads:
         media_type, refusal = files.check(name, content, limit)
         if refusal:
-            problems.append(ATTACHMENT_MESSAGES[refusal.code] % refusal.values)
+            problems.append(files.refusal_message(refusal))
         else:
             accepted.append((name, media_type, content))
     if problems:

@@ -19,6 +19,12 @@ NOTIFICATION = Obj(
     entrustment=Obj(data_set="会員リスト"), content_sha256="ab" * 32, unapproved=True, late=True, notice_hours=72)
 
 SAMPLES = {
+    "audits/questionnaire_sent": {
+        "request": Obj(id=3, vendor=Obj(name="株式会社東都システム"), due_on=date(2026, 12, 20),
+                       message="よろしくお願いします。"),
+        "selection": Obj(title="会員データの問合せ対応", consignor=Obj(name="さくら商事株式会社")),
+        "questionnaire": Obj(title=Obj(ja="委託先選定時の安全管理措置の確認", en="Due diligence at selection"),
+                             version="2026.1", questions=[1, 2, 3])},
     "notifications/filed": {"n": NOTIFICATION},
     "notifications/acknowledged": {"n": NOTIFICATION},
     "notifications/escalated": {"n": NOTIFICATION, "hours": 24},
