@@ -205,7 +205,7 @@ def get_version(actor, version_id: int) -> ContractVersion:
     """One generated version, if the actor may see its entrustment; NotFound otherwise."""
     perm.require(actor, "contract.view")
     version = db.session.get(ContractVersion, version_id)
-    if version is None or not perm.can_see_entrustment(actor, version.contract.entrustment_id):
+    if version is None or not perm.can_see(actor, "entrustment", version.contract.entrustment_id):
         raise NotFound(_l("Contract version not found."))
     return version
 
@@ -283,7 +283,7 @@ def portfolio(actor, *, contractor_id: int | None = None) -> Portfolio:
     perm.require(actor, "contract.view")
     if contractor_id is not None:
         registry.get_organisation(actor, contractor_id)
-    query = perm.restrict_entrustments(select(Entrustment).where(Entrustment.status.in_(LIVE_STATUSES)), actor)
+    query = perm.restrict(select(Entrustment).where(Entrustment.status.in_(LIVE_STATUSES)), actor, "entrustment")
     if contractor_id is not None:
         query = query.where(Entrustment.contractor_id == contractor_id)
     entrustments = db.session.scalars(query.options(selectinload(Entrustment.consignor),

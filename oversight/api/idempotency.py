@@ -29,7 +29,6 @@ from oversight import uow
 from oversight.accounts.auth import api_actor
 from oversight.errors import Conflict, ValidationFailed
 from oversight.extensions import db
-from oversight.scheduler import register_job
 from oversight.timeutil import UTCDateTime, utcnow
 
 HEADER = "Idempotency-Key"
@@ -156,8 +155,6 @@ def prune_expired(now: datetime | None = None) -> int:
     db.session.commit()
     return deleted.rowcount
 
-
-register_job("idempotency-key-expiry", prune_expired, 3600)
 
 
 def _valid_key(key: str) -> bool:

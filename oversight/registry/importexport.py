@@ -296,7 +296,7 @@ def _check_format(fmt: str) -> None:
 
 def _organisation_rows(actor, today: date) -> list[list]:
     """Identity, the actor's own record, and the contacts and certifications it reads — never another's record."""
-    organisations = db.session.scalars(perm.restrict_organisations(select(Organisation), actor).order_by(
+    organisations = db.session.scalars(perm.restrict(select(Organisation), actor, "organisation").order_by(
         Organisation.name_kana, Organisation.name, Organisation.id)).all()
     ids = [org.id for org in organisations]
     records = services.own_records(actor, ids)
@@ -306,7 +306,7 @@ def _organisation_rows(actor, today: date) -> list[list]:
 
 
 def _entrustment_rows(actor) -> list[list]:
-    query = perm.restrict_entrustments(select(Entrustment), actor).options(
+    query = perm.restrict(select(Entrustment), actor, "entrustment").options(
         selectinload(Entrustment.consignor), selectinload(Entrustment.contractor)
     ).order_by(Entrustment.id)
     entrustments = db.session.scalars(query).all()
@@ -684,11 +684,11 @@ class _Directory:
         self.entries: dict[int, tuple[str | None, str]] = {}
         self.by_number: dict[str, int] = {}
         self.by_name: dict[str, set[int]] = {}
-        query = perm.restrict_organisations(
-            select(Organisation.id, Organisation.corporate_number, Organisation.name), actor)
+        query = perm.restrict(
+            select(Organisation.id, Organisation.corporate_number, Organisation.name), actor, "organisation")
         for org_id, number, name in db.session.execute(query):
             self._add(org_id, number, name)
-        self.entrustment_ids = set(db.session.scalars(perm.restrict_entrustments(select(Entrustment.id), actor))) \
+        self.entrustment_ids = set(db.session.scalars(perm.restrict(select(Entrustment.id), actor, "entrustment"))) \
             if perm.allows(actor, "entrustment.view") else set()
 
     def _add(self, org_id: int, number: str | None, name: str) -> None:

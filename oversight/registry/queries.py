@@ -107,7 +107,7 @@ def violations_by_contractor(actor, organisation_ids: list[int]) -> dict[int, in
         counted = {r.id for r in rows if r.contractor_id in ids and r.parent_id is not None
                    and r.status != "terminated"}
     else:
-        counted = set(db.session.scalars(perm.restrict_entrustments(seeds, actor)))
+        counted = set(db.session.scalars(perm.restrict(seeds, actor, "entrustment")))
         rows = with_ancestors(list(counted)) if counted else []
     counts: dict[int, int] = {}
     # Each state is judged with its whole chain above, visible or not; only the visible ones are counted.
