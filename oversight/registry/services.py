@@ -32,9 +32,12 @@ from oversight.registry.organisations import (  # the organisation use cases, ca
 from oversight.registry.queries import (
     Page,
     certification_state,
+    chain_path,
     like_pattern,
     link_columns,
+    link_state,
     link_states,
+    original_consignor_id,
     search_text,
     to_link,
     violations_by_contractor,
@@ -57,8 +60,9 @@ from oversight.timeutil import utcnow
 from oversight.trail import services as trail
 
 __all__ = [
-    "Page", "SeenOrganisation", "add_certification", "add_contact", "certification_state", "create_organisation",
-    "delete_organisation", "get_organisation", "identify", "link_states", "own_record", "own_records",
+    "Page", "SeenOrganisation", "add_certification", "add_contact", "certification_state", "chain_path",
+    "create_organisation", "delete_organisation", "get_organisation", "identify", "link_state", "link_states",
+    "original_consignor_id", "own_record", "own_records",
     "remove_certification", "remove_contact", "search_organisations", "seen_certification", "seen_certifications",
     "seen_contacts", "seen_organisation", "to_link", "update_organisation", "violations_by_contractor",
     "with_ancestors",
@@ -66,30 +70,6 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- the chain
-
-def link_state(e: Entrustment) -> chain.LinkState:
-    """The approval state of one entrustment, judged with its ancestors (walked through the session)."""
-    links = [chain.Link(id=x.id, parent_id=x.parent_id, consignor_id=x.consignor_id, contractor_id=x.contractor_id,
-                        status=x.status, subcontracting_terms=x.subcontracting_terms, origin=x.origin,
-                        approved=x.approved_at is not None) for x in chain_path(e)]
-    return chain.assess(links)[e.id]
-
-
-def original_consignor_id(e: Entrustment) -> int:
-    """The consignor at the top of this entrustment's chain (委託元)."""
-    top = e
-    while top.parent is not None:
-        top = top.parent
-    return top.consignor_id
-
-
-def chain_path(e: Entrustment) -> list[Entrustment]:
-    """Entrustments from the top of the chain down to `e`."""
-    path = [e]
-    while path[-1].parent is not None:
-        path.append(path[-1].parent)
-    return list(reversed(path))
-
 
 @dataclass
 class ChainView:

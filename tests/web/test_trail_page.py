@@ -271,3 +271,25 @@ def test_neither_page_nor_export_shows_another_tenants_records(privacy, monkeypa
     assert "他社F" not in page
     assert f'href="/entrustments/{own.id}"' in page and f'href="/organisations/{sakura.id}"' in page
     assert not any("他社F" in ",".join(r.values()) for r in exported(client.get("/trail/export.csv")))
+
+
+def test_a_consignor_reads_the_trail_of_a_notice_forwarded_up_to_it_and_its_sibling_does_not(make_client):
+    from oversight.notifications import services as notifications
+
+    chain = gen_call_centre_chain()
+    first = notifications.file_new(chain.uf_staff, {
+        "entrustment_id": chain.call_centre.id, "title": "大阪センター端末の不審通信", "facts": SUSPECTED_LEAK})
+    notifications.forward(chain.toto_staff, first.id, {"message": "東都から転送します。"})
+    sibling = gen_organisation("他社の委託元")
+    gen_entrustment(sibling, chain.toto)
+    readers = {}
+    for org, email in ((chain.sakura, "trail@sakura.example"), (sibling, "trail@sibling.example")):
+        user = gen_user(org, role="privacy_office", email=email)
+        readers[org.id] = make_client()
+        readers[org.id].login(user.email, PASSWORD)
+
+    about_first = f"/trail?object_type=notification&object_id={first.id}"
+    sakura_rows = trail_rows(readers[chain.sakura.id].get(about_first))
+    assert any("大阪センター端末の不審通信" in row for row in sakura_rows)
+    assert f'href="/notifications/{first.id}"' in readers[chain.sakura.id].get(about_first).get_data(as_text=True)
+    assert trail_rows(readers[sibling.id].get(about_first)) == []
