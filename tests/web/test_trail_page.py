@@ -293,3 +293,24 @@ def test_a_consignor_reads_the_trail_of_a_notice_forwarded_up_to_it_and_its_sibl
     assert any("大阪センター端末の不審通信" in row for row in sakura_rows)
     assert f'href="/notifications/{first.id}"' in readers[chain.sakura.id].get(about_first).get_data(as_text=True)
     assert trail_rows(readers[sibling.id].get(about_first)) == []
+
+
+def test_a_new_kind_of_object_reaches_the_trail_page_once_its_area_declares_who_sees_it(privacy, monkeypatch):
+    from oversight.registry.models import Organisation
+    from oversight.trail import services as trail
+
+    sakura, user, client = privacy
+    other = gen_organisation("他社G")
+    trail.record(SYSTEM, "survey_send", "survey", sakura.id, label="さくら宛ての調査票")
+    trail.record(SYSTEM, "survey_send", "survey", other.id, label="他社G宛ての調査票")
+    db.session.commit()
+    assert "調査票" not in client.get("/trail").get_data(as_text=True)
+
+    monkeypatch.setattr(permissions, "_rules", dict(permissions._rules))
+
+    def addressed_to_own(actor):
+        return select(Organisation.id).where(Organisation.id == actor.organisation_id)
+
+    permissions.register_visibility("survey", Organisation.id, addressed_to_own)
+    page = client.get("/trail").get_data(as_text=True)
+    assert "さくら宛ての調査票" in page and "他社G宛ての調査票" not in page
