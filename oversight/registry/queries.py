@@ -1,4 +1,5 @@
-"""Queries the registry's use cases share: pages of results, search text, and chain links with their states."""
+"""Queries the registry's use cases share, and the public chain queries other areas use: pages of results, search
+text, the path of an entrustment up its chain, ancestors and descendants in one query each, links and their states."""
 
 from __future__ import annotations
 
