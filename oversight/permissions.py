@@ -53,6 +53,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 
 
 def is_admin(actor) -> bool:
+    """An operator admin: sees everything."""
     return getattr(actor, "role", None) == "admin"
 
 
@@ -67,8 +68,6 @@ def require(actor, action: str) -> None:
     """Refuse (Forbidden) unless the actor's role allows `action`: the role-level check every service starts with."""
     if not allows(actor, action):
         raise Forbidden(_l("Your role does not allow this action."))
-
-
 
 
 @dataclass(frozen=True)
