@@ -1,20 +1,39 @@
 """Audits: due diligence at selection, audit campaigns, questionnaires (data), findings, scheduled jobs.
 
-Pure modules (no Flask, no database): `questionnaire`, `parsing`, `library`, `answers`, `scoring`, `tiers`,
-`tier_policy`, `cadence`. `models`, `visibility`, the services `selection` and `responses`, `views` (blueprint
-"audits"), `api` and `cli` plug into the app through `init_app`; importing the package needs no Flask.
+Pure modules (no Flask, no database): `questionnaire` (the plain dataclasses), `parsing` and `library` (load and
+validate the YAML library in questionnaires/), `answers`, `scoring`, `cadence`, `tiers` and `tier_policy`.
+`models`, `visibility` (who sees which selection and request), the services `selection`, `responses` (answers,
+evidence, submission), `links` (respondent links) and `workbook` (the Excel round trip), `views`, `assist_views`,
+`link_views` (blueprint "audits"), `api` and `cli` plug into the app through `init_app`, imported lazily so that
+this package stays importable without Flask. May import: the core (permissions, uow, mail, files, outbox, trail)
+and the registry's public modules.
 """
 
 
 def init_app(app) -> None:
-    """Register the blueprint and the CLI commands (models are imported with them; the API resources are listed
-    with the others in oversight.api)."""
-    from audits import assist_views, cli, link_views  # noqa: F401 - they add their routes to the blueprint
+    """Plug audits into the app: the blueprint (with the respondent-link and assisted-answer pages), the API, the
+    commands, who sees which selection and request, and the dashboard's and the entrustment page's sections."""
+    from sqlalchemy import select
+
+    from audits import api, assist_views, cli, link_views  # noqa: F401 - the page modules add their routes to bp
+    from audits.models import QuestionnaireRequest, Selection
     from audits.views import bp
+    from audits.visibility import restrict_requests, restrict_selections
+    from oversight import permissions as perm
+    from oversight.api import register_api_blueprint
 
     if "audits" not in app.blueprints:
         app.register_blueprint(bp)
+    register_api_blueprint(api.blp)
     cli.init_app(app)
+    perm.register_visibility("selection", Selection.id, lambda actor: restrict_selections(select(Selection.id), actor))
+    # The addressed vendor opens its request, but reads in the trail only what its own users did there: the
+    # consignor's sending, scoring and decision records stay the consignor's.
+    perm.register_visibility(
+        "questionnaire_request", QuestionnaireRequest.id,
+        lambda actor: restrict_requests(select(QuestionnaireRequest.id), actor),
+        trail_ids=lambda actor: select(QuestionnaireRequest.id).join(Selection).where(
+            Selection.consignor_id == actor.organisation_id))
     app.jinja_env.globals["selection_conditions"] = _open_conditions  # the dashboard's section (audits/_dashboard)
     app.jinja_env.globals["selection_decision"] = _decision  # the entrustment page's line (audits/_entrustment)
     app.jinja_env.globals["labels_outcome"] = _outcome_label
@@ -26,7 +45,6 @@ def _open_conditions():
     from audits.selection import open_conditions
 
     return open_conditions(current_user) if current_user.is_authenticated else []
-
 
 
 def _decision(entrustment):

@@ -37,7 +37,7 @@ def _errors(error: ValidationFailed) -> dict[str, list[str]]:
 
 
 def _vendors():
-    query = perm.restrict_organisations(select(Organisation), current_user).order_by(Organisation.name_kana,
+    query = perm.restrict(select(Organisation), current_user, "organisation").order_by(Organisation.name_kana,
                                                                                     Organisation.id)
     return [o for o in db.session.scalars(query.limit(500)) if o.id != current_user.organisation_id]
 

@@ -105,7 +105,7 @@ def bench_board(app, engine, manifest: dict, runs: int) -> dict:
 def bench_hub_incident(app, engine, manifest: dict, runs: int) -> dict:
     """GET /incidents/<id> of an incident at the 150-consignor hub, as its own staff (who see every party)."""
     from oversight.accounts import services as accounts
-    from oversight.cli import SystemActor
+    from oversight.accounts.system import SystemActor
     from oversight.extensions import db
     from oversight.incidents import services as incidents
 

@@ -189,7 +189,7 @@ class CpuMeter:
 def seed_chains(app) -> list[Filer]:
     """CHAINS three-tier chains through the services; a token for the contractor and the subcontractor of each."""
     from oversight.accounts import services as accounts
-    from oversight.cli import SystemActor
+    from oversight.accounts.system import SystemActor
     from oversight.corporate_number import with_check_digit
     from oversight.extensions import db
     from oversight.registry import services as registry

@@ -197,7 +197,7 @@ def bench_fan_out(app, engine, manifest: dict, runs: int) -> dict:
     recursive query; and, for information, opening such an incident (fan-out, parties, one assessment per
     chain, inserts) in a transaction that is rolled back."""
     from oversight import uow
-    from oversight.cli import SystemActor
+    from oversight.accounts.system import SystemActor
     from oversight.extensions import db
     from oversight.incidents import chains
     from oversight.incidents import services as incidents

@@ -48,7 +48,7 @@ def _world(app):
     from audits.demo import GOOD
     from audits.models import QuestionnaireRequest
     from oversight.accounts import services as accounts
-    from oversight.cli import SystemActor
+    from oversight.accounts.system import SystemActor
     from oversight.corporate_number import with_check_digit
     from oversight.extensions import db
     from oversight.registry import services as registry

@@ -6,10 +6,12 @@ python-docx. `models`, `services`, `views` (blueprint "contracts"), `cli` and `a
 
 
 def init_app(app) -> None:
-    """Register the blueprint and the CLI commands (models are imported with them)."""
-    from contracts import cli
+    """Plug contracts into the app: the blueprint, the API and the CLI commands (models are imported with them)."""
+    from contracts import api, cli
     from contracts.views import bp
+    from oversight.api import register_api_blueprint
 
     if "contracts" not in app.blueprints:
         app.register_blueprint(bp)
+    register_api_blueprint(api.blp)
     cli.init_app(app)

@@ -25,6 +25,7 @@ from oversight import uow
 from oversight.errors import Forbidden, NotFound, ValidationFailed
 from oversight.extensions import db
 from oversight.registry import chain
+from oversight.registry import queries as chain_queries
 from oversight.registry import services as registry
 from oversight.registry.models import Entrustment, Organisation
 from oversight.trail import services as trail
@@ -76,7 +77,7 @@ def contractual_notice_hours(entrustment_id: int) -> int | None:
 
 def default_request(e: Entrustment) -> dict:
     """A request with parameters taken from the entrustment: parties, data items, persons, My Number, storage."""
-    path = registry.chain_path(e)
+    path = chain_queries.chain_path(e)
     country = (e.storage_country or "JP").upper()
     ja, en = COUNTRIES.get(country, (country, country))
     params = {
@@ -205,7 +206,7 @@ def get_version(actor, version_id: int) -> ContractVersion:
     """One generated version, if the actor may see its entrustment; NotFound otherwise."""
     perm.require(actor, "contract.view")
     version = db.session.get(ContractVersion, version_id)
-    if version is None or not perm.can_see_entrustment(actor, version.contract.entrustment_id):
+    if version is None or not perm.can_see(actor, "entrustment", version.contract.entrustment_id):
         raise NotFound(_l("Contract version not found."))
     return version
 
@@ -274,7 +275,7 @@ def contract_gaps(e: Entrustment, contract: Contract | None, policy: gaps.Policy
 def gaps_for_entrustment(actor, entrustment_id: int) -> GapRow:
     """The gap analysis of one entrustment's contract."""
     e, contract = get_contract(actor, entrustment_id)
-    return GapRow(e, contract, contract_gaps(e, contract), registry.link_state(e))
+    return GapRow(e, contract, contract_gaps(e, contract), chain_queries.link_state(e))
 
 
 def portfolio(actor, *, contractor_id: int | None = None) -> Portfolio:
@@ -283,7 +284,7 @@ def portfolio(actor, *, contractor_id: int | None = None) -> Portfolio:
     perm.require(actor, "contract.view")
     if contractor_id is not None:
         registry.get_organisation(actor, contractor_id)
-    query = perm.restrict_entrustments(select(Entrustment).where(Entrustment.status.in_(LIVE_STATUSES)), actor)
+    query = perm.restrict(select(Entrustment).where(Entrustment.status.in_(LIVE_STATUSES)), actor, "entrustment")
     if contractor_id is not None:
         query = query.where(Entrustment.contractor_id == contractor_id)
     entrustments = db.session.scalars(query.options(selectinload(Entrustment.consignor),
@@ -294,7 +295,7 @@ def portfolio(actor, *, contractor_id: int | None = None) -> Portfolio:
     contracts = {c.entrustment_id: c for c in db.session.scalars(
         select(Contract).where(Contract.entrustment_id.in_([e.id for e in entrustments])))} if entrustments else {}
     policy = gaps.load_policy()
-    states = registry.link_states([e.id for e in entrustments])
+    states = chain_queries.link_states([e.id for e in entrustments])
     rows = [GapRow(e, contracts.get(e.id), contract_gaps(e, contracts.get(e.id), policy), states[e.id])
             for e in entrustments]
     rows.sort(key=lambda r: (not r.violation, gaps.SEVERITY_ORDER.get(r.worst, 3), -len(r.gaps), r.entrustment.id))

@@ -1,4 +1,4 @@
-"""The application factory: configuration, extensions, and the one visible list of blueprints."""
+"""The application factory: configuration, extensions, and the one visible list of areas (`areas()`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from oversight import errors, inputs, jobs, uow
+from oversight import api as oversight_api
+from oversight import cli, errors, inputs, security, templating, uow
 from oversight.config import REPO_ROOT, Config
 from oversight.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -52,41 +53,10 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
     errors.init_app(app)  # after the Api, which registers a JSON handler for every HTTP error
     inputs.init_app(app)
 
-    import audits
-    import contracts
-    import oversight.incidents.models  # noqa: F401 - migration 0005 creates its tables; `flask db check` must see them
-    import oversight.incidents.reminders  # noqa: F401 - registers the reminder sweeper with `flask scheduler`
-    import oversight.notifications.escalation  # noqa: F401 - registers the escalation sweeper
-    import oversight.outbox.models  # noqa: F401
-    import oversight.trail.checks  # noqa: F401 - registers the trail's check and checkpoint job
-    from oversight.accounts import auth
-
-    auth.init_app(app)
-
-    from oversight import templating
-
     templating.init_app(app)
-
-    from oversight.accounts.views import bp as accounts_bp
-    from oversight.api import register_api
-    from oversight.dashboard.views import bp as dashboard_bp
-    from oversight.incidents.views import bp as incidents_bp
-    from oversight.notifications.views import bp as notifications_bp
-    from oversight.outbox.views import bp as outbox_bp
-    from oversight.registry.importexport_views import bp as importexport_bp
-    from oversight.registry.views import bp as registry_bp
-    from oversight.trail.views import bp as trail_bp
-
-    for blueprint in (accounts_bp, dashboard_bp, registry_bp, importexport_bp, trail_bp, incidents_bp,
-                      notifications_bp, outbox_bp):
-        app.register_blueprint(blueprint)
-    contracts.init_app(app)
-    jobs.init_app(app)
-    audits.init_app(app)
-    register_api(api)
-
-    from oversight import cli, security
-
+    for area in areas():
+        area.init_app(app)
+    oversight_api.init_app(app)
     cli.init_app(app)
     security.init_app(app)
 
@@ -120,6 +90,16 @@ def create_app(config: type[Config] | None = None, overrides: dict | None = None
         return response
 
     return app
+
+
+def areas() -> tuple:
+    """Every area, in the order it plugs in: each registers its blueprints, API, commands, jobs and visibility rules
+    in its own init_app (the registry before the areas whose objects hang on its entrustments)."""
+    import audits
+    import contracts
+    from oversight import accounts, dashboard, incidents, jobs, notifications, outbox, registry, trail
+
+    return (accounts, outbox, registry, dashboard, incidents, notifications, trail, contracts, jobs, audits)
 
 
 LOCALES = ("ja_JP", "en")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from contracts import demo as contract_demo
 from oversight.accounts import services as accounts
+from oversight.accounts.system import SystemActor
 from oversight.corporate_number import with_check_digit
 from oversight.extensions import db
 from oversight.incidents import services as incidents
@@ -248,7 +249,6 @@ def _incidents(actor, orgs: dict, today) -> None:
 def _notifications(orgs: dict, today) -> None:
     """The DM vendor reports a misdelivery to さくら four days after it knew: later than the 72 hours its
     memorandum allows, so the privacy office sees it unacknowledged and in the contract-breach list."""
-    from oversight.cli import SystemActor
     from oversight.notifications import filing
 
     vendor = SystemActor(name="はやぶさ物流 品質管理部", role="contractor_user", organisation_id=orgs["hayabusa"].id)

@@ -1,24 +1,23 @@
-"""Who may do what, and which objects each user may see. Every list, page, export and API call asks here.
+"""Who may do what (the role table), and which objects each user may see: every list, page, export and API call
+asks here (in the spirit of NetBox's restrict()).
 
-Visibility follows the chain (DESIGN.md): a user of organisation O sees entrustments where O is consignor
-or contractor, and everything downstream of those; never a sibling consignor's. Operator admins see all.
-
-An organisation is seen in three layers: its identity (public facts) by whoever keeps a record of it or meets
-it in a visible chain; its own profile by its own users and by its consignors up the chain; a tenant's
-record of it by that tenant alone.
+This module knows no area. Each area declares the rules for its own object types in its visibility.py, registered
+by its init_app: `register_visibility(object_type, column, ids, ...)`. Then `restrict(query, actor, object_type)`
+limits a select to what the actor may see, `can_see(actor, object_type, id)` answers for one object, and
+`visible_ids(actor)` fetches everything at once for a page that names many objects (the trail). Operator admins
+see everything.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select, union
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, select
 
 from oversight.errors import Forbidden
 from oversight.extensions import db
-from oversight.registry.models import Entrustment, Organisation, OrganisationRecord
 
 VIEW = {"org.view", "entrustment.view"}
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -55,6 +54,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 
 
 def is_admin(actor) -> bool:
+    """An operator admin: sees everything."""
     return getattr(actor, "role", None) == "admin"
 
 
@@ -71,187 +71,69 @@ def require(actor, action: str) -> None:
         raise Forbidden(_l("Your role does not allow this action."))
 
 
-def visible_entrustment_ids(actor):
-    """A selectable of ids of every entrustment the actor may see (recursive down the chain)."""
-    if is_admin(actor):
-        return select(Entrustment.id)
-    org_id = actor.organisation_id
-    seeds = select(Entrustment.id).where(
-        or_(Entrustment.consignor_id == org_id, Entrustment.contractor_id == org_id)
-    )
-    tree = seeds.cte(recursive=True)  # anonymous: one query may need it twice
-    child = aliased(Entrustment)
-    tree = tree.union(select(child.id).join(tree, child.parent_id == tree.c.id))
-    return select(tree.c.id)
+@dataclass(frozen=True)
+class Visibility:
+    """One object type's rule: the select of ids an actor may see (never asked for an operator admin).
+
+    `check` may answer for one object faster than the select (None: ask the select). `trail_ids` selects the
+    objects whose trail records the actor reads when that differs from what it may see; `trail_condition`, given
+    the trail record class, narrows which of their records it reads."""
+
+    object_type: str
+    column: object  # the id column of the object's table
+    ids: Callable[[object], Select]
+    check: Callable[[object, int], bool | None] | None = None
+    trail_ids: Callable[[object], Select] | None = None
+    trail_condition: Callable[[type], object] | None = None
 
 
-def visible_organisation_ids(actor):
-    """Identities the actor may see: its own, those its organisation keeps a record of, and every party of an
-    entrustment it may see."""
-    if is_admin(actor):
-        return select(Organisation.id)
-    org_id = actor.organisation_id
-    entrustments = visible_entrustment_ids(actor).subquery()
-    parties = select(Entrustment.consignor_id.label("id")).where(Entrustment.id.in_(select(entrustments)))
-    contractors = select(Entrustment.contractor_id.label("id")).where(
-        Entrustment.id.in_(select(entrustments))
-    )
-    own = select(Organisation.id).where(Organisation.id == org_id)
-    recorded = select(OrganisationRecord.organisation_id.label("id")).where(OrganisationRecord.tenant_id == org_id)
-    return union(own, recorded, parties, contractors)
+_rules: dict[str, Visibility] = {}
 
 
-def profile_visible_organisation_ids(actor):
-    """Organisations whose own profile (contacts, certifications) the actor may read: its own, and each that
-    holds data of its organisation — the contractor of an entrustment it may see, at any depth below it."""
-    if is_admin(actor):
-        return select(Organisation.id)
-    entrustments = visible_entrustment_ids(actor).subquery()
-    own = select(Organisation.id).where(Organisation.id == actor.organisation_id)
-    holders = select(Entrustment.contractor_id.label("id")).where(Entrustment.id.in_(select(entrustments)))
-    return union(own, holders)
+def register_visibility(object_type: str, column, ids: Callable[[object], Select], *,
+                        check: Callable[[object, int], bool | None] | None = None,
+                        trail_ids: Callable[[object], Select] | None = None,
+                        trail_condition: Callable[[type], object] | None = None) -> None:
+    """Declare who may see objects of `object_type` (registering again replaces the rule)."""
+    _rules[object_type] = Visibility(object_type, column, ids, check, trail_ids, trail_condition)
 
 
-def readable_record_ids(actor):
-    """Ids of the organisation records the actor may read: its own organisation's (operator admins: all)."""
-    if is_admin(actor):
-        return select(OrganisationRecord.id)
-    return select(OrganisationRecord.id).where(OrganisationRecord.tenant_id == actor.organisation_id)
+def visibility_rules() -> list[Visibility]:
+    """The declared rules, in the order they were first registered."""
+    return list(_rules.values())
 
 
-def restrict_entrustments(query, actor):
-    """Limit an Entrustment select to what the actor may see."""
+def rule(object_type: str) -> Visibility:
+    """The rule for `object_type`; KeyError names a type no area declared."""
+    try:
+        return _rules[object_type]
+    except KeyError:
+        raise KeyError(f"no visibility rule for {object_type!r}: its area must register one") from None
+
+
+def visible(actor, object_type: str) -> Select:
+    """A select of the ids of every `object_type` the actor may see."""
+    declared = rule(object_type)
+    return select(declared.column) if is_admin(actor) else declared.ids(actor)
+
+
+def restrict(query, actor, object_type: str):
+    """Limit a select over `object_type` to the objects the actor may see."""
     if is_admin(actor):
         return query
-    return query.where(Entrustment.id.in_(visible_entrustment_ids(actor)))
+    declared = rule(object_type)
+    return query.where(declared.column.in_(declared.ids(actor)))
 
 
-def restrict_organisations(query, actor):
-    """Limit an Organisation select to what the actor may see."""
-    if is_admin(actor):
-        return query
-    return query.where(Organisation.id.in_(select(visible_organisation_ids(actor).subquery())))
-
-
-def can_see_entrustment(actor, entrustment_id: int) -> bool:
-    """One entrustment: a party to it sees it at once (usually from the session); else the visibility query."""
-    org_id = getattr(actor, "organisation_id", None)
-    if org_id is not None and not is_admin(actor):
-        e = db.session.get(Entrustment, entrustment_id)
-        if e is None:
-            return False
-        if org_id in (e.consignor_id, e.contractor_id):
-            return True
-    query = restrict_entrustments(select(Entrustment.id).where(Entrustment.id == entrustment_id), actor)
-    return db.session.scalar(query) is not None
-
-
-def can_see_organisation(actor, organisation_id: int) -> bool:
-    """One identity: own or recorded by the actor's organisation, else party to a visible entrustment."""
-    org = db.session.get(Organisation, organisation_id)
-    if org is None:
-        return False
-    if is_admin(actor) or org.id == actor.organisation_id or _keeps_record(actor, org.id):
-        return True
-    party = select(Entrustment.id).where(
-        or_(Entrustment.consignor_id == organisation_id, Entrustment.contractor_id == organisation_id),
-        Entrustment.id.in_(visible_entrustment_ids(actor))).limit(1)
-    return db.session.scalar(party) is not None
-
-
-def can_see_profile(actor, organisation_id: int) -> bool:
-    """The company's own profile: its own users, operator admins, and its consignors up the chain."""
-    if is_admin(actor) or organisation_id == actor.organisation_id:
-        return True
-    holds = select(Entrustment.id).where(
-        Entrustment.contractor_id == organisation_id, Entrustment.id.in_(visible_entrustment_ids(actor))).limit(1)
-    return db.session.scalar(holds) is not None
-
-
-def _keeps_record(actor, organisation_id: int) -> bool:
-    return actor.organisation_id is not None and db.session.scalar(select(OrganisationRecord.id).where(
-        OrganisationRecord.tenant_id == actor.organisation_id,
-        OrganisationRecord.organisation_id == organisation_id)) is not None
-
-
-def _has_users(organisation_id: int) -> bool:
-    from oversight.accounts.models import User
-
-    return db.session.scalar(select(User.id).where(User.organisation_id == organisation_id).limit(1)) is not None
-
-
-def can_edit_identity(actor, org: Organisation) -> bool:
-    """Who may change an identity's public facts (name, kana, kind, industry, address, report authority):
-    operator admins; the company's own users; and the tenant that created it, if it has no corporate number
-    (so no other tenant can name it) and the company has no users of its own yet.
-
-    A numbered identity is shared by every tenant that names the number: none of them may rewrite what the
-    others see, and whether one may must not depend on whether others exist."""
-    if not allows(actor, "org.edit"):
-        return False
-    if is_admin(actor) or org.id == actor.organisation_id:
-        return True
-    return (org.corporate_number is None and actor.organisation_id is not None
-            and org.registered_by_org_id == actor.organisation_id and not _has_users(org.id))
-
-
-def can_edit_profile(actor, org: Organisation) -> bool:
-    """The company's own profile: its own users and operator admins only."""
-    return allows(actor, "org.edit") and (is_admin(actor) or org.id == actor.organisation_id)
-
-
-def can_keep_record(actor, org: Organisation) -> bool:
-    """A record of `org` is kept by the users of another organisation (operator admins keep none)."""
-    return (allows(actor, "org.edit") and actor.organisation_id is not None
-            and org.id != actor.organisation_id)
-
-
-def can_delete_organisation(actor, org: Organisation) -> bool:
-    """Operator admins delete identities; a tenant deletes its own record (the identity goes with it only when
-    nothing else uses it)."""
-    if not allows(actor, "org.delete"):
-        return False
-    return is_admin(actor) or _keeps_record(actor, org.id)
-
-
-def can_edit_entrustment(actor, e: Entrustment) -> bool:
-    """The consignor's staff; the proposing contractor while the proposal is pending."""
-    if not allows(actor, "entrustment.edit") and not allows(actor, "entrustment.propose"):
-        return False
-    if is_admin(actor):
-        return True
-    if allows(actor, "entrustment.edit") and e.consignor_id == actor.organisation_id:
-        return True
-    return e.status == "proposed" and e.parent is not None and e.consignor_id == actor.organisation_id
-
-
-def can_propose_under(actor, parent: Entrustment) -> bool:
-    """Only the contractor holding the data may propose handing it on."""
-    if not allows(actor, "entrustment.propose"):
-        return False
-    return is_admin(actor) or parent.contractor_id == actor.organisation_id
-
-
-def can_record_discovered_under(actor, parent: Entrustment, original_consignor_id: int) -> bool:
-    """The original consignor or the direct consignor found it (audit, filing); the contractor declares it."""
-    if not allows(actor, "entrustment.record_discovered"):
-        return False
-    if is_admin(actor):
-        return True
-    return actor.organisation_id in (original_consignor_id, parent.consignor_id, parent.contractor_id)
-
-
-def can_decide(actor, original_consignor_id: int) -> bool:
-    """Subcontracting approval belongs to the original consignor (事前承認制)."""
-    if not allows(actor, "entrustment.decide"):
-        return False
-    return is_admin(actor) or actor.organisation_id == original_consignor_id
-
-
-def can_transition(actor, e: Entrustment, original_consignor_id: int) -> bool:
-    if not allows(actor, "entrustment.transition"):
-        return False
-    return is_admin(actor) or actor.organisation_id in (e.consignor_id, original_consignor_id)
+def can_see(actor, object_type: str, object_id: int) -> bool:
+    """May the actor see this one object (False when there is none)?"""
+    declared = rule(object_type)
+    if declared.check is not None and not is_admin(actor):
+        answer = declared.check(actor, object_id)
+        if answer is not None:
+            return answer
+    query = restrict(select(declared.column).where(declared.column == object_id), actor, object_type)
+    return db.session.scalar(query.limit(1)) is not None
 
 
 INLINE_IDS = 5_000
@@ -259,80 +141,41 @@ INLINE_IDS = 5_000
 
 @dataclass(frozen=True)
 class VisibleIds:
-    """What one actor may see, fetched once: for each kind the ids as a list, or beyond INLINE_IDS the select
-    that finds them. A list lets the database use an index for the rows that name them (a subquery inside OR does
-    not: a page of a million trail records became a scan).
+    """What one actor may see, fetched once: for each object type the ids as a list, or beyond INLINE_IDS the
+    select that finds them. A list lets the database use an index for the rows that name them (a subquery inside
+    OR does not: a page of a million trail records became a scan). `trail` holds, for the types whose rule says
+    so, the objects whose trail records the actor reads."""
 
-    `incidents` are those the actor may open (its organisation is a party); `trail_incidents` those whose own trail
-    records it reads (they happened at its organisation: their records name every party, incidents.visibility)."""
+    objects: dict[str, list[int] | Select]
+    trail: dict[str, list[int] | Select]
 
-    organisations: list[int] | Select
-    entrustments: list[int] | Select
-    incidents: list[int] | Select
-    trail_incidents: list[int] | Select
-    incident_parties: list[int] | Select
-    notifications: list[int] | Select
-    organisation_profiles: list[int] | Select
-    organisation_records: list[int] | Select
+    def of(self, object_type: str) -> list[int] | Select:
+        """The ids of `object_type` the actor may see."""
+        return self.objects[object_type]
 
-    def contains(self, kind: str, object_id: int) -> bool | None:
+    def of_trail(self, object_type: str) -> list[int] | Select:
+        """The ids of `object_type` whose trail records the actor reads."""
+        return self.trail.get(object_type, self.objects[object_type])
+
+    def contains(self, object_type: str, object_id: int) -> bool | None:
         """Whether the actor may see that object; None when only the database can tell (a select)."""
-        ids = {"organisation": self.organisations, "entrustment": self.entrustments, "incident": self.incidents,
-               "incident_party": self.incident_parties, "notification": self.notifications,
-               "organisation_profile": self.organisation_profiles,
-               "organisation_record": self.organisation_records}.get(kind)
+        ids = self.objects.get(object_type)
         if ids is None:
             return False
         return object_id in ids if isinstance(ids, list) else None
 
 
 def _ids(selectable) -> list[int] | Select:
+    if not isinstance(selectable, Select):
+        selectable = select(selectable.subquery())
     found = db.session.scalars(selectable.limit(INLINE_IDS + 1)).all()
     return found if len(found) <= INLINE_IDS else selectable
 
 
 def visible_ids(actor) -> VisibleIds | None:
-    """What the actor may see, by kind (None for an operator admin: all)."""
-    from oversight.incidents.models import Incident, IncidentParty
-    from oversight.notifications.models import Notification
-
+    """What the actor may see, by object type (None for an operator admin: all)."""
     if is_admin(actor):
         return None
-    org_id = actor.organisation_id
-    at_own = select(Incident.id).where(Incident.organisation_id == org_id)
-    return VisibleIds(
-        organisations=_ids(select(visible_organisation_ids(actor).subquery())),
-        entrustments=_ids(visible_entrustment_ids(actor)),
-        incidents=_ids(select(IncidentParty.incident_id).where(IncidentParty.organisation_id == org_id)),
-        trail_incidents=_ids(at_own),
-        incident_parties=_ids(select(IncidentParty.id).where(or_(IncidentParty.organisation_id == org_id,
-                                                                 IncidentParty.incident_id.in_(at_own)))),
-        notifications=_ids(select(Notification.id).where(
-            or_(Notification.filer_id == org_id, Notification.recipient_id == org_id), Notification.status == "filed")),
-        organisation_profiles=_ids(select(profile_visible_organisation_ids(actor).subquery())),
-        organisation_records=_ids(readable_record_ids(actor)))
-
-
-def restrict_trail(query, actor, visible: VisibleIds | None = None):
-    """Trail records about objects the actor may see, or made by its own organisation (`visible`: the actor's
-    visible_ids, when the caller has them already).
-
-    Of a shared identity, only the changes made by the company itself or by an operator: another tenant's
-    edit would say who else knows the company. Of a record, only its own tenant's. Of a shared incident, a party
-    other than where it happened sees only the records about its own part (incidents.visibility)."""
-    from oversight.trail.models import TrailRecord
-
-    if is_admin(actor):
-        return query
-    visible = visible or visible_ids(actor)
-    return query.where(or_(
-        TrailRecord.actor_org_id == actor.organisation_id,
-        (TrailRecord.object_type == "organisation") & TrailRecord.object_id.in_(visible.organisations)
-        & (TrailRecord.actor_org_id.is_(None) | (TrailRecord.actor_org_id == TrailRecord.object_id)),
-        (TrailRecord.object_type == "organisation_profile") & TrailRecord.object_id.in_(visible.organisation_profiles),
-        (TrailRecord.object_type == "organisation_record") & TrailRecord.object_id.in_(visible.organisation_records),
-        (TrailRecord.object_type == "entrustment") & TrailRecord.object_id.in_(visible.entrustments),
-        (TrailRecord.object_type == "incident") & TrailRecord.object_id.in_(visible.trail_incidents),
-        (TrailRecord.object_type == "incident_party") & TrailRecord.object_id.in_(visible.incident_parties),
-        (TrailRecord.object_type == "notification") & TrailRecord.object_id.in_(visible.notifications),
-    ))
+    rules = visibility_rules()
+    return VisibleIds(objects={r.object_type: _ids(r.ids(actor)) for r in rules},
+                      trail={r.object_type: _ids(r.trail_ids(actor)) for r in rules if r.trail_ids is not None})

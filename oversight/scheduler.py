@@ -9,8 +9,7 @@ deadlines) and this process sweeps them.
 
 A job picks due work from the app's own tables and handles each item idempotently (an outbox key, a
 claim), so a second scheduler started by mistake, or `flask scheduler --once` from cron beside it, wastes a
-little work but sends nothing twice. Modules add their jobs with `register_job` when they are imported or
-initialised; the outbox delivery is registered here.
+little work but sends nothing twice. Each area registers its jobs with `register_job` in its init_app.
 """
 
 from __future__ import annotations
@@ -94,15 +93,6 @@ def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BlockingS
     return scheduler
 
 
-def deliver_outbox():
-    """The outbox job: send the mail that is due."""
-    from oversight.outbox.services import deliver_due
-
-    return deliver_due()
-
-
-register_job("outbox-deliver", deliver_outbox, 60)
-
 ANALYSIS_LIMIT = 100_000  # index entries sampled per index: bounded time however large the tables grow
 
 
@@ -120,13 +110,10 @@ def analyse_sqlite():
     return "statistics refreshed"
 
 
-register_job("sqlite-analyse", analyse_sqlite, 24 * 3600)
-
-
 def init_app(app: Flask) -> None:
-    """Register `flask scheduler` and `flask outbox-deliver`."""
+    """Register `flask scheduler` and the core's own job (the areas register theirs in their init_app)."""
     app.cli.add_command(scheduler_command)
-    app.cli.add_command(outbox_deliver)
+    register_job("sqlite-analyse", analyse_sqlite, 24 * 3600)
 
 
 def _log_info(app: Flask) -> None:
@@ -162,15 +149,3 @@ def scheduler_command(once: bool) -> None:
         if scheduler.running:
             scheduler.shutdown(wait=True)
     click.echo("scheduler stopped")
-
-
-@click.command("outbox-deliver")
-@click.option("--limit", default=100, show_default=True, help="At most this many messages.")
-def outbox_deliver(limit: int) -> None:
-    """Send the due mail of the outbox once and print the counts."""
-    from oversight.outbox.services import deliver_due
-
-    report = deliver_due(limit=limit)
-    click.echo(f"outbox: {report}")
-    if report.unconfigured:
-        click.echo(report.unconfigured, err=True)

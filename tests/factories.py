@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from contracts import services as contracts
 from oversight.accounts import services as accounts
-from oversight.cli import SystemActor
+from oversight.accounts.system import SystemActor
 from oversight.corporate_number import with_check_digit
 from oversight.registry import services as registry
 

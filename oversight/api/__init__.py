@@ -1,16 +1,20 @@
-"""JSON API under /api/v1: one module per resource, token authentication, OpenAPI served by the app."""
+"""JSON API under /api/v1: what every resource shares (token authentication and refusals in `base`, common schemas,
+pagination, idempotent writes, and `register_api_blueprint`). Each resource lives in its area (e.g.
+`oversight.incidents.api`) and is registered by the area's init_app."""
 
-from oversight.extensions import csrf
+from oversight.extensions import api, csrf
 
 
-def register_api(api) -> None:
-    """Register every API blueprint on the flask-smorest Api."""
-    from audits import api as audits_api
-    from contracts import api as contracts_api
-    from oversight.api import entrustments, incidents, notifications, organisations
+def register_api_blueprint(blueprint) -> None:
+    """Register one area's API blueprint on the flask-smorest Api."""
+    # Bearer tokens only: a session cookie never authenticates the API, so there is nothing to forge.
+    csrf.exempt(blueprint)
+    api.register_blueprint(blueprint)
 
-    for blueprint in (organisations.blp, entrustments.blp, incidents.blp, notifications.blp, contracts_api.blp,
-                      audits_api.blp):
-        # Bearer tokens only: a session cookie never authenticates the API, so there is nothing to forge.
-        csrf.exempt(blueprint)
-        api.register_blueprint(blueprint)
+
+def init_app(app) -> None:
+    """Register the API's own scheduler job: expiring old idempotency keys."""
+    from oversight.api.idempotency import prune_expired
+    from oversight.scheduler import register_job
+
+    register_job("idempotency-key-expiry", prune_expired, 3600)

@@ -30,7 +30,6 @@ from oversight.accounts.auth import api_actor
 from oversight.dbtypes import UTCDateTime
 from oversight.errors import Conflict, ValidationFailed
 from oversight.extensions import db
-from oversight.scheduler import register_job
 from oversight.timeutil import utcnow
 
 HEADER = "Idempotency-Key"
@@ -156,8 +155,6 @@ def prune_expired(now: datetime | None = None) -> int:
         deleted = db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= (now or utcnow())))
     return deleted.rowcount
 
-
-register_job("idempotency-key-expiry", prune_expired, 3600)
 
 
 def _valid_key(key: str) -> bool:

@@ -45,7 +45,7 @@ def attention(actor, today: date | None = None, warning_days: int | None = None)
     ).all()
     pending = registry.pending_decisions(actor)
     total_entrustments = db.session.scalar(
-        perm.restrict_entrustments(select(db.func.count(Entrustment.id)), actor))
+        perm.restrict(select(db.func.count(Entrustment.id)), actor, "entrustment"))
     waiting, late, deadlines = [], [], []
     if perm.allows(actor, "incident.view"):
         from oversight.incidents import board

@@ -26,7 +26,7 @@ from oversight.incidents.art26.facts import HANDLER_KINDS
 from oversight.incidents.models import Incident, IncidentParty
 from oversight.incidents.validation import DATA_KEYS, parse
 from oversight.registry import chain
-from oversight.registry import services as registry
+from oversight.registry import queries as chain_queries
 from oversight.registry.models import Entrustment, Organisation
 from oversight.timeutil import JST, utcnow
 
@@ -46,11 +46,11 @@ def fan_out(organisation_id: int, scope: str, entrustment_id: int | None = None)
         return []
     if scope == "entrustment":  # one chain: walked through the session, where it usually is already
         e = db.session.get(Entrustment, entrustment_id)
-        links = {x.id: registry.to_link(x) for x in registry.chain_path(e)} if e is not None else {}
+        links = {x.id: chain_queries.to_link(x) for x in chain_queries.chain_path(e)} if e is not None else {}
     else:
         seeds = select(Entrustment.id).where(Entrustment.contractor_id == organisation_id,
                                              Entrustment.status.not_in(("rejected", "terminated")))
-        links = {row.id: registry.to_link(row) for row in registry.with_ancestors(seeds)}
+        links = {row.id: chain_queries.to_link(row) for row in chain_queries.with_ancestors(seeds)}
     paths = []
     for link in links.values():
         if link.contractor_id != organisation_id or (scope == "entrustment" and link.id != entrustment_id):

@@ -17,7 +17,6 @@ from oversight.incidents.models import Incident, IncidentParty
 from oversight.outbox import services as outbox
 from oversight.outbox.models import OutboxMessage
 from oversight.registry.recipients import incident_recipients
-from oversight.scheduler import register_job
 from oversight.timeutil import today_jst
 
 # Days before the due day on which a reminder goes out; "overdue" once the day has passed.
@@ -61,5 +60,3 @@ def enqueue_due_reminders(now: datetime | None = None) -> int:
         queued += 1
     return queued
 
-
-register_job("incident-reminders", enqueue_due_reminders, 600)

@@ -103,7 +103,7 @@ def open_incident(actor, data: Mapping) -> Incident:
         errors["title"] = [_l("At most 200 characters.")]
     organisation_id = object_id(data.get("organisation_id") or getattr(actor, "organisation_id", None))
     organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
-    if organisation is None or not perm.can_see_organisation(actor, organisation.id):
+    if organisation is None or not perm.can_see(actor, "organisation", organisation.id):
         errors["organisation_id"] = [_l("Choose the organisation where the incident happened.")]
     elif not (perm.is_admin(actor) or organisation.id == actor.organisation_id):
         errors["organisation_id"] = [_l("You can open an incident only at your own organisation.")]
@@ -115,7 +115,7 @@ def open_incident(actor, data: Mapping) -> Incident:
         entrustment_id = object_id(data.get("entrustment_id"))
         e = db.session.get(Entrustment, entrustment_id) if entrustment_id else None
         if e is None or organisation is None or e.contractor_id != organisation.id \
-                or not perm.can_see_entrustment(actor, e.id):
+                or not perm.can_see(actor, "entrustment", e.id):
             errors["entrustment_id"] = [_l("Choose an entrustment your organisation holds as contractor.")]
     if errors:
         raise ValidationFailed(errors)

@@ -4,7 +4,8 @@ The organisation where it happened sees every party: they are its customers. A c
 the organisations on its own chains down to where it happened — their exemption and their notices as far as they
 concern its chains — and nothing of any other branch. A contractor in between sees the chains through it from its
 direct consignor down (as in the registry, a tier does not see the consignors above its own). Operator admins see
-everything. Every surface (pages, API, board, timeline, trail) asks here.
+everything. Every surface (pages, API, board, timeline, trail) asks here; `register` declares incidents and their
+parties to the core's one visibility mechanism (oversight.permissions).
 """
 
 from __future__ import annotations
@@ -104,3 +105,20 @@ def party_rows(actor):
     return or_(IncidentParty.organisation_id == actor.organisation_id,
                IncidentParty.incident_id.in_(select(Incident.id).where(
                    Incident.organisation_id == actor.organisation_id)))
+
+
+def trail_incident_ids(actor):
+    """Ids of the incidents whose own trail records the actor reads: those that happened at its organisation (their
+    records name every party)."""
+    return select(Incident.id).where(Incident.organisation_id == actor.organisation_id)
+
+
+def visible_party_ids(actor):
+    """Ids of the parties whose duties and records the actor may see (admins: all)."""
+    return select(IncidentParty.id).where(party_rows(actor))
+
+
+def register() -> None:
+    """Declare incidents and their parties to oversight.permissions."""
+    perm.register_visibility("incident", Incident.id, visible_incident_ids, trail_ids=trail_incident_ids)
+    perm.register_visibility("incident_party", IncidentParty.id, visible_party_ids)

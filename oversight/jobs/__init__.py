@@ -9,19 +9,24 @@ worker, re-queuing those whose worker died), `kinds` (what each kind of job does
 
 
 def init_app(app) -> None:
-    """Register the jobs page, its API, `flask worker`, the clock's re-queue sweep and the kinds of job."""
-    import oversight.jobs.registry_import  # noqa: F401 - registers its kind of job
+    """Register the jobs page, its API, `flask worker`, the clock's re-queue sweep, who sees which job, and the
+    kinds of job."""
+    from sqlalchemy import select
+
+    from oversight import permissions as perm
     from oversight import scheduler
-    from oversight.extensions import api, csrf
+    from oversight.api import register_api_blueprint
     from oversight.jobs import api as jobs_api
-    from oversight.jobs import run
+    from oversight.jobs import registry_import, run
     from oversight.jobs.cli import worker_command
+    from oversight.jobs.models import Job
+    from oversight.jobs.services import restrict_jobs
     from oversight.jobs.views import bp
 
     if "jobs" not in app.blueprints:
         app.register_blueprint(bp)
-    if "jobs_api" not in app.blueprints:
-        csrf.exempt(jobs_api.blp)  # bearer tokens only, as every API blueprint
-        api.register_blueprint(jobs_api.blp)
+    register_api_blueprint(jobs_api.blp)
     app.cli.add_command(worker_command)
     scheduler.register_job("jobs-requeue", run.requeue_abandoned, 60)
+    perm.register_visibility("job", Job.id, lambda actor: restrict_jobs(select(Job.id), actor))
+    registry_import.register()

@@ -46,5 +46,7 @@ def _link(job) -> str | None:
     return url_for("importexport.preview", batch_id=batch_id) if batch_id else None
 
 
-kinds.register_kind(KIND, _apply, ja="登録簿の取込み", en="Registry import", action="data.import",
-                    summary=_summary, link=_link)
+def register() -> None:
+    """Declare the registry import as a kind of job (the jobs area's init_app calls it)."""
+    kinds.register_kind(KIND, _apply, ja="登録簿の取込み", en="Registry import", action="data.import",
+                        summary=_summary, link=_link)

@@ -17,7 +17,6 @@ from oversight.registry.recipients import (
     round_the_clock_addresses,
     user_addresses,
 )
-from oversight.scheduler import register_job
 from oversight.timeutil import utcnow
 from oversight.trail import services as trail
 
@@ -49,6 +48,3 @@ def escalate_unacknowledged(now: datetime | None = None) -> int:
                      after={"receipt_number": n.receipt_number, "hours": hours, "mailed": mailed})
         count += 1
     return count
-
-
-register_job("notification-escalation", escalate_unacknowledged, 300)

@@ -7,7 +7,6 @@ The use cases that change something live beside it, one module each: `drafts` (w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -19,38 +18,11 @@ from oversight.errors import NotFound
 from oversight.extensions import db
 from oversight.incidents.models import Incident
 from oversight.notifications.models import Notification
+from oversight.notifications.visibility import can_see
 from oversight.outbox import services as outbox
 from oversight.registry.models import Entrustment
 
 # ---------------------------------------------------------------- who sees what
-
-def _forwards_of(notification_ids: Iterable[int]) -> list[Notification]:
-    ids = list(notification_ids)
-    return list(db.session.scalars(select(Notification).where(
-        Notification.forwarded_from_id.in_(ids), Notification.status == "filed"))) if ids else []
-
-
-def can_see(actor, n: Notification) -> bool:
-    """Filer and recipient see a notification; so does every organisation further up that received it forwarded
-    (the top consignor sees the whole path). Operator admins see all."""
-    if perm.is_admin(actor):
-        return True
-    org_id = getattr(actor, "organisation_id", None)
-    if org_id is None:
-        return False
-    if org_id in (n.filer_id, n.recipient_id) and (n.is_filed or n.filer_id == org_id):
-        return True
-    if not n.is_filed:
-        return False
-    seen, frontier = {n.id}, [n.id]
-    while frontier:
-        forwards = [f for f in _forwards_of(frontier) if f.id not in seen]
-        if any(org_id in (f.filer_id, f.recipient_id) for f in forwards):
-            return True
-        seen.update(f.id for f in forwards)
-        frontier = [f.id for f in forwards]
-    return False
-
 
 def get_notification(actor, notification_id: int) -> Notification:
     """The notification if the actor may see it; NotFound otherwise (another organisation's drafts included)."""
@@ -108,10 +80,7 @@ def breaches(actor) -> list[Notification]:
     query = select(Notification).where(Notification.late.is_(True), Notification.status == "filed").options(
         selectinload(Notification.filer), selectinload(Notification.recipient),
         selectinload(Notification.entrustment)).order_by(Notification.filed_at.desc())
-    if perm.is_admin(actor):
-        return list(db.session.scalars(query))
-    late = db.session.scalars(query)
-    return [n for n in late if can_see(actor, n)]
+    return list(db.session.scalars(perm.restrict(query, actor, "notification")))
 
 
 def path(actor, n: Notification) -> list[Notification]:
@@ -132,15 +101,16 @@ def thread(actor, n: Notification) -> list[Notification]:
 
 def forwards(actor, n: Notification) -> list[Notification]:
     """Where the actor's organisation (or anyone it may see) passed this notification on."""
-    return [f for f in _forwards_of([n.id]) if can_see(actor, f)]
+    return list(db.session.scalars(perm.restrict(select(Notification).where(
+        Notification.forwarded_from_id == n.id, Notification.status == "filed"), actor, "notification")))
 
 
 def for_incident(actor, incident: Incident) -> list[Notification]:
     """Filed notifications behind an incident that the actor may see, in filing order."""
-    rows = db.session.scalars(select(Notification).where(
+    return list(db.session.scalars(perm.restrict(select(Notification).where(
         Notification.incident_id == incident.id, Notification.status == "filed").options(
-        selectinload(Notification.filer), selectinload(Notification.recipient)).order_by(Notification.filed_at))
-    return [n for n in rows if can_see(actor, n)]
+        selectinload(Notification.filer), selectinload(Notification.recipient)).order_by(Notification.filed_at),
+        actor, "notification")))
 
 
 def mail_status(n: Notification) -> list:

@@ -19,6 +19,7 @@ from oversight import permissions as perm
 from oversight import uow
 from oversight.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from oversight.extensions import db
+from oversight.registry import permissions as rules
 from oversight.registry.models import Certification, Contact, Entrustment, Organisation, OrganisationRecord
 from oversight.registry.seen import get_organisation, own_record
 from oversight.registry.validation import clean_corporate_number, clean_organisation
@@ -135,7 +136,7 @@ def _check_parts(actor, org: Organisation | None, profile, record) -> None:
     if record is not None and org is not None and org.id == actor.organisation_id:
         raise ValidationFailed({"record": [_l("Your organisation keeps no record of itself: its contacts and "
                                               "certifications are its own profile.")]})
-    if profile is not None and not (perm.is_admin(actor) or (org is not None and perm.can_edit_profile(actor, org))):
+    if profile is not None and not (perm.is_admin(actor) or (org is not None and rules.can_edit_profile(actor, org))):
         raise Forbidden(_l("Only the company's own users keep its profile."))
 
 
@@ -210,7 +211,7 @@ def update_organisation(actor, organisation_id: int, data: Mapping) -> Organisat
     if profile is not None:
         _apply_profile(actor, org, profile)
     if record_values is not None:
-        if not perm.can_keep_record(actor, org):
+        if not rules.can_keep_record(actor, org):
             raise Forbidden(_l("You may not change your organisation's record of this organisation."))
         record = own_record(actor, org.id)
         created = record is None
@@ -220,7 +221,7 @@ def update_organisation(actor, organisation_id: int, data: Mapping) -> Organisat
 
 
 def _update_identity(actor, org: Organisation, changed: dict) -> None:
-    if not perm.can_edit_identity(actor, org):
+    if not rules.can_edit_identity(actor, org):
         raise Forbidden(_l("Only the company's own users or an operator admin may change its public facts "
                            "(name, address, kind). Keep what you know in your organisation's record."))
     if "corporate_number" in changed:
@@ -241,7 +242,7 @@ def _update_identity(actor, org: Organisation, changed: dict) -> None:
 def _kept_place(actor, org: Organisation) -> str:
     """Where the actor keeps contacts and certifications of `org`: the profile of its own organisation (operator
     admins: of any), its record of every other."""
-    return "profile" if perm.can_edit_profile(actor, org) else "record"
+    return "profile" if rules.can_edit_profile(actor, org) else "record"
 
 
 def _kept_rows(actor, org: Organisation, key: str) -> tuple[str, list]:
@@ -302,7 +303,7 @@ def delete_organisation(actor, organisation_id: int) -> None:
     from oversight.accounts.models import User
 
     org = get_organisation(actor, organisation_id)
-    if not perm.can_delete_organisation(actor, org):
+    if not rules.can_delete_organisation(actor, org):
         raise Forbidden(_l("You may not delete this organisation."))
     parties = select(func.count()).select_from(Entrustment).where(
         or_(Entrustment.consignor_id == org.id, Entrustment.contractor_id == org.id))
@@ -314,7 +315,7 @@ def delete_organisation(actor, organisation_id: int) -> None:
                      before={**org.snapshot(), **org.profile_snapshot()})
         db.session.delete(org)
         return
-    if db.session.scalar(perm.restrict_entrustments(parties, actor)):
+    if db.session.scalar(perm.restrict(parties, actor, "entrustment")):
         raise Conflict(IN_USE)
     record = own_record(actor, org.id)
     trail.record(actor, "delete", "organisation_record", record.id, label=org.name, before=record.snapshot())

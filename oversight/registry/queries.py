@@ -1,4 +1,5 @@
-"""Queries the registry's use cases share: pages of results, search text, and chain links with their states."""
+"""Queries the registry's use cases share, and the public chain queries other areas use: pages of results, search
+text, the path of an entrustment up its chain, ancestors and descendants in one query each, links and their states."""
 
 from __future__ import annotations
 
@@ -116,7 +117,7 @@ def violations_by_contractor(actor, organisation_ids: list[int]) -> dict[int, in
         counted = {r.id for r in rows if r.contractor_id in ids and r.parent_id is not None
                    and r.status != "terminated"}
     else:
-        counted = set(db.session.scalars(perm.restrict_entrustments(seeds, actor)))
+        counted = set(db.session.scalars(perm.restrict(seeds, actor, "entrustment")))
         rows = with_ancestors(list(counted)) if counted else []
     counts: dict[int, int] = {}
     # Each state is judged with its whole chain above, visible or not; only the visible ones are counted.
@@ -124,3 +125,27 @@ def violations_by_contractor(actor, organisation_ids: list[int]) -> dict[int, in
         if state.link.id in counted and state.violation:
             counts[state.link.contractor_id] = counts.get(state.link.contractor_id, 0) + 1
     return counts
+
+
+def link_state(e: Entrustment) -> chain.LinkState:
+    """The approval state of one entrustment, judged with its ancestors (walked through the session)."""
+    links = [chain.Link(id=x.id, parent_id=x.parent_id, consignor_id=x.consignor_id, contractor_id=x.contractor_id,
+                        status=x.status, subcontracting_terms=x.subcontracting_terms, origin=x.origin,
+                        approved=x.approved_at is not None) for x in chain_path(e)]
+    return chain.assess(links)[e.id]
+
+
+def original_consignor_id(e: Entrustment) -> int:
+    """The consignor at the top of this entrustment's chain (委託元)."""
+    top = e
+    while top.parent is not None:
+        top = top.parent
+    return top.consignor_id
+
+
+def chain_path(e: Entrustment) -> list[Entrustment]:
+    """Entrustments from the top of the chain down to `e`."""
+    path = [e]
+    while path[-1].parent is not None:
+        path.append(path[-1].parent)
+    return list(reversed(path))

@@ -14,6 +14,7 @@ from oversight import corporate_number
 from oversight import permissions as perm
 from oversight.errors import NotFound
 from oversight.extensions import db
+from oversight.registry import permissions as rules
 from oversight.registry.models import Certification, Contact, Organisation, OrganisationRecord
 from oversight.registry.queries import Page, expiry_warning_days, like_pattern, search_text, violations_by_contractor
 from oversight.timeutil import today_jst
@@ -23,7 +24,7 @@ def get_organisation(actor, organisation_id: int) -> Organisation:
     """The organisation if the actor may see it; NotFound otherwise (never reveal what exists)."""
     perm.require(actor, "org.view")
     org = db.session.get(Organisation, organisation_id)
-    if org is None or not perm.can_see_organisation(actor, organisation_id):
+    if org is None or not perm.can_see(actor, "organisation", organisation_id):
         raise NotFound(_l("Organisation not found."))
     return org
 
@@ -73,10 +74,10 @@ def seen_organisation(actor, organisation_id: int) -> SeenOrganisation:
                                          .options(selectinload(OrganisationRecord.tenant))
                                          .order_by(OrganisationRecord.id)))
     return SeenOrganisation(
-        organisation=org, profile=org if perm.can_see_profile(actor, org.id) else None, record=record,
+        organisation=org, profile=org if perm.can_see(actor, "organisation_profile", org.id) else None, record=record,
         other_records=others, unapproved_subcontracts=violations_by_contractor(actor, [org.id]).get(org.id, 0),
-        can_edit_identity=perm.can_edit_identity(actor, org), can_edit_profile=perm.can_edit_profile(actor, org),
-        can_keep_record=perm.can_keep_record(actor, org), can_delete=perm.can_delete_organisation(actor, org))
+        can_edit_identity=rules.can_edit_identity(actor, org), can_edit_profile=rules.can_edit_profile(actor, org),
+        can_keep_record=rules.can_keep_record(actor, org), can_delete=rules.can_delete_organisation(actor, org))
 
 
 def _in_profile(column_record_id, column_organisation_id, actor):
@@ -84,7 +85,7 @@ def _in_profile(column_record_id, column_organisation_id, actor):
     if perm.is_admin(actor):
         return column_record_id.is_(None)
     return column_record_id.is_(None) & column_organisation_id.in_(
-        select(perm.profile_visible_organisation_ids(actor).subquery()))
+        perm.visible(actor, "organisation_profile"))
 
 
 def _in_own_records(column_record_id, actor):
@@ -138,7 +139,7 @@ def search_organisations(actor, *, q: str = "", kind: str = "", certification: s
     reads (the company's own, its own verified ones)."""
     perm.require(actor, "org.view")
     today = today or today_jst()
-    query = perm.restrict_organisations(select(Organisation), actor)
+    query = perm.restrict(select(Organisation), actor, "organisation")
     q = search_text(q)
     if q:
         conditions = [func.lower(Organisation.name).like(like_pattern(q), escape="\\"),

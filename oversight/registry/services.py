@@ -17,6 +17,7 @@ from oversight import uow
 from oversight.errors import Forbidden, NotFound, ValidationFailed
 from oversight.extensions import db
 from oversight.registry import chain
+from oversight.registry import permissions as rules
 from oversight.registry.models import Entrustment, Organisation
 from oversight.registry.organisations import (  # the organisation use cases, called as services.* everywhere
     add_certification,
@@ -31,9 +32,12 @@ from oversight.registry.organisations import (  # the organisation use cases, ca
 from oversight.registry.queries import (
     Page,
     certification_state,
+    chain_path,
     like_pattern,
     link_columns,
+    link_state,
     link_states,
+    original_consignor_id,
     search_text,
     to_link,
     violations_by_contractor,
@@ -56,8 +60,9 @@ from oversight.timeutil import utcnow
 from oversight.trail import services as trail
 
 __all__ = [
-    "Page", "SeenOrganisation", "add_certification", "add_contact", "certification_state", "create_organisation",
-    "delete_organisation", "get_organisation", "identify", "link_states", "own_record", "own_records",
+    "Page", "SeenOrganisation", "add_certification", "add_contact", "certification_state", "chain_path",
+    "create_organisation", "delete_organisation", "get_organisation", "identify", "link_state", "link_states",
+    "original_consignor_id", "own_record", "own_records",
     "remove_certification", "remove_contact", "search_organisations", "seen_certification", "seen_certifications",
     "seen_contacts", "seen_organisation", "to_link", "update_organisation", "violations_by_contractor",
     "with_ancestors",
@@ -65,30 +70,6 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- the chain
-
-def link_state(e: Entrustment) -> chain.LinkState:
-    """The approval state of one entrustment, judged with its ancestors (walked through the session)."""
-    links = [chain.Link(id=x.id, parent_id=x.parent_id, consignor_id=x.consignor_id, contractor_id=x.contractor_id,
-                        status=x.status, subcontracting_terms=x.subcontracting_terms, origin=x.origin,
-                        approved=x.approved_at is not None) for x in chain_path(e)]
-    return chain.assess(links)[e.id]
-
-
-def original_consignor_id(e: Entrustment) -> int:
-    """The consignor at the top of this entrustment's chain (委託元)."""
-    top = e
-    while top.parent is not None:
-        top = top.parent
-    return top.consignor_id
-
-
-def chain_path(e: Entrustment) -> list[Entrustment]:
-    """Entrustments from the top of the chain down to `e`."""
-    path = [e]
-    while path[-1].parent is not None:
-        path.append(path[-1].parent)
-    return list(reversed(path))
-
 
 @dataclass
 class ChainView:
@@ -126,11 +107,10 @@ def _load_view(rows, actor, detail: bool = True) -> ChainView:
 def chain_down(actor, organisation_id: int, detail: bool = True) -> ChainView:
     """Everyone who holds this consignor's data, at every depth, as a tree of visible entrustments."""
     get_organisation(actor, organisation_id)
-    seeds = perm.restrict_entrustments(
+    seeds = perm.restrict(
         select(Entrustment.id).where(Entrustment.consignor_id == organisation_id,
-                                     Entrustment.parent_id.is_(None)), actor)
-    ids = perm.restrict_entrustments(select(Entrustment.id).where(Entrustment.id.in_(with_descendants(seeds))),
-                                     actor)
+                                     Entrustment.parent_id.is_(None)), actor, "entrustment")
+    ids = perm.restrict(select(Entrustment.id).where(Entrustment.id.in_(with_descendants(seeds))), actor, "entrustment")
     rows = db.session.execute(select(*link_columns()).where(Entrustment.id.in_(ids))).all()
     return _load_view(rows, actor, detail)
 
@@ -138,14 +118,14 @@ def chain_down(actor, organisation_id: int, detail: bool = True) -> ChainView:
 def chain_up(actor, organisation_id: int, detail: bool = True) -> ChainView:
     """Every consignor whose data this vendor holds, directly or through others: one path per holding."""
     get_organisation(actor, organisation_id)
-    seeds = perm.restrict_entrustments(
-        select(Entrustment.id).where(Entrustment.contractor_id == organisation_id), actor)
+    seeds = perm.restrict(
+        select(Entrustment.id).where(Entrustment.contractor_id == organisation_id), actor, "entrustment")
     rows = with_ancestors(seeds)
     if perm.is_admin(actor):
         visible = {r.id for r in rows}
     else:
-        visible = set(db.session.scalars(perm.restrict_entrustments(
-            select(Entrustment.id).where(Entrustment.id.in_([r.id for r in rows])), actor)).all())
+        visible = set(db.session.scalars(perm.restrict(
+            select(Entrustment.id).where(Entrustment.id.in_([r.id for r in rows])), actor, "entrustment")).all())
     view = _load_view(rows, actor, detail)
     states = {}
     for root in view.roots:
@@ -169,14 +149,14 @@ def get_entrustment(actor, entrustment_id: int) -> Entrustment:
     """The entrustment if the actor may see it; NotFound otherwise."""
     perm.require(actor, "entrustment.view")
     e = db.session.get(Entrustment, entrustment_id)
-    if e is None or not perm.can_see_entrustment(actor, entrustment_id):
+    if e is None or not perm.can_see(actor, "entrustment", entrustment_id):
         raise NotFound(_l("Entrustment not found."))
     return e
 
 
 def _organisation_for(field_name: str, organisation_id, actor) -> Organisation:
     org = db.session.get(Organisation, organisation_id) if organisation_id else None
-    if org is None or not perm.can_see_organisation(actor, org.id):
+    if org is None or not perm.can_see(actor, "organisation", org.id):
         raise ValidationFailed({field_name: [_l("Choose an existing organisation.")]})
     return org
 
@@ -238,9 +218,9 @@ def propose_subcontract(actor, parent_id: int, data: Mapping, origin: str = "pla
     path = chain_path(parent)
     top_consignor = path[0].consignor_id
     if origin == "planned":
-        if not perm.can_propose_under(actor, parent):
+        if not rules.can_propose_under(actor, parent):
             raise Forbidden(_l("Only the contractor holding the data can propose a subcontractor."))
-    elif not perm.can_record_discovered_under(actor, parent, top_consignor):
+    elif not rules.can_record_discovered_under(actor, parent, top_consignor):
         raise Forbidden(_l("You may not record a subcontract under this entrustment."))
     if parent.status == "terminated":
         raise ValidationFailed({"parent_id": [_l("The parent entrustment is terminated; "
@@ -288,7 +268,7 @@ IMMUTABLE_AFTER_CREATE = ("consignor_id", "contractor_id", "parent_id", "origin"
 def update_entrustment(actor, entrustment_id: int, data: Mapping) -> Entrustment:
     """Change the descriptive fields and terms; the parties and the parent are fixed once recorded."""
     e = get_entrustment(actor, entrustment_id)
-    if not perm.can_edit_entrustment(actor, e):
+    if not rules.can_edit_entrustment(actor, e):
         raise Forbidden(_l("You may not edit this entrustment."))
     values = clean_entrustment(data, partial=True)
     changed_fixed = [k for k in IMMUTABLE_AFTER_CREATE if k in values and values[k] != getattr(e, k)]
@@ -323,7 +303,7 @@ def decide_subcontract(actor, entrustment_id: int, *, approve: bool, conditions:
     if e.parent is None:
         raise ValidationFailed({"id": [_l("A direct entrustment needs no subcontracting approval.")]})
     top = original_consignor_id(e)
-    if not perm.can_decide(actor, top):
+    if not rules.can_decide(actor, top):
         raise Forbidden(_l("Only the original consignor can approve or reject a subcontractor."))
     if e.status not in ("proposed", "active") or e.approved_at is not None:
         raise ValidationFailed({"status": [_l("This subcontract is not awaiting a decision.")]})
@@ -369,7 +349,7 @@ def transition_entrustment(actor, entrustment_id: int, action: str) -> Entrustme
     e = get_entrustment(actor, entrustment_id)
     if action not in TRANSITIONS:
         raise ValidationFailed({"action": [_l("Unknown action.")]})
-    if not perm.can_transition(actor, e, original_consignor_id(e)):
+    if not rules.can_transition(actor, e, original_consignor_id(e)):
         raise Forbidden(_l("You may not change the status of this entrustment."))
     required, target = TRANSITIONS[action]
     if required and e.status != required:
@@ -393,7 +373,7 @@ def search_entrustments(actor, *, q: str = "", status: str = "", organisation_id
                         flagged: bool = False, page: int = 1, per_page: int = 50) -> Page:
     """Visible entrustments, with their approval states; `flagged` keeps only violations."""
     perm.require(actor, "entrustment.view")
-    query = perm.restrict_entrustments(select(Entrustment), actor)
+    query = perm.restrict(select(Entrustment), actor, "entrustment")
     q = search_text(q)
     if q:
         query = query.where(func.lower(Entrustment.data_set).like(like_pattern(q), escape="\\"))
@@ -421,6 +401,6 @@ def pending_decisions(actor) -> list[Entrustment]:
     """Proposed subcontracts whose original consignor is the actor's organisation."""
     if not perm.allows(actor, "entrustment.decide"):
         return []
-    proposed = db.session.scalars(perm.restrict_entrustments(
-        select(Entrustment).where(Entrustment.status == "proposed"), actor)).all()
-    return [e for e in proposed if perm.can_decide(actor, original_consignor_id(e))]
+    proposed = db.session.scalars(perm.restrict(
+        select(Entrustment).where(Entrustment.status == "proposed"), actor, "entrustment")).all()
+    return [e for e in proposed if rules.can_decide(actor, original_consignor_id(e))]

@@ -13,6 +13,7 @@ from oversight.accounts.auth import requires
 from oversight.errors import Forbidden, ValidationFailed
 from oversight.extensions import db
 from oversight.forms import ActionForm, attach_errors, flash_errors, flash_form_expired, form_data
+from oversight.registry import permissions as rules
 from oversight.registry import services
 from oversight.registry.forms import (
     IDENTITY_FIELDS,
@@ -34,8 +35,8 @@ def _page_arg() -> int:
 
 
 def _visible_organisations():
-    return db.session.scalars(perm.restrict_organisations(
-        select(Organisation).order_by(Organisation.name_kana, Organisation.name), current_user)).all()
+    return db.session.scalars(perm.restrict(
+        select(Organisation).order_by(Organisation.name_kana, Organisation.name), current_user, "organisation")).all()
 
 
 # ---------------------------------------------------------------- organisations
@@ -220,19 +221,19 @@ def entrustment_new():
 @requires("entrustment.view")
 def entrustment(entrustment_id: int):
     e = services.get_entrustment(current_user, entrustment_id)
-    path = [p for p in services.chain_path(e) if perm.can_see_entrustment(current_user, p.id)]
+    path = [p for p in services.chain_path(e) if perm.can_see(current_user, "entrustment", p.id)]
     states = services.link_states([p.id for p in path] + [c.id for c in e.children])
     top = services.original_consignor_id(e)
-    children = [c for c in e.children if perm.can_see_entrustment(current_user, c.id)]
+    children = [c for c in e.children if perm.can_see(current_user, "entrustment", c.id)]
     return render_template(
         "registry/entrustment.html", e=e, path=path, states=states, children=children,
-        can_edit=perm.can_edit_entrustment(current_user, e),
-        can_propose=perm.can_propose_under(current_user, e) and e.status not in ("terminated", "rejected"),
-        can_record=perm.can_record_discovered_under(current_user, e, top)
+        can_edit=rules.can_edit_entrustment(current_user, e),
+        can_propose=rules.can_propose_under(current_user, e) and e.status not in ("terminated", "rejected"),
+        can_record=rules.can_record_discovered_under(current_user, e, top)
         and e.status not in ("terminated", "rejected"),
-        can_decide=e.parent is not None and perm.can_decide(current_user, top)
+        can_decide=e.parent is not None and rules.can_decide(current_user, top)
         and e.status in ("proposed", "active") and e.approved_at is None,
-        can_transition=perm.can_transition(current_user, e, top),
+        can_transition=rules.can_transition(current_user, e, top),
         decision_form=DecisionForm(), action_form=ActionForm(),
     )
 
@@ -241,7 +242,7 @@ def entrustment(entrustment_id: int):
 @requires("entrustment.edit", "entrustment.propose")
 def entrustment_edit(entrustment_id: int):
     e = services.get_entrustment(current_user, entrustment_id)
-    if not perm.can_edit_entrustment(current_user, e):
+    if not rules.can_edit_entrustment(current_user, e):
         raise Forbidden(_("You may not edit this entrustment."))
     form = EntrustmentForm(obj=e, organisations=[e.consignor, e.contractor])
     del form.consignor_id, form.contractor_id
@@ -262,8 +263,8 @@ def entrustment_edit(entrustment_id: int):
 @requires("entrustment.propose", "entrustment.record_discovered")
 def subcontract_new(entrustment_id: int):
     parent = services.get_entrustment(current_user, entrustment_id)
-    can_propose = perm.can_propose_under(current_user, parent)
-    if not can_propose and not perm.can_record_discovered_under(
+    can_propose = rules.can_propose_under(current_user, parent)
+    if not can_propose and not rules.can_record_discovered_under(
             current_user, parent, services.original_consignor_id(parent)):
         raise Forbidden(_("Only the contractor holding the data can propose a subcontractor."))
     form = SubcontractForm(organisations=[o for o in _visible_organisations()

@@ -28,6 +28,7 @@ from oversight.timeutil import JST, to_jst, utcnow
 from oversight.trail import checks, display
 from oversight.trail.integrity import as_utc
 from oversight.trail.models import TrailCheck, TrailRecord
+from oversight.trail.visibility import restrict_trail
 
 MAX_ACTOR_MATCHES = 500
 EXPORT_CHUNK = 1000
@@ -102,7 +103,7 @@ def _start_of(day: date) -> datetime:
 def filtered(actor, filters: Filters, visible: perm.VisibleIds | None = None):
     """The visible records that match the filters, as a select (no order, no limit); `visible`: the actor's
     perm.visible_ids, when the caller has them already."""
-    query = perm.restrict_trail(select(TrailRecord), actor, visible)
+    query = restrict_trail(select(TrailRecord), actor, visible)
     if filters.object_type:
         query = query.where(TrailRecord.object_type == filters.object_type)
     if filters.object_id is not None:

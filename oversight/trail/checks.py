@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from oversight import mail, uow
 from oversight.extensions import db
 from oversight.outbox.services import enqueue
-from oversight.scheduler import register_job
 from oversight.timeutil import JST, utcnow
 from oversight.trail import anchors
 from oversight.trail.integrity import PROBLEMS, Verification, as_utc, hash_at, verify
@@ -171,5 +170,3 @@ def full_check(now: datetime | None = None) -> Report:
     _store(result, now, True, anchor_file.last)
     return Report(result, anchor_file)
 
-
-register_job("trail-check", run_check, 60)

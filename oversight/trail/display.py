@@ -109,36 +109,33 @@ def _referred_ids(records: Iterable[TrailRecord]) -> dict[str, set[int]]:
     return wanted
 
 
-def _visible(model, kind: str, ids: set[int], visible: perm.VisibleIds | None) -> set[int]:
+def _visible(kind: str, ids: set[int], visible: perm.VisibleIds | None) -> set[int]:
     """Which of `ids` the actor may see: from its visible ids when they are a list, else from the database."""
     if visible is not None and all(visible.contains(kind, i) is not None for i in ids):
         return {i for i in ids if visible.contains(kind, i)}
-    query = select(model.id).where(model.id.in_(ids))
+    column = perm.rule(kind).column
+    query = select(column).where(column.in_(ids))
     if visible is not None:
-        query = query.where(model.id.in_(getattr(visible, f"{kind}s")))
+        query = query.where(column.in_(visible.of(kind)))
     return set(db.session.scalars(query))
 
 
 def references(actor, records: list[TrailRecord], visible: perm.VisibleIds | None) -> References:
     """What the viewer may see of what the page's records name (`visible`: its perm.visible_ids)."""
-    from oversight.incidents.models import Incident
-    from oversight.notifications.models import Notification
-    from oversight.notifications.services import can_see as can_see_notification
-    from oversight.registry.models import Entrustment, Organisation
+    from oversight.registry.models import Organisation
 
     wanted = _referred_ids(records)
     refs = References()
     if wanted["organisation"]:
-        ids = _visible(Organisation, "organisation", wanted["organisation"], visible)
+        ids = _visible("organisation", wanted["organisation"], visible)
         refs.organisations = dict(db.session.execute(select(Organisation.id, Organisation.name)
                                                      .where(Organisation.id.in_(ids))).all()) if ids else {}
     if wanted["entrustment"]:
-        refs.entrustments = _visible(Entrustment, "entrustment", wanted["entrustment"], visible)
+        refs.entrustments = _visible("entrustment", wanted["entrustment"], visible)
     if wanted["incident"]:
-        refs.incidents = _visible(Incident, "incident", wanted["incident"], visible)
+        refs.incidents = _visible("incident", wanted["incident"], visible)
     if wanted["notification"]:
-        found = db.session.scalars(select(Notification).where(Notification.id.in_(wanted["notification"])))
-        refs.notifications = {n.id for n in found if can_see_notification(actor, n)}
+        refs.notifications = _visible("notification", wanted["notification"], visible)
     return refs
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from oversight import demo
-from oversight.cli import SystemActor
+from oversight.accounts.system import SystemActor
 from oversight.extensions import db
 from oversight.registry.models import Entrustment
 from tests.browser.steps import log_in

@@ -6,7 +6,7 @@ from the start; 大津市 sees nothing of 京都市."""
 import pytest
 
 from oversight import demo
-from oversight.cli import SystemActor
+from oversight.accounts.system import SystemActor
 from tests.browser.steps import log_in, log_out
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from oversight import demo
-from oversight.cli import SystemActor
+from oversight.accounts.system import SystemActor
 from oversight.extensions import db
 from oversight.registry.models import Entrustment, Organisation
 from tests.browser.steps import log_in, log_out
@@ -107,7 +107,7 @@ def test_the_privacy_office_dashboard_cards_are_links_and_stand_clear_of_the_tab
 
 
 def test_forwarding_a_subcontractors_notice_acknowledges_it(page, demo_site):
-    from oversight.notifications import services as notifications
+    from oversight.notifications import filing as notifications
 
     ufs = db.session.scalar(select(Organisation).where(Organisation.name.like("%ユーエフ%")))
     upward = db.session.scalar(select(Entrustment).where(Entrustment.contractor_id == ufs.id))

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from contracts.models import Contract
 from oversight import demo as oversight_demo
-from oversight.cli import SystemActor
+from oversight.accounts.system import SystemActor
 from oversight.extensions import db
 
 

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from oversight.extensions import db
 from oversight.notifications import drafts
 from oversight.notifications.models import Notification
-from oversight.permissions import restrict_trail
 from oversight.trail.models import TrailRecord
+from oversight.trail.visibility import restrict_trail
 from tests.factories import PASSWORD
 from tests.helpers import text_of
 

@@ -16,7 +16,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from oversight import create_app, demo
-from oversight.cli import SystemActor
+from oversight.accounts.system import SystemActor
 from oversight.config import REPO_ROOT, TestConfig
 from oversight.extensions import db
 from oversight.outbox import services as outbox

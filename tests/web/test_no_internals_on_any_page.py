@@ -12,7 +12,7 @@ from sqlalchemy import select
 from audits.models import QuestionnaireRequest, Selection
 from contracts.models import ContractVersion
 from oversight import demo
-from oversight.cli import SystemActor
+from oversight.accounts.system import SystemActor
 from oversight.extensions import db
 from oversight.incidents.models import Incident, IncidentParty
 from oversight.jobs.models import Job

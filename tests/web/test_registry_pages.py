@@ -1,5 +1,6 @@
 """The registry as its users see it in the browser-less client: forms, flags, chains, refusals."""
 
+import re
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -166,11 +167,11 @@ def test_the_organisation_list_runs_the_same_number_of_queries_for_5_or_50_rows(
     monkeypatch.setitem(app.config, "PAGE_SIZE", 5)
     with count_queries() as small:
         shown = client.get("/organisations")
-        assert shown.status_code == 200 and text_of(shown).count("委託先") == 5
+        assert shown.status_code == 200 and len(re.findall(r"委託先\d\d", text_of(shown))) == 5
     monkeypatch.setitem(app.config, "PAGE_SIZE", 50)
     with count_queries() as large:
         shown = client.get("/organisations")
-        assert shown.status_code == 200 and text_of(shown).count("委託先") == 50
+        assert shown.status_code == 200 and len(re.findall(r"委託先\d\d", text_of(shown))) == 50
     assert len(small) == len(large), (len(small), len(large))
     assert len(large) <= 12
 

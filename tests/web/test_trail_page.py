@@ -271,3 +271,46 @@ def test_neither_page_nor_export_shows_another_tenants_records(privacy, monkeypa
     assert "他社F" not in page
     assert f'href="/entrustments/{own.id}"' in page and f'href="/organisations/{sakura.id}"' in page
     assert not any("他社F" in ",".join(r.values()) for r in exported(client.get("/trail/export.csv")))
+
+
+def test_a_consignor_reads_the_trail_of_a_notice_forwarded_up_to_it_and_its_sibling_does_not(make_client):
+    from oversight.notifications import services as notifications
+
+    chain = gen_call_centre_chain()
+    first = notifications.file_new(chain.uf_staff, {
+        "entrustment_id": chain.call_centre.id, "title": "大阪センター端末の不審通信", "facts": SUSPECTED_LEAK})
+    notifications.forward(chain.toto_staff, first.id, {"message": "東都から転送します。"})
+    sibling = gen_organisation("他社の委託元")
+    gen_entrustment(sibling, chain.toto)
+    readers = {}
+    for org, email in ((chain.sakura, "trail@sakura.example"), (sibling, "trail@sibling.example")):
+        user = gen_user(org, role="privacy_office", email=email)
+        readers[org.id] = make_client()
+        readers[org.id].login(user.email, PASSWORD)
+
+    about_first = f"/trail?object_type=notification&object_id={first.id}"
+    sakura_rows = trail_rows(readers[chain.sakura.id].get(about_first))
+    assert any("大阪センター端末の不審通信" in row for row in sakura_rows)
+    assert f'href="/notifications/{first.id}"' in readers[chain.sakura.id].get(about_first).get_data(as_text=True)
+    assert trail_rows(readers[sibling.id].get(about_first)) == []
+
+
+def test_a_new_kind_of_object_reaches_the_trail_page_once_its_area_declares_who_sees_it(privacy, monkeypatch):
+    from oversight.registry.models import Organisation
+    from oversight.trail import services as trail
+
+    sakura, user, client = privacy
+    other = gen_organisation("他社G")
+    trail.record(SYSTEM, "survey_send", "survey", sakura.id, label="さくら宛ての調査票")
+    trail.record(SYSTEM, "survey_send", "survey", other.id, label="他社G宛ての調査票")
+    db.session.commit()
+    assert "調査票" not in client.get("/trail").get_data(as_text=True)
+
+    monkeypatch.setattr(permissions, "_rules", dict(permissions._rules))
+
+    def addressed_to_own(actor):
+        return select(Organisation.id).where(Organisation.id == actor.organisation_id)
+
+    permissions.register_visibility("survey", Organisation.id, addressed_to_own)
+    page = client.get("/trail").get_data(as_text=True)
+    assert "さくら宛ての調査票" in page and "他社G宛ての調査票" not in page

@@ -184,7 +184,7 @@ def _check_format(fmt: str) -> None:
 
 def _organisation_rows(actor, today: date) -> list[list]:
     """Identity, the actor's own record, and the contacts and certifications it reads — never another's record."""
-    organisations = db.session.scalars(perm.restrict_organisations(select(Organisation), actor).order_by(
+    organisations = db.session.scalars(perm.restrict(select(Organisation), actor, "organisation").order_by(
         Organisation.name_kana, Organisation.name, Organisation.id)).all()
     ids = [org.id for org in organisations]
     records = services.own_records(actor, ids)
@@ -194,7 +194,7 @@ def _organisation_rows(actor, today: date) -> list[list]:
 
 
 def _entrustment_rows(actor) -> list[list]:
-    query = perm.restrict_entrustments(select(Entrustment), actor).options(
+    query = perm.restrict(select(Entrustment), actor, "entrustment").options(
         selectinload(Entrustment.consignor), selectinload(Entrustment.contractor)
     ).order_by(Entrustment.id)
     entrustments = db.session.scalars(query).all()

@@ -77,11 +77,11 @@ class _Directory:
         self.entries: dict[int, tuple[str | None, str]] = {}
         self.by_number: dict[str, int] = {}
         self.by_name: dict[str, set[int]] = {}
-        query = perm.restrict_organisations(
-            select(Organisation.id, Organisation.corporate_number, Organisation.name), actor)
+        query = perm.restrict(
+            select(Organisation.id, Organisation.corporate_number, Organisation.name), actor, "organisation")
         for org_id, number, name in db.session.execute(query):
             self._add(org_id, number, name)
-        self.entrustment_ids = set(db.session.scalars(perm.restrict_entrustments(select(Entrustment.id), actor))) \
+        self.entrustment_ids = set(db.session.scalars(perm.restrict(select(Entrustment.id), actor, "entrustment"))) \
             if perm.allows(actor, "entrustment.view") else set()
 
     def _add(self, org_id: int, number: str | None, name: str) -> None:

@@ -16,8 +16,8 @@ from marshmallow import Schema, fields, validate
 
 from oversight import inputs, uow
 from oversight.api.base import ID, LOCATION, WRITE_ERRORS, ApiBlueprint, actor, documented, json_object
-from oversight.api.incidents import IncidentFactsSchema, IncidentOrganisationSchema
 from oversight.errors import ValidationFailed
+from oversight.incidents.api import IncidentFactsSchema, IncidentOrganisationSchema
 from oversight.notifications import attachments, documents, drafts, filing, services
 from oversight.notifications.drafts import MAX_ATTACHMENTS
 from oversight.notifications.models import NOTIFICATION_KINDS

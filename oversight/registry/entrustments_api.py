@@ -16,7 +16,10 @@ from oversight.api.base import (
     json_object,
     page_body,
 )
-from oversight.api.schemas import (
+from oversight.choices import ENTRUSTMENT_ORIGIN
+from oversight.errors import ValidationFailed
+from oversight.registry import services
+from oversight.registry.api_schemas import (
     ApprovalSchema,
     EntrustmentCreateSchema,
     EntrustmentPageSchema,
@@ -26,9 +29,6 @@ from oversight.api.schemas import (
     RejectionSchema,
     SubcontractCreateSchema,
 )
-from oversight.choices import ENTRUSTMENT_ORIGIN
-from oversight.errors import ValidationFailed
-from oversight.registry import services
 
 blp = ApiBlueprint("entrustments", __name__, url_prefix="/entrustments",
                    description="Entrustments down the outsourcing chain, and subcontracting approval (事前承認).")

@@ -1,5 +1,5 @@
-"""What every resource's schemas share: the error and page shapes, choice codes, and query parameters
-loaded (not only documented) with messages a client can show."""
+"""What every resource's schemas share: refusals, pages, query parameters checked in the user's language.
+Each area keeps its own resources' schemas (e.g. oversight.registry.api_schemas)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from marshmallow import Schema, fields, validate
 from oversight.inputs import MAX_PAGE
 
 MAX_PER_PAGE = 200
-CERTIFICATION_FILTERS = ("expired", "expiring", "none")
 
 
 def always_present(schema: type[Schema]) -> type[Schema]:
@@ -20,8 +19,8 @@ def always_present(schema: type[Schema]) -> type[Schema]:
     return schema
 
 
-def codes(choice_set, description: str = "") -> dict:
-    """The metadata documenting a choice field: its codes, and that a label is accepted too."""
+def choice_codes(choice_set, description: str = "") -> dict:
+    """The OpenAPI description of a field that takes a code of `choice_set`."""
     text = f"{description} One of the codes; its Japanese or English label is accepted too.".strip()
     return {"enum": choice_set.codes, "description": text}
 
@@ -64,24 +63,24 @@ class _AtMost(validate.Length):
 
 
 def whole_number(minimum: int, maximum: int, **kwargs):
-    """A whole-number query parameter between minimum and maximum."""
+    """A query parameter: a whole number between `minimum` and `maximum`, refused in the user's language."""
     return fields.Integer(validate=_Between(minimum, maximum),
                           error_messages={"invalid": _l("Must be a whole number.")}, **kwargs)
 
 
 def one_of(codes, **kwargs):
-    """A query parameter that takes one of `codes`."""
+    """A query parameter: one of `codes`, refused naming the allowed ones."""
     return fields.String(validate=_OneOf(list(codes)), **kwargs)
 
 
 def search_text(description: str):
-    """A free-text search parameter: at most 200 characters, no control characters."""
+    """A query parameter: search text of at most 200 characters, without control characters."""
     return fields.String(load_default="", metadata={"description": description}, validate=[
         _AtMost(max=200), validate.Regexp(r"^[^\x00-\x1f\x7f]*$", error=_l("Contains control characters."))])
 
 
 class ListQuerySchema(Schema):
-    """The page parameters every list takes."""
+    """The page and page size every list takes."""
 
     page = whole_number(1, MAX_PAGE, load_default=1)
     per_page = whole_number(1, MAX_PER_PAGE, load_default=50)

@@ -15,7 +15,8 @@ from oversight.api.base import (
     json_object,
     page_body,
 )
-from oversight.api.schemas import (
+from oversight.registry import services
+from oversight.registry.api_schemas import (
     ChainDownSchema,
     ChainUpSchema,
     OrganisationCreateSchema,
@@ -24,7 +25,6 @@ from oversight.api.schemas import (
     OrganisationQuerySchema,
     OrganisationSchema,
 )
-from oversight.registry import services
 
 blp = ApiBlueprint("organisations", __name__, url_prefix="/organisations",
                    description="Organisations: consignors (委託元), contractors (委託先) and public bodies.")
