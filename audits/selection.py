@@ -133,7 +133,7 @@ def _vendor_id(actor, raw, errors: dict) -> int | None:
     except (TypeError, ValueError):
         errors["vendor_id"] = [_l("Choose an organisation.")]
         return None
-    if vendor_id == actor.organisation_id or not perm.can_see_organisation(actor, vendor_id):
+    if vendor_id == actor.organisation_id or not perm.can_see(actor, "organisation", vendor_id):
         errors["vendor_id"] = [_l("Choose an organisation.")]
         return None
     return vendor_id

@@ -274,7 +274,7 @@ def test_neither_page_nor_export_shows_another_tenants_records(privacy, monkeypa
 
 
 def test_a_consignor_reads_the_trail_of_a_notice_forwarded_up_to_it_and_its_sibling_does_not(make_client):
-    from oversight.notifications import services as notifications
+    from oversight.notifications import filing as notifications
 
     chain = gen_call_centre_chain()
     first = notifications.file_new(chain.uf_staff, {
