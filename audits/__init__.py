@@ -9,7 +9,7 @@ Pure modules (no Flask, no database): `questionnaire`, `parsing`, `library`, `an
 def init_app(app) -> None:
     """Register the blueprint and the CLI commands (models are imported with them; the API resources are listed
     with the others in oversight.api)."""
-    from audits import assist_views, cli, link_views  # noqa: F401 - they add their routes to the blueprint
+    from audits import assist_views, cli, conditions, link_views  # noqa: F401 - routes; the reminder job
     from audits.views import bp
 
     if "audits" not in app.blueprints:

@@ -352,7 +352,8 @@ def open_conditions(actor) -> list[DecisionCondition]:
     if not perm.allows(actor, "selection.view"):
         return []
     query = (select(DecisionCondition).join(Decision).join(QuestionnaireRequest).join(Selection)
-             .where(DecisionCondition.met_on.is_(None)).order_by(DecisionCondition.due_on, DecisionCondition.id))
+             .where(DecisionCondition.met_on.is_(None), DecisionCondition.waived_on.is_(None))
+             .order_by(DecisionCondition.due_on, DecisionCondition.id))
     if not perm.is_admin(actor):
         query = query.where(Selection.consignor_id == actor.organisation_id)
     return list(db.session.scalars(query.limit(50)))
