@@ -151,7 +151,9 @@ class ScoreSchema(Schema):
 class ComparisonSchema(Schema):
     selection_id = fields.Integer()
     candidates = fields.List(fields.Dict(), metadata={
-        "description": "per candidate: request id, vendor, percent, blocked, categories, red flags, certifications"})
+        "description": "per candidate: request id, vendor, percent, blocked, categories, red flags, certifications, "
+                       "incidents, subcontractors (declared; in your registry), accepts_contract_clauses (null if "
+                       "not asked), late notifications to you, decision"})
 
 
 def _require_reader() -> None:
@@ -268,7 +270,15 @@ def comparison(selection_id: int):
                       for f in c["score"].red_flags],
         "certifications": [{"question": q.id, "expires_on": value, "result": line.result}
                            for q, value, line in c["certifications"]],
-        "incidents": len(c["incidents"]), "decision": _decision(c["request"].decision)} for c in columns]}
+        "incidents": len(c["incidents"]),
+        "subcontractors": {"declared": [said.get(lang) for said in c["subcontractors_declared"]],
+                           "in_registry": [{"entrustment_id": e.id, "contractor": e.contractor.name}
+                                           for e in c["subcontracted"]]},
+        "accepts_contract_clauses": (c["clauses_answer"].get(lang) if c["clauses_answer"] else None)
+        if c["clauses_question"] else None,
+        "late_notifications": [{"id": n.id, "title": n.title, "filed_at": n.filed_at.isoformat()}
+                               for n in c["late_notifications"]],
+        "decision": _decision(c["request"].decision)} for c in columns]}
 
 
 @blp.route("/questionnaire-requests")
