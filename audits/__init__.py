@@ -15,6 +15,10 @@ def init_app(app) -> None:
     if "audits" not in app.blueprints:
         app.register_blueprint(bp)
     cli.init_app(app)
+    from audits.selection_gaps import unselected_gaps
+    from contracts.services import add_gap_source
+
+    add_gap_source(unselected_gaps)  # 「選定審査の記録なし」 in the contract gap analysis
     app.jinja_env.globals["selection_conditions"] = _open_conditions  # the dashboard's section (audits/_dashboard)
     app.jinja_env.globals["selection_decision"] = _decision  # the entrustment page's line (audits/_entrustment)
     app.jinja_env.globals["labels_outcome"] = _outcome_label
