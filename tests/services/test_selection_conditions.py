@@ -89,3 +89,15 @@ def test_the_reminder_job_is_registered_with_the_scheduler(app):
     from oversight.scheduler import registered_jobs
 
     assert "selection-condition-reminders" in {job.name for job in registered_jobs()}
+
+
+def test_the_cli_closes_a_condition_as_the_web_and_the_api_do(app, world):
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["selection", "close-condition", "--as", world.procurement.email,
+                                  str(world.soc2.id), "--closing", "waived"])
+    assert refused.exit_code == 2 and "note" in refused.output
+    done = runner.invoke(args=["selection", "close-condition", "--as", world.procurement.email,
+                               str(world.soc2.id), "--closing", "met", "--note", "報告書を受領"])
+    assert done.exit_code == 0, done.output
+    assert f"condition {world.soc2.id}: met" in done.output
+    assert db.session.get(type(world.soc2), world.soc2.id).met_on == today_jst()
