@@ -8,6 +8,7 @@ from sqlalchemy import select, tuple_
 
 from audits.models import Decision, QuestionnaireRequest, Selection
 from contracts.gaps import Gap, Policy, Text
+from oversight import permissions as perm
 from oversight.extensions import db
 from oversight.registry.models import Entrustment
 
@@ -32,10 +33,13 @@ def latest_outcomes(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
     return {(consignor, vendor): outcome for consignor, vendor, outcome in rows}  # the latest wins
 
 
-def unselected_gaps(entrustments: list[Entrustment], policy: Policy) -> dict[int, list[Gap]]:
+def unselected_gaps(actor, entrustments: list[Entrustment], policy: Policy) -> dict[int, list[Gap]]:
     """Entrustment id → the gap, for each active direct entrustment whose contractor the consignor's latest
-    selection decision did not approve (or that was never reviewed)."""
-    active = [e for e in entrustments if e.parent_id is None and e.status == "active"]
+    selection decision did not approve (or that was never reviewed). Only the consignor's own users (and operator
+    admins) read it: whether a consignor reviewed its vendor is its own matter, not the vendor's."""
+    own = None if perm.is_admin(actor) else getattr(actor, "organisation_id", None)
+    active = [e for e in entrustments if e.parent_id is None and e.status == "active"
+              and (perm.is_admin(actor) or e.consignor_id == own)]
     outcomes = latest_outcomes({(e.consignor_id, e.contractor_id) for e in active})
     return {e.id: [Gap(CODE, policy.unselected_contractor, None, NO_REVIEW, GROUND)] for e in active
             if outcomes.get((e.consignor_id, e.contractor_id)) not in APPROVING}

@@ -272,20 +272,22 @@ def contract_gaps(e: Entrustment, contract: Contract | None, policy: gaps.Policy
 
 
 # Other areas add gaps about an entrustment beyond its contract (audits: no selection review approved the
-# contractor). Each source takes the entrustments and the policy and returns entrustment id → gaps, in bulk.
-_gap_sources: list[Callable[[list[Entrustment], gaps.Policy], dict[int, list[gaps.Gap]]]] = []
+# contractor). Each source takes the reader, the entrustments and the policy and returns entrustment id → gaps, in
+# bulk (the reader, so that a source shows a consignor's own matters to that consignor only).
+GapSource = Callable[[object, list[Entrustment], gaps.Policy], dict[int, list[gaps.Gap]]]
+_gap_sources: list[GapSource] = []
 
 
-def add_gap_source(source: Callable[[list[Entrustment], gaps.Policy], dict[int, list[gaps.Gap]]]) -> None:
+def add_gap_source(source: GapSource) -> None:
     """Add a source of gaps about entrustments (registering the same one again is harmless)."""
     if source not in _gap_sources:
         _gap_sources.append(source)
 
 
-def _other_gaps(entrustments: list[Entrustment], policy: gaps.Policy) -> dict[int, list[gaps.Gap]]:
+def _other_gaps(actor, entrustments: list[Entrustment], policy: gaps.Policy) -> dict[int, list[gaps.Gap]]:
     found: dict[int, list[gaps.Gap]] = {}
     for source in _gap_sources:
-        for entrustment_id, more in source(entrustments, policy).items():
+        for entrustment_id, more in source(actor, entrustments, policy).items():
             found.setdefault(entrustment_id, []).extend(more)
     return found
 
@@ -298,7 +300,7 @@ def gaps_for_entrustment(actor, entrustment_id: int) -> GapRow:
     """The gap analysis of one entrustment's contract."""
     e, contract = get_contract(actor, entrustment_id)
     policy = gaps.load_policy()
-    more = _other_gaps([e], policy).get(e.id, [])
+    more = _other_gaps(actor, [e], policy).get(e.id, [])
     return GapRow(e, contract, _together(contract_gaps(e, contract, policy), more), registry.link_state(e))
 
 
@@ -320,7 +322,7 @@ def portfolio(actor, *, contractor_id: int | None = None) -> Portfolio:
         select(Contract).where(Contract.entrustment_id.in_([e.id for e in entrustments])))} if entrustments else {}
     policy = gaps.load_policy()
     states = registry.link_states([e.id for e in entrustments])
-    more = _other_gaps(entrustments, policy)
+    more = _other_gaps(actor, entrustments, policy)
     rows = [GapRow(e, contracts.get(e.id), _together(contract_gaps(e, contracts.get(e.id), policy),
                                                      more.get(e.id, [])), states[e.id])
             for e in entrustments]

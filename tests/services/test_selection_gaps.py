@@ -50,8 +50,17 @@ def test_another_consignors_approval_of_the_same_vendor_does_not_count(world):
     to_shared = gen_entrustment(world.sakura, world.shared, data_set="会員コールセンター")
     otsu_albums = gen_entrustment(world.otsu, world.shared, data_set="卒業アルバム")
     policy = gaps.load_policy()
-    found = unselected_gaps([to_shared, otsu_albums], policy)
-    assert list(found) == [to_shared.id]
+    assert list(unselected_gaps(world.privacy, [to_shared, otsu_albums], policy)) == [to_shared.id]
+    assert unselected_gaps(world.otsu_procurement, [to_shared, otsu_albums], policy) == {}
+
+
+def test_the_vendor_does_not_read_whether_its_consignor_reviewed_it(world):
+    from tests.factories import gen_user
+
+    to_shared = gen_entrustment(world.sakura, world.shared, data_set="会員コールセンター")
+    vendor_privacy = gen_user(world.shared, "privacy_office")
+    assert unselected_gaps(vendor_privacy, [to_shared], gaps.load_policy()) == {}
+    assert "selection:none" in _codes(contracts.gaps_for_entrustment(world.privacy, to_shared.id))
 
 
 def test_the_policy_sets_the_severity_high_or_medium(world, tmp_path):
@@ -60,7 +69,7 @@ def test_the_policy_sets_the_severity_high_or_medium(world, tmp_path):
     medium.write_text(source.replace("unselected_contractor: high", "unselected_contractor: medium"),
                       encoding="utf-8")
     entrustment = gen_entrustment(world.sakura, world.other, data_set="配送")
-    (gap,) = unselected_gaps([entrustment], gaps.load_policy(medium))[entrustment.id]
+    (gap,) = unselected_gaps(world.privacy, [entrustment], gaps.load_policy(medium))[entrustment.id]
     assert gap.severity == "medium"
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text(source.replace("unselected_contractor: high", "unselected_contractor: blocker"),
