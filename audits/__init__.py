@@ -12,15 +12,19 @@ and the registry's public modules.
 
 def init_app(app) -> None:
     """Plug audits into the app: the blueprint (with the respondent-link and assisted-answer pages), the API, the
-    commands, who sees which selection and request, and the dashboard's and the entrustment page's sections."""
+    commands, the reminder of overdue conditions, who sees which selection and request, the contract gap it adds,
+    and the dashboard's and the entrustment page's sections."""
     from sqlalchemy import select
 
-    from audits import api, assist_views, cli, link_views  # noqa: F401 - the page modules add their routes to bp
+    from audits import api, assist_views, cli, conditions, link_views  # noqa: F401 - page modules add their routes
     from audits.models import QuestionnaireRequest, Selection
+    from audits.selection_gaps import unselected_gaps
     from audits.views import bp
     from audits.visibility import restrict_requests, restrict_selections
+    from contracts.services import add_gap_source
     from oversight import permissions as perm
     from oversight.api import register_api_blueprint
+    from oversight.scheduler import register_job
 
     if "audits" not in app.blueprints:
         app.register_blueprint(bp)
@@ -34,6 +38,8 @@ def init_app(app) -> None:
         lambda actor: restrict_requests(select(QuestionnaireRequest.id), actor),
         trail_ids=lambda actor: select(QuestionnaireRequest.id).join(Selection).where(
             Selection.consignor_id == actor.organisation_id))
+    register_job("selection-condition-reminders", conditions.enqueue_overdue_reminders, 3600)
+    add_gap_source(unselected_gaps)  # 「選定審査の記録なし」 in the contract gap analysis
     app.jinja_env.globals["selection_conditions"] = _open_conditions  # the dashboard's section (audits/_dashboard)
     app.jinja_env.globals["selection_decision"] = _decision  # the entrustment page's line (audits/_entrustment)
     app.jinja_env.globals["labels_outcome"] = _outcome_label

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from audits import responses, selection
+from audits import conditions, responses, selection
 from audits.models import OUTCOMES, REQUEST_STATUSES, SELECTION_STATUSES, QuestionnaireRequest
 from audits.visibility import get_request, get_selection, is_requester, restrict_requests
 from oversight import inputs, uow
@@ -29,10 +29,20 @@ blp = ApiBlueprint("audits_api", __name__, url_prefix="",
 
 
 class ConditionSchema(Schema):
+    id = fields.Integer(dump_only=True)
     text = fields.String(required=True, metadata={"example": "SOC 2 Type II報告書の提出"})
     owner = fields.String(required=True, metadata={"example": "調達部 鈴木"})
     due_on = fields.Date(required=True, metadata={"example": "2027-03-31"})
-    met_on = fields.Date(allow_none=True)
+    met_on = fields.Date(allow_none=True, dump_only=True)
+    waived_on = fields.Date(allow_none=True, dump_only=True)
+    closed_note = fields.String(dump_only=True, metadata={"description": "how it was met, or why it was waived"})
+    closed_by_name = fields.String(dump_only=True)
+    closed_at = fields.DateTime(allow_none=True, dump_only=True)
+
+
+class ConditionClosingSchema(Schema):
+    closing = fields.String(required=True, metadata={"enum": ["met", "waived"]})
+    note = fields.String(metadata={"description": "how it was met; required to waive (the reason)"})
 
 
 class DecisionSchema(Schema):
@@ -141,7 +151,9 @@ class ScoreSchema(Schema):
 class ComparisonSchema(Schema):
     selection_id = fields.Integer()
     candidates = fields.List(fields.Dict(), metadata={
-        "description": "per candidate: request id, vendor, percent, blocked, categories, red flags, certifications"})
+        "description": "per candidate: request id, vendor, percent, blocked, categories, red flags, certifications, "
+                       "incidents, subcontractors (declared; in your registry), accepts_contract_clauses (null if "
+                       "not asked), late notifications to you, decision"})
 
 
 def _require_reader() -> None:
@@ -159,8 +171,13 @@ def _decision(d) -> dict | None:
         return None
     return {"outcome": d.outcome, "reason": d.reason, "score_percent": d.score_percent,
             "decided_by_name": d.decided_by_name, "decided_at": d.decided_at,
-            "conditions": [{"text": c.text, "owner": c.owner, "due_on": c.due_on, "met_on": c.met_on}
-                           for c in d.conditions]}
+            "conditions": [_condition(c) for c in d.conditions]}
+
+
+def _condition(c) -> dict:
+    return {"id": c.id, "text": c.text, "owner": c.owner, "due_on": c.due_on, "met_on": c.met_on,
+            "waived_on": c.waived_on, "closed_note": c.closed_note, "closed_by_name": c.closed_by_name,
+            "closed_at": c.closed_at}
 
 
 def _request(r: QuestionnaireRequest) -> dict:
@@ -253,7 +270,15 @@ def comparison(selection_id: int):
                       for f in c["score"].red_flags],
         "certifications": [{"question": q.id, "expires_on": value, "result": line.result}
                            for q, value, line in c["certifications"]],
-        "incidents": len(c["incidents"]), "decision": _decision(c["request"].decision)} for c in columns]}
+        "incidents": len(c["incidents"]),
+        "subcontractors": {"declared": [said.get(lang) for said in c["subcontractors_declared"]],
+                           "in_registry": [{"entrustment_id": e.id, "contractor": e.contractor.name}
+                                           for e in c["subcontracted"]]},
+        "accepts_contract_clauses": (c["clauses_answer"].get(lang) if c["clauses_answer"] else None)
+        if c["clauses_question"] else None,
+        "late_notifications": [{"id": n.id, "title": n.title, "filed_at": n.filed_at.isoformat()}
+                               for n in c["late_notifications"]],
+        "decision": _decision(c["request"].decision)} for c in columns]}
 
 
 @blp.route("/questionnaire-requests")
@@ -343,5 +368,16 @@ def decide(request_id: int):
         d = selection.decide(actor(), request_id, json_object())
         body = _decision(d)
     body = {**body, "decided_at": body["decided_at"].isoformat(),
-            "conditions": [{**c, "due_on": c["due_on"].isoformat(), "met_on": None} for c in body["conditions"]]}
+            "conditions": [{**c, "due_on": c["due_on"].isoformat()} for c in body["conditions"]]}
     return jsonify(body), 201
+
+
+@blp.route(f"/selection-conditions/<{ID}:condition_id>/closing", methods=["POST"])
+@blp.response(200, ConditionSchema)
+@documented(errors=WRITE_ERRORS, body=ConditionClosingSchema)
+def condition_close(condition_id: int):
+    """Mark a condition of an approval met (with a note) or waived (with the reason)"""
+    with uow.atomic():
+        c = conditions.close_condition(actor(), condition_id, json_object())
+        body = _condition(c)
+    return body

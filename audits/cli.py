@@ -197,3 +197,16 @@ def import_(email: str, request_id: int, workbook_file: Path) -> None:
 
     r = _run(lambda: roundtrip.import_workbook(_user(email), request_id, workbook_file.read_bytes()))
     click.echo(f"request {r.id}: {r.answered_count}/{r.question_count} answered")
+
+
+@selection_group.command("close-condition")
+@AS
+@click.argument("condition_id", type=int)
+@click.option("--closing", required=True, type=click.Choice(["met", "waived"]))
+@click.option("--note", default="", help="How it was met; the reason, to waive it (required then).")
+def close_condition(email: str, condition_id: int, closing: str, note: str) -> None:
+    """Mark a condition of an approval met or waived."""
+    from audits import conditions
+
+    c = _run(lambda: conditions.close_condition(_user(email), condition_id, {"closing": closing, "note": note}))
+    click.echo(f"condition {c.id}: {closing} on {(c.met_on or c.waived_on).isoformat()} by {c.closed_by_name}")

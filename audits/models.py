@@ -192,8 +192,18 @@ class DecisionCondition(db.Model):
     owner: Mapped[str] = mapped_column(String(200))
     due_on: Mapped[date] = mapped_column(Date)
     met_on: Mapped[date | None] = mapped_column(Date)
+    # Closed either as met (met_on) or waived (waived_on); the note or reason, who and when are kept with it.
+    waived_on: Mapped[date | None] = mapped_column(Date)
+    closed_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    closed_by_name: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    closed_at = mapped_column(UTCDateTime)
 
     decision: Mapped[Decision] = relationship(back_populates="conditions")
+
+    @property
+    def is_open(self) -> bool:
+        return self.met_on is None and self.waived_on is None
 
 
 class RespondentLink(db.Model):

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from audits import comparison_rows as rows
 from audits import library
 from audits.models import OUTCOMES, Decision, DecisionCondition, QuestionnaireRequest, Selection
 from audits.responses import current_score, questionnaire_of
@@ -252,10 +253,20 @@ def compare(actor, selection_id: int, request_ids: list[int] | None = None) -> l
         requests = [by_id[i] for i in dict.fromkeys(request_ids)]
     if len(requests) > MAX_CANDIDATES:
         raise ValidationFailed({"candidates": [_l("Compare at most %(n)s candidates.", n=MAX_CANDIDATES)]})
-    return [_column(request) for request in requests]
+    # Everything a column shows is loaded for all candidates at once: the statements do not grow with their number.
+    loaded = {r.id: r for r in db.session.scalars(
+        select(QuestionnaireRequest).where(QuestionnaireRequest.id.in_([r.id for r in requests])).options(
+            selectinload(QuestionnaireRequest.answers), selectinload(QuestionnaireRequest.vendor),
+            selectinload(QuestionnaireRequest.decision).selectinload(Decision.conditions)))}
+    vendor_ids = sorted({r.vendor_id for r in requests})
+    consignor_id = selection.consignor_id
+    extras = {"incidents": rows.incidents_by_vendor(consignor_id, vendor_ids),
+              "subcontracted": rows.registry_subcontractors(consignor_id, vendor_ids),
+              "late_notifications": rows.late_notifications(actor, consignor_id, vendor_ids)}
+    return [_column(loaded[request.id], extras) for request in requests]
 
 
-def _column(request: QuestionnaireRequest) -> dict:
+def _column(request: QuestionnaireRequest, extras: dict) -> dict:
     q = questionnaire_of(request)
     score = current_score(request)
     certifications = [line for line in score.questions
@@ -265,17 +276,9 @@ def _column(request: QuestionnaireRequest) -> dict:
             "categories": {c.category: c for c in score.categories},
             "certifications": [(q.question(line.question), request.values().get(line.question), line)
                                for line in certifications],
-            "incidents": incidents_at(request.selection.consignor_id, request.vendor_id)}
-
-
-def incidents_at(consignor_id: int, vendor_id: int) -> list:
-    """Incidents at the vendor in which the consignor is a party (its own records only: never a sibling's)."""
-    from oversight.incidents.models import Incident, IncidentParty
-
-    return list(db.session.scalars(select(Incident).where(
-        Incident.organisation_id == vendor_id,
-        Incident.id.in_(select(IncidentParty.incident_id).where(IncidentParty.organisation_id == consignor_id)))
-        .order_by(Incident.id.desc()).limit(20)))
+            "subcontractors_declared": rows.declared_subcontractors(request, q, score),
+            **dict(zip(("clauses_question", "clauses_answer"), rows.contract_clauses_answer(request, q), strict=True)),
+            **{name: found.get(request.vendor_id, []) for name, found in extras.items()}}
 
 
 def _conditions(raw, errors: dict) -> list[dict]:
@@ -352,7 +355,8 @@ def open_conditions(actor) -> list[DecisionCondition]:
     if not perm.allows(actor, "selection.view"):
         return []
     query = (select(DecisionCondition).join(Decision).join(QuestionnaireRequest).join(Selection)
-             .where(DecisionCondition.met_on.is_(None)).order_by(DecisionCondition.due_on, DecisionCondition.id))
+             .where(DecisionCondition.met_on.is_(None), DecisionCondition.waived_on.is_(None))
+             .order_by(DecisionCondition.due_on, DecisionCondition.id))
     if not perm.is_admin(actor):
         query = query.where(Selection.consignor_id == actor.organisation_id)
     return list(db.session.scalars(query.limit(50)))

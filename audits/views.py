@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from audits import labels, links, responses, reuse, selection
+from audits import conditions, labels, links, responses, reuse, selection
 from audits.models import QuestionnaireRequest
 from audits.visibility import get_request, get_selection, is_requester, is_respondent, restrict_requests
 from oversight import inputs
@@ -22,6 +22,7 @@ from oversight.extensions import db
 from oversight.forms import ActionForm, flash_errors, flash_form_expired
 from oversight.notifications import attachments
 from oversight.registry.models import Organisation
+from oversight.timeutil import today_jst
 
 bp = Blueprint("audits", __name__, static_folder="static", static_url_path="/audits/static")
 
@@ -185,10 +186,12 @@ def _request_page(request_id: int, errors: dict | None = None, posted: dict | No
     own = getattr(actor, "organisation_id", None) == r.selection.consignor_id
     can_decide = requester and perm.allows(actor, "selection.decide") and own
     can_edit = requester and perm.allows(actor, "selection.edit") and own
+    can_close = requester and perm.allows(actor, "selection.condition") and own
     return render_template(
         "audits/request.html", r=r, q=q, score=score, values=values, errors=errors or {}, answered=answered,
         total=total, respondent=respondent, editable=respondent and r.is_open, requester=requester,
-        can_decide=can_decide, can_edit=can_edit, lines={line.question: line for line in score.questions},
+        can_decide=can_decide, can_edit=can_edit, can_close=can_close, today=today_jst(),
+        lines={line.question: line for line in score.questions},
         files={qid: [f for f in r.evidence if f.question_id == qid] for qid in {f.question_id for f in r.evidence}},
         links=links.links_of(actor, r.id) if can_edit else [], urls=Urls(r.id, token), link_mode=token is not None,
         on_behalf={a.question_id: a.answered_by_name for a in r.answers if a.on_behalf},
@@ -356,3 +359,25 @@ def decide(request_id: int):
         return redirect(url_for("audits.request_page", request_id=request_id))
     flash(_("Decision recorded: %(outcome)s.", outcome=labels.OUTCOMES[decision.outcome]), "success")
     return redirect(url_for("audits.selection_page", selection_id=decision.request.selection_id))
+
+
+@bp.post("/selection-conditions/<int:condition_id>/closing")
+@requires("selection.condition")
+def condition_close(condition_id: int):
+    request_id = conditions.get_condition(current_user, condition_id).decision.request_id
+    if not ActionForm().validate_on_submit():
+        flash_form_expired()
+        return redirect(url_for("audits.request_page", request_id=request_id))
+    try:
+        condition = conditions.close_condition(current_user, condition_id, {
+            "closing": request.form.get("closing", ""), "note": request.form.get("note", "")})
+    except ValidationFailed as error:
+        return _request_page(request_id, {f"condition.{condition_id}.{name}": messages
+                                          for name, messages in _errors(error).items()}, None, 422)
+    except DomainError as error:
+        if error.status in (403, 404):
+            raise
+        flash(str(error.message), "error")
+        return redirect(url_for("audits.request_page", request_id=request_id))
+    flash(_("Condition met: recorded.") if condition.met_on else _("Condition waived: recorded."), "success")
+    return redirect(url_for("audits.request_page", request_id=request_id))

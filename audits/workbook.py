@@ -130,13 +130,21 @@ def export(questionnaire: Questionnaire, values: dict[str, Any], header: dict[st
         answer = sheet.cell(row=row, column=ANSWER_COLUMN, value=shown_answer(question, values.get(question.id)))
         if question.type == "date":
             answer.number_format = "yyyy-mm-dd"
-        if question.type in ("yes_no", "single_choice"):
+        if question.type in ("yes_no", "single_choice", "multiple_choice"):
             for offset, choice in enumerate(question.choices, start=1):
                 choices.cell(row=index + 1, column=offset, value=choice.label.ja)
             last = get_column_letter(len(question.choices))
             validation = DataValidation(type="list", formula1=f"'{CHOICES_SHEET}'!$A${index + 1}:${last}${index + 1}",
                                         allow_blank=True, showErrorMessage=True,
                                         errorTitle="回答 / Answer", error="選択肢から選んでください / Pick an answer")
+            if question.type == "multiple_choice":
+                # The drop-down offers one answer at a time; several are typed joined by 「、」, which a list
+                # validation would refuse as "stop", so it only informs, and the import checks each part.
+                validation.errorStyle = "information"
+                validation.error = ("選択肢を「、」で区切って入力してください / Separate the choices with “、”")
+                validation.showInputMessage = True
+                validation.promptTitle = "複数選択 / Several"
+                validation.prompt = "複数選ぶときは「、」で区切って入力 / To choose several, separate them with “、”"
             sheet.add_data_validation(validation)
             validation.add(answer.coordinate)
         for column in range(1, ANSWER_COLUMN + 1):
@@ -157,6 +165,31 @@ def _label_to_code(question: Question, text: str) -> str | None:
     return None
 
 
+def _choices_in(question: Question, text: str, problems: list[CellProblem], cell: str) -> list[str] | None:
+    """The codes of a multiple-choice cell: labels (or codes) separated by 「、」 (or , ; a new line). A whole label
+    is read first, the longest first, so one that holds a separator itself (「その他（ISMAP、…）」) stays one."""
+    names = sorted(((name, c.code) for c in question.choices for name in (c.label.ja, c.label.en, c.code) if name),
+                   key=lambda pair: -len(pair[0]))
+    codes: list[str] = []
+    rest = text.strip()
+    while rest:
+        part = next(((name, code) for name, code in names if rest.startswith(name)
+                     and (len(rest) == len(name) or rest[len(name)] in SEPARATORS or rest[len(name)].isspace())), None)
+        if part is None:
+            unknown = rest
+            for separator in SEPARATORS:
+                unknown = unknown.split(separator)[0]
+            problems.append(CellProblem(cell, question.id, "unknown_label", {"value": unknown.strip()}))
+            return None
+        name, code = part
+        if code not in codes:
+            codes.append(code)
+        rest = rest[len(name):].lstrip()
+        while rest and rest[0] in SEPARATORS:
+            rest = rest[1:].lstrip()
+    return codes
+
+
 def _value(question: Question, raw, problems: list[CellProblem], cell: str) -> Any:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
@@ -168,17 +201,7 @@ def _value(question: Question, raw, problems: list[CellProblem], cell: str) -> A
             return None
         return code == "yes" if kind == "yes_no" else code
     if kind == "multiple_choice":
-        text = str(raw)
-        for separator in SEPARATORS[1:]:
-            text = text.replace(separator, SEPARATORS[0])
-        codes = []
-        for part in (p for p in text.split(SEPARATORS[0]) if p.strip()):
-            code = _label_to_code(question, part)
-            if code is None:
-                problems.append(CellProblem(cell, question.id, "unknown_label", {"value": part.strip()}))
-                return None
-            codes.append(code)
-        return codes
+        return _choices_in(question, str(raw), problems, cell)
     if kind == "date":
         if isinstance(raw, datetime):
             return raw.date().isoformat()

@@ -85,6 +85,7 @@ class Policy:
     max_return_days: int
     required: tuple[Mapping[str, str], ...]
     weak_variants: Mapping[str, Mapping[str, Mapping[str, str]]]
+    unselected_contractor: str = "high"  # the gap of an active entrustment no selection review approved
 
 
 def load_policy(path: Path | str = POLICY_FILE) -> Policy:
@@ -98,7 +99,14 @@ def _load_policy(path: Path) -> Policy:
     return Policy(version=str(raw["version"]), max_notice_hours=int(raw["max_notice_hours"]),
                   max_audit_interval_months=int(raw["max_audit_interval_months"]),
                   max_return_days=int(raw["max_return_days"]), required=tuple(raw["required"]),
-                  weak_variants=raw.get("weak_variants") or {})
+                  weak_variants=raw.get("weak_variants") or {},
+                  unselected_contractor=_severity(raw.get("unselected_contractor", "high"), "unselected_contractor"))
+
+
+def _severity(value, name: str) -> str:
+    if value not in ("high", "medium"):
+        raise ValueError(f"contract policy: {name} must be high or medium, not {value!r}")
+    return value
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from flask_babel import get_locale
@@ -272,10 +272,37 @@ def contract_gaps(e: Entrustment, contract: Contract | None, policy: gaps.Policy
     return gaps.analyse(facts, policy)
 
 
+# Other areas add gaps about an entrustment beyond its contract (audits: no selection review approved the
+# contractor). Each source takes the reader, the entrustments and the policy and returns entrustment id → gaps, in
+# bulk (the reader, so that a source shows a consignor's own matters to that consignor only).
+GapSource = Callable[[object, list[Entrustment], gaps.Policy], dict[int, list[gaps.Gap]]]
+_gap_sources: list[GapSource] = []
+
+
+def add_gap_source(source: GapSource) -> None:
+    """Add a source of gaps about entrustments (registering the same one again is harmless)."""
+    if source not in _gap_sources:
+        _gap_sources.append(source)
+
+
+def _other_gaps(actor, entrustments: list[Entrustment], policy: gaps.Policy) -> dict[int, list[gaps.Gap]]:
+    found: dict[int, list[gaps.Gap]] = {}
+    for source in _gap_sources:
+        for entrustment_id, more in source(actor, entrustments, policy).items():
+            found.setdefault(entrustment_id, []).extend(more)
+    return found
+
+
+def _together(contract_gaps_: list[gaps.Gap], more: list[gaps.Gap]) -> list[gaps.Gap]:
+    return sorted([*contract_gaps_, *more], key=lambda g: (gaps.SEVERITY_ORDER[g.severity], g.code))
+
+
 def gaps_for_entrustment(actor, entrustment_id: int) -> GapRow:
     """The gap analysis of one entrustment's contract."""
     e, contract = get_contract(actor, entrustment_id)
-    return GapRow(e, contract, contract_gaps(e, contract), chain_queries.link_state(e))
+    policy = gaps.load_policy()
+    more = _other_gaps(actor, [e], policy).get(e.id, [])
+    return GapRow(e, contract, _together(contract_gaps(e, contract, policy), more), chain_queries.link_state(e))
 
 
 def portfolio(actor, *, contractor_id: int | None = None) -> Portfolio:
@@ -296,7 +323,9 @@ def portfolio(actor, *, contractor_id: int | None = None) -> Portfolio:
         select(Contract).where(Contract.entrustment_id.in_([e.id for e in entrustments])))} if entrustments else {}
     policy = gaps.load_policy()
     states = chain_queries.link_states([e.id for e in entrustments])
-    rows = [GapRow(e, contracts.get(e.id), contract_gaps(e, contracts.get(e.id), policy), states[e.id])
+    more = _other_gaps(actor, entrustments, policy)
+    rows = [GapRow(e, contracts.get(e.id), _together(contract_gaps(e, contracts.get(e.id), policy),
+                                                     more.get(e.id, [])), states[e.id])
             for e in entrustments]
     rows.sort(key=lambda r: (not r.violation, gaps.SEVERITY_ORDER.get(r.worst, 3), -len(r.gaps), r.entrustment.id))
     result = Portfolio(rows=rows, truncated=truncated)

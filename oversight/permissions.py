@@ -26,19 +26,21 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
                 "entrustment.propose", "entrustment.decide", "entrustment.record_discovered",
                 "entrustment.transition", "data.import", "data.export", "trail.view", "user.manage",
                 "contract.view", "contract.edit", "incident.view", "incident.edit", "notification.view",
-                "notification.file", "outbox.view", "selection.view", "selection.edit", "selection.decide"}
+                "notification.file", "outbox.view", "selection.view", "selection.edit", "selection.decide",
+                "selection.condition"}
     ),
     "privacy_office": frozenset(
         VIEW | {"org.create", "org.edit", "org.delete", "entrustment.create", "entrustment.edit",
                 "entrustment.propose", "entrustment.decide", "entrustment.record_discovered",
                 "entrustment.transition", "data.import", "data.export", "trail.view", "contract.view",
                 "contract.edit", "incident.view", "incident.edit", "notification.view", "notification.file",
-                "selection.view"}
+                "selection.view", "selection.condition"}
     ),
     "procurement": frozenset(
         VIEW | {"org.create", "org.edit", "entrustment.create", "entrustment.edit", "entrustment.propose",
                 "entrustment.transition", "data.import", "data.export", "contract.view", "incident.view",
-                "notification.view", "selection.view", "selection.edit", "selection.decide"}
+                "notification.view", "selection.view", "selection.edit", "selection.decide",
+                "selection.condition"}
     ),
     "legal": frozenset(VIEW | {"data.export", "contract.view", "contract.edit", "incident.view",
                                "notification.view"}),

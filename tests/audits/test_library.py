@@ -314,7 +314,7 @@ def test_a_frozen_copy_goes_through_the_same_checks_as_a_file():
 def test_check_questionnaires_lists_the_library_and_exits_0():
     result = CliRunner().invoke(check_questionnaires, [])
     assert result.exit_code == 0, result.output
-    assert "dd-selection 2026.1 (selection): 62 questions in 12 categories" in result.output
+    assert "dd-selection 2026.2 (selection): 63 questions in 12 categories" in result.output
     assert "questionnaires OK: 3" in result.output
 
 

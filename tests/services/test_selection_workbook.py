@@ -99,3 +99,31 @@ def test_a_complete_workbook_round_trip_lets_the_vendor_submit(world):
     request = roundtrip.import_workbook(world.other_staff, world.other_request.id, _fill(blank, shown))
     assert request.values()["cert_isms_expiry"] == soon
     assert all(q.question(qid).type == "evidence" for qid in responses.current_score(request).unanswered_required)
+
+
+def test_a_multiple_choice_cell_offers_its_choices_and_takes_several_joined_by_the_japanese_comma(world):
+    responses.save_answers(world.other_staff, world.other_request.id, {"cert_held": ["isms", "other"]})
+    _name, content = roundtrip.export_workbook(world.other_staff, world.other_request.id)
+    sheet = load_workbook(io.BytesIO(content))[workbook.SHEET]
+    rows = {sheet.cell(row=r, column=1).value: r for r in range(workbook.FIRST_ROW, sheet.max_row + 1)}
+    cell = f"H{rows['cert_held']}"
+    assert sheet[cell].value == "ISMS（ISO/IEC 27001）、その他（ISMAP、ISO/IEC 27017等）"
+    (validation,) = [v for v in sheet.data_validations.dataValidation
+                     if cell in {str(r) for r in v.sqref.ranges}]
+    assert validation.type == "list" and validation.errorStyle == "information"
+    assert "「、」" in validation.prompt
+    # The exported answer comes back as it was, though one label holds a 「、」 of its own.
+    request = roundtrip.import_workbook(world.other_staff, world.other_request.id, content)
+    assert request.values()["cert_held"] == ["isms", "other"]
+    typed = _fill(content, {"cert_held": "プライバシーマーク、 SOC 2 Type 2 report,isms"})
+    request = roundtrip.import_workbook(world.other_staff, world.other_request.id, typed)
+    assert request.values()["cert_held"] == ["isms", "pmark", "soc2"]  # kept in the questionnaire's order
+
+
+def test_a_multiple_choice_cell_with_an_unknown_part_is_refused_naming_it(world):
+    _name, blank = roundtrip.export_workbook(world.other_staff, world.other_request.id)
+    bad = _fill(blank, {"cert_held": "プライバシーマーク、JIS Q 15001"})
+    with pytest.raises(ValidationFailed) as refused:
+        roundtrip.import_workbook(world.other_staff, world.other_request.id, bad)
+    assert any("JIS Q 15001" in str(m) for ms in refused.value.errors.values() for m in ms)
+    assert "cert_held" not in db.session.get(QuestionnaireRequest, world.other_request.id).values()

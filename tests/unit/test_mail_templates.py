@@ -25,6 +25,11 @@ SAMPLES = {
         "selection": Obj(title="会員データの問合せ対応", consignor=Obj(name="さくら商事株式会社")),
         "questionnaire": Obj(title=Obj(ja="委託先選定時の安全管理措置の確認", en="Due diligence at selection"),
                              version="2026.1", questions=[1, 2, 3])},
+    "audits/condition_overdue": {
+        "request": Obj(id=3, vendor=Obj(name="株式会社東都システム")),
+        "selection": Obj(title="会員データの問合せ対応", consignor=Obj(name="さくら商事株式会社")),
+        "condition": Obj(text="SOC 2 Type II報告書の提出", owner="調達部", due_on=date(2026, 11, 20)),
+        "days_over": 3},
     "notifications/filed": {"n": NOTIFICATION},
     "notifications/acknowledged": {"n": NOTIFICATION},
     "notifications/escalated": {"n": NOTIFICATION, "hours": 24},

@@ -11,14 +11,16 @@ import base64
 import io
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from flask import url_for
 
-from audits import links, responses
+from audits import links, responses, selection
 from oversight.accounts.services import issue_token
 from oversight.permissions import ROLE_ACTIONS
-from tests.audits.selection_world import PDF, gen_selection, gen_selection_world
+from oversight.timeutil import today_jst
+from tests.audits.selection_world import PDF, answer_all, gen_selection, gen_selection_world
 from tests.factories import PASSWORD, gen_user
 
 
@@ -57,6 +59,7 @@ ROUTES: dict[str, Route] = {
                               as_organisation=True),
     "audits.link_create": Route("POST", ("selection.edit",), "request", (("recipient", "高田"),), as_organisation=True),
     "audits.link_revoke": Route("POST", ("selection.edit",), "link"),
+    "audits.condition_close": Route("POST", ("selection.condition",), "condition", (("closing", "met"),)),
 }
 # Static files, and the pages of a respondent link: its token is the authorisation (tests/web/test_selection_links.py).
 PUBLIC = {"audits.static", "audits.link_page", "audits.link_answers_save", "audits.link_submit",
@@ -79,6 +82,25 @@ def world():
     return w
 
 
+@pytest.fixture
+def matrix_world(world):
+    """The world, with a condition of an approval in each consignor's own further selection (for the routes on
+    conditions)."""
+    world.condition = _condition(world.procurement, world.other, world.other_staff)
+    world.otsu_condition = _condition(world.otsu_procurement, world.shared, world.shared_staff)
+    return world
+
+
+def _condition(procurement, vendor, staff):
+    """A condition of a conditional approval, in a selection of its own (the world's requests stay open)."""
+    _s, (request,) = gen_selection(procurement, [vendor], title="条件付きで承認した選定")
+    answer_all(staff, request)
+    due = (today_jst() + timedelta(days=60)).isoformat()
+    decision = selection.decide(procurement, request.id, {"outcome": "conditional", "conditions": [
+        {"text": "SOC 2 Type II報告書の提出", "owner": "調達部", "due_on": due}]})
+    return decision.conditions[0]
+
+
 def _url(app, endpoint: str, route: Route, world, foreign: bool) -> str:
     request = world.otsu_request if foreign else world.shared_request
     evidence = world.otsu_evidence if foreign else world.evidence
@@ -91,6 +113,8 @@ def _url(app, endpoint: str, route: Route, world, foreign: bool) -> str:
         args["link_id"] = (world.otsu_link if foreign else world.link).id
     if route.objects == "evidence":
         args["evidence_id"] = evidence.id
+    if route.objects == "condition":
+        args["condition_id"] = (world.otsu_condition if foreign else world.condition).id
     with app.test_request_context():
         return url_for(endpoint, **args)
 
@@ -121,7 +145,7 @@ def _expected(route: Route, org: str | None, role: str, foreign: bool) -> set[in
     if not route.objects:
         return None
     sees_as_consignor = org == ("otsu" if foreign else "sakura") and "selection.view" in ROLE_ACTIONS[role]
-    sees_as_vendor = (org == "shared" and route.objects not in ("selection", "link")
+    sees_as_vendor = (org == "shared" and route.objects not in ("selection", "link", "condition")
                       and "questionnaire.answer" in ROLE_ACTIONS[role])
     if route.answers:
         return None if sees_as_vendor else {404}
@@ -129,7 +153,8 @@ def _expected(route: Route, org: str | None, role: str, foreign: bool) -> set[in
 
 
 @pytest.mark.parametrize(("org", "role"), USERS, ids=[f"{o}-{r}" for o, r in USERS])
-def test_each_user_gets_exactly_what_the_rules_allow_on_the_web(app, world, make_client, org, role):
+def test_each_user_gets_exactly_what_the_rules_allow_on_the_web(app, matrix_world, make_client, org, role):
+    world = matrix_world
     user = gen_user(getattr(world, org) if org else None, role=role)
     failures = []
     for endpoint, route in sorted(ROUTES.items()):
@@ -149,7 +174,8 @@ def test_each_user_gets_exactly_what_the_rules_allow_on_the_web(app, world, make
 
 
 @pytest.mark.parametrize("endpoint", sorted(ROUTES))
-def test_anonymous_visitors_are_sent_to_the_login_page(app, world, client, endpoint):
+def test_anonymous_visitors_are_sent_to_the_login_page(app, matrix_world, client, endpoint):
+    world = matrix_world
     route = ROUTES[endpoint]
     response = _send(client, route, _url(app, endpoint, route, world, False), world)
     assert response.status_code in (302, 400)
@@ -204,6 +230,7 @@ API_ROUTES = [
     ("GET", "/api/v1/questionnaire-requests/{request}/score", ("selection.view",), "request", False),
     ("POST", "/api/v1/questionnaire-requests/{request}/decision", ("selection.decide",), "request", False),
     ("POST", "/api/v1/questionnaire-requests/{request}/submit", ("questionnaire.answer",), "request", True),
+    ("POST", "/api/v1/selection-conditions/{condition}/closing", ("selection.condition",), "condition", False),
 ]
 API_BODIES = {
     "selections": {"title": "API経由の選定"},
@@ -212,6 +239,7 @@ API_BODIES = {
     "evidence": {"question_id": "bp_policy_doc", "filename": "追加.pdf",
                  "content_base64": base64.b64encode(PDF + b"%api").decode()},
     "decision": {"outcome": "approved"},
+    "closing": {"closing": "met", "note": "報告書を受領"},
 }
 
 
@@ -219,14 +247,17 @@ def test_every_selection_api_route_has_a_rule(app):
     documented = {(m, p) for m, p, *_ in API_ROUTES}
     served = set()
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith(("/api/v1/selections", "/api/v1/questionnaire-requests")):
+        if rule.rule.startswith(("/api/v1/selections", "/api/v1/questionnaire-requests",
+                                 "/api/v1/selection-conditions")):
             path = re.sub(r"<[^>]*selection_id>", "{selection}", re.sub(r"<[^>]*request_id>", "{request}", rule.rule))
+            path = re.sub(r"<[^>]*condition_id>", "{condition}", path)
             served |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert served == documented
 
 
 @pytest.mark.parametrize(("org", "role"), USERS, ids=[f"{o}-{r}" for o, r in USERS])
-def test_each_user_gets_exactly_what_the_rules_allow_in_the_api(app, world, org, role):
+def test_each_user_gets_exactly_what_the_rules_allow_in_the_api(app, matrix_world, org, role):
+    world = matrix_world
     user = gen_user(getattr(world, org) if org else None, role=role)
     headers = {"Authorization": f"Bearer {issue_token(user, 'matrix')[1]}"}
     failures = []
@@ -235,7 +266,8 @@ def test_each_user_gets_exactly_what_the_rules_allow_in_the_api(app, world, org,
             if not objects and foreign:
                 continue
             request = world.otsu_request if foreign else world.shared_request
-            url = template.format(selection=request.selection_id, request=request.id)
+            condition = world.otsu_condition if foreign else world.condition
+            url = template.format(selection=request.selection_id, request=request.id, condition=condition.id)
             body = API_BODIES.get(url.rsplit("/", 1)[-1], {}) if method == "POST" else None
             if body and "vendor_id" in body:
                 body = {"vendor_id": world.other.id}

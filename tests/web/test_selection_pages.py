@@ -135,3 +135,30 @@ def test_an_entrustment_says_whether_a_review_approved_its_contractor(world, mak
     assert "この委託先を承認した選定の審査がありません" in text_of(otsu.get(f"/entrustments/{otsu_albums.id}"))
     staff = login(make_client, world.shared_staff)
     assert "選定の審査" not in text_of(staff.get(f"/entrustments/{reviewed.id}"))
+
+
+def test_the_privacy_office_sees_a_condition_overdue_and_records_it_met_or_waived(world, make_client):
+    from audits import selection
+
+    r = answer_all(world.shared_staff, world.shared_request)
+    due = today_jst() + timedelta(days=10)
+    decision = selection.decide(world.procurement, r.id, {"outcome": "conditional", "conditions": [
+        {"text": "SOC 2 Type II報告書の提出", "owner": "調達部 鈴木", "due_on": due.isoformat()},
+        {"text": "再委託先一覧の提出", "owner": "調達部 鈴木", "due_on": due.isoformat()}]})
+    soc2, subcontractors = decision.conditions
+    soc2.due_on = today_jst() - timedelta(days=1)  # the due day has passed
+    db.session.commit()
+    client = login(make_client, world.privacy)
+    dashboard = text_of(client.get("/"))
+    assert "SOC 2 Type II報告書の提出" in dashboard and "期限超過" in dashboard
+    page = f"/questionnaire-requests/{r.id}"
+    refused = client.post(f"/selection-conditions/{subcontractors.id}/closing", {"closing": "waived", "note": ""})
+    assert refused.status_code == 422 and "条件を免除する理由を入力してください。" in text_of(refused)
+    met = client.post(f"/selection-conditions/{soc2.id}/closing", {"closing": "met", "note": "報告書を受領"},
+                      follow_redirects=True)
+    assert "条件の充足を記録しました。" in text_of(met) and "報告書を受領" in text_of(met)
+    waived = client.post(f"/selection-conditions/{subcontractors.id}/closing",
+                         {"closing": "waived", "note": "再委託しない契約に変更"}, follow_redirects=True)
+    assert "条件の免除を記録しました。" in text_of(waived)
+    assert "免除" in text_of(client.get(page)) and "期限超過" not in text_of(client.get(page))
+    assert "SOC 2 Type II報告書の提出" not in text_of(client.get("/"))
