@@ -5,7 +5,8 @@ Pure: no Flask, no database. `parse_facts(dict) -> Facts` validates the input ev
 """
 
 from .assessment import Assessment, Party, assess
-from .facts import Facts, FactsError, MyNumberFacts, OtherItem, Tier, parse_facts
+from .facts import Facts, FactsError, MyNumberFacts, OtherItem, Tier
+from .reading import parse_facts
 
 __all__ = ["Assessment", "Facts", "FactsError", "MyNumberFacts", "OtherItem", "Party", "Tier", "assess",
            "parse_facts"]
