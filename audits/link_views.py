@@ -14,7 +14,7 @@ from audits.views import _errors, _request_page, answers_from_form, bp, evidence
 from audits.visibility import get_request
 from oversight.accounts.auth import requires
 from oversight.errors import DomainError, ValidationFailed
-from oversight.forms import ActionForm, flash_errors, flash_form_expired
+from oversight.forms import ActionForm, flash_errors, flash_form_expired, one_button
 
 
 @bp.post("/questionnaire-requests/<int:request_id>/links")
@@ -44,17 +44,7 @@ def link_create(request_id: int):
 @requires("selection.edit")
 def link_revoke(request_id: int, link_id: int):
     get_request(current_user, request_id)
-    if not ActionForm().validate_on_submit():
-        flash_form_expired()
-    else:
-        try:
-            links.revoke_link(current_user, request_id, link_id)
-        except DomainError as error:
-            if error.status in (403, 404):
-                raise
-            flash(str(error.message), "error")
-        else:
-            flash(_("Link revoked."), "success")
+    one_button(lambda: links.revoke_link(current_user, request_id, link_id), _("Link revoked."), flash_refusals=True)
     return redirect(url_for("audits.request_page", request_id=request_id) + "#links")
 
 

@@ -19,7 +19,7 @@ from oversight import permissions as perm
 from oversight.accounts.auth import requires
 from oversight.errors import DomainError, ValidationFailed
 from oversight.extensions import db
-from oversight.forms import ActionForm, flash_errors, flash_form_expired
+from oversight.forms import ActionForm, flash_errors, flash_form_expired, one_button
 from oversight.notifications import attachments
 from oversight.registry.models import Organisation
 from oversight.timeutil import today_jst
@@ -299,17 +299,8 @@ def evidence_add(request_id: int):
 @requires("questionnaire.answer")
 def evidence_remove(request_id: int, evidence_id: int):
     get_request(current_user, request_id)
-    if not ActionForm().validate_on_submit():
-        flash_form_expired()
-    else:
-        try:
-            responses.remove_evidence(current_user, request_id, evidence_id)
-        except DomainError as error:
-            if error.status in (403, 404):
-                raise
-            flash(str(error.message), "error")
-        else:
-            flash(_("File removed."), "success")
+    one_button(lambda: responses.remove_evidence(current_user, request_id, evidence_id), _("File removed."),
+               flash_refusals=True)
     return redirect(url_for("audits.request_page", request_id=request_id))
 
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from oversight.errors import FORM_EXPIRED, ValidationFailed
+from oversight.errors import FORM_EXPIRED, DomainError, ValidationFailed
 
 
 class ActionForm(FlaskForm):
     """CSRF only: a button, or fields generated from data files and read from request.form by the view."""
 
 
-def one_button(use_case, success: str | None = None):
+def one_button(use_case, success: str | None = None, *, flash_refusals: bool = False):
     """A one-button form on a detail page: check CSRF, run the use case, flash the outcome.
 
     Returns the use case's result, or None when the form had expired or the service refused (both flashed;
-    the service rolled its refusal back)."""
+    the service rolled its refusal back). With `flash_refusals`, any other refusal but "not found" and
+    "forbidden" (a conflict: already done, no longer possible) is flashed too instead of answered as an error."""
     from flask import flash
 
     if not ActionForm().validate_on_submit():
@@ -26,6 +27,11 @@ def one_button(use_case, success: str | None = None):
         result = use_case()
     except ValidationFailed as error:
         flash_errors(error)
+        return None
+    except DomainError as error:
+        if not flash_refusals or error.status in (403, 404):
+            raise
+        flash(str(error.message), "error")
         return None
     if success:
         flash(success, "success")
