@@ -16,7 +16,7 @@ def init_app(app) -> None:
     and the dashboard's and the entrustment page's sections."""
     from sqlalchemy import select
 
-    from audits import api, assist_views, cli, conditions, link_views  # noqa: F401 - page modules add their routes
+    from audits import api, assist_views, audit_models, audit_visibility, cli, conditions, link_views  # noqa: F401
     from audits.models import QuestionnaireRequest, Selection
     from audits.selection_gaps import unselected_gaps
     from audits.views import bp
@@ -38,6 +38,7 @@ def init_app(app) -> None:
         lambda actor: restrict_requests(select(QuestionnaireRequest.id), actor),
         trail_ids=lambda actor: select(QuestionnaireRequest.id).join(Selection).where(
             Selection.consignor_id == actor.organisation_id))
+    audit_visibility.register()
     register_job("selection-condition-reminders", conditions.enqueue_overdue_reminders, 3600)
     add_gap_source(unselected_gaps)  # 「選定審査の記録なし」 in the contract gap analysis
     app.jinja_env.globals["selection_conditions"] = _open_conditions  # the dashboard's section (audits/_dashboard)

@@ -77,7 +77,8 @@ class QuestionnaireRequest(db.Model):
     __tablename__ = "questionnaire_request"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    selection_id: Mapped[int] = mapped_column(ForeignKey("selection.id", ondelete="CASCADE"), index=True)
+    # None for the questionnaire of a periodic audit (audits.audit_models.Audit.request_id names it).
+    selection_id: Mapped[int | None] = mapped_column(ForeignKey("selection.id", ondelete="CASCADE"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     questionnaire_id: Mapped[str] = mapped_column(String(80))
     questionnaire_version: Mapped[str] = mapped_column(String(20))
@@ -98,7 +99,7 @@ class QuestionnaireRequest(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
-    selection: Mapped[Selection] = relationship(back_populates="requests")
+    selection: Mapped[Selection | None] = relationship(back_populates="requests")
     vendor: Mapped[Organisation] = relationship()
     answers: Mapped[list[Answer]] = relationship(back_populates="request", cascade="all, delete-orphan")
     evidence: Mapped[list[EvidenceFile]] = relationship(

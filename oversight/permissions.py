@@ -20,6 +20,7 @@ from oversight.errors import Forbidden
 from oversight.extensions import db
 
 VIEW = {"org.view", "entrustment.view"}
+AUDIT_ACTIONS = {"audit.view", "audit.run", "audit.review", "finding.manage", "pack.build"}
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(
         VIEW | {"org.create", "org.edit", "org.delete", "entrustment.create", "entrustment.edit",
@@ -27,30 +28,31 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
                 "entrustment.transition", "data.import", "data.export", "trail.view", "user.manage",
                 "contract.view", "contract.edit", "incident.view", "incident.edit", "notification.view",
                 "notification.file", "outbox.view", "selection.view", "selection.edit", "selection.decide",
-                "selection.condition"}
+                "selection.condition", *AUDIT_ACTIONS}
     ),
     "privacy_office": frozenset(
         VIEW | {"org.create", "org.edit", "org.delete", "entrustment.create", "entrustment.edit",
                 "entrustment.propose", "entrustment.decide", "entrustment.record_discovered",
                 "entrustment.transition", "data.import", "data.export", "trail.view", "contract.view",
                 "contract.edit", "incident.view", "incident.edit", "notification.view", "notification.file",
-                "selection.view", "selection.condition"}
+                "selection.view", "selection.condition", *AUDIT_ACTIONS}
     ),
     "procurement": frozenset(
         VIEW | {"org.create", "org.edit", "entrustment.create", "entrustment.edit", "entrustment.propose",
                 "entrustment.transition", "data.import", "data.export", "contract.view", "incident.view",
                 "notification.view", "selection.view", "selection.edit", "selection.decide",
-                "selection.condition"}
+                "selection.condition", "audit.view"}
     ),
     "legal": frozenset(VIEW | {"data.export", "contract.view", "contract.edit", "incident.view",
                                "notification.view"}),
     "auditor": frozenset(VIEW | {"entrustment.record_discovered", "data.export", "trail.view", "contract.view",
-                                 "incident.view", "notification.view", "selection.view"}),
+                                 "incident.view", "notification.view", "selection.view", *AUDIT_ACTIONS}),
     "incident_team": frozenset(VIEW | {"data.export", "contract.view", "incident.view", "incident.edit",
                                        "notification.view", "notification.file"}),
     "contractor_user": frozenset(VIEW | {"org.create", "org.edit", "entrustment.propose",
                                          "entrustment.record_discovered", "incident.view", "incident.edit",
-                                         "notification.view", "notification.file", "questionnaire.answer"}),
+                                         "notification.view", "notification.file", "questionnaire.answer",
+                                         "finding.remediate"}),
     "viewer": frozenset(VIEW | {"incident.view", "notification.view"}),
 }
 
