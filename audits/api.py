@@ -62,10 +62,10 @@ class DecisionRequestSchema(Schema):
 
 class RequestSchema(Schema):
     id = fields.Integer()
-    selection_id = fields.Integer()
-    consignor = fields.Dict(metadata={"description": "{id, name}: who asks"})
+    selection_id = fields.Integer(allow_none=True, metadata={"description": "null for a periodic audit's"})
+    consignor = fields.Dict(metadata={"description": "{id, name}: who asks (the consignor, or the auditor)"})
     vendor = fields.Dict(metadata={"description": "{id, name}: who answers"})
-    title = fields.String(metadata={"description": "the work the selection is for"})
+    title = fields.String(metadata={"description": "the work the selection is for, or the data set audited"})
     questionnaire = fields.Dict(metadata={"description": "{id, version, sha256, title}: as frozen when added"})
     status = fields.String(metadata={"enum": list(REQUEST_STATUSES)})
     due_on = fields.Date(allow_none=True)
@@ -182,9 +182,9 @@ def _condition(c) -> dict:
 
 def _request(r: QuestionnaireRequest) -> dict:
     q = responses.questionnaire_of(r)
-    s = r.selection
-    return {"id": r.id, "selection_id": s.id, "consignor": {"id": s.consignor.id, "name": s.consignor.name},
-            "vendor": {"id": r.vendor.id, "name": r.vendor.name}, "title": s.title,
+    return {"id": r.id, "selection_id": r.selection_id,
+            "consignor": {"id": r.requester.id, "name": r.requester.name},
+            "vendor": {"id": r.vendor.id, "name": r.vendor.name}, "title": r.work_title,
             "questionnaire": {"id": r.questionnaire_id, "version": r.questionnaire_version,
                               "sha256": r.questionnaire_sha256, "title": q.title.get(_lang())},
             "status": r.status, "due_on": r.due_on, "answered": r.answered_count, "total": r.question_count,

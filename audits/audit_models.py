@@ -24,7 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from audits.models import QuestionnaireRequest
 from oversight.dbtypes import UTCDateTime
@@ -85,7 +85,7 @@ class Audit(db.Model):
     auditor: Mapped[Organisation] = relationship(foreign_keys=[auditor_id])
     vendor: Mapped[Organisation] = relationship(foreign_keys=[vendor_id])
     entrustment: Mapped[Entrustment] = relationship()
-    request: Mapped[QuestionnaireRequest | None] = relationship()
+    request: Mapped[QuestionnaireRequest | None] = relationship(backref=backref("audit", uselist=False))
     findings: Mapped[list[Finding]] = relationship(back_populates="audit", order_by="Finding.id")
     shares: Mapped[list[AuditShare]] = relationship(back_populates="audit", cascade="all, delete-orphan",
                                                     order_by="AuditShare.id")

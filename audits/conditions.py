@@ -46,7 +46,7 @@ def close_condition(actor, condition_id: int, data: Mapping) -> DecisionConditio
     perm.require(actor, "selection.condition")
     condition = get_condition(actor, condition_id)
     request = condition.decision.request
-    if not perm.is_admin(actor) and request.selection.consignor_id != actor.organisation_id:
+    if not perm.is_admin(actor) and request.requester_id != actor.organisation_id:
         raise Forbidden(_l("Your role does not allow this action."))
     errors: dict = {}
     closing = data.get("closing")
@@ -76,7 +76,7 @@ def close_condition(actor, condition_id: int, data: Mapping) -> DecisionConditio
     condition.closed_at = utcnow()
     db.session.flush()
     trail.record(actor, f"selection_condition_{closing}", "selection_condition", condition.id,
-                 label=f"{request.selection.title} / {request.vendor.name}: {condition.text}", after={
+                 label=f"{request.work_title} / {request.vendor.name}: {condition.text}", after={
                      "request_id": request.id, "vendor_id": request.vendor_id, "text": condition.text,
                      "owner": condition.owner, "due_on": condition.due_on.isoformat(), "note": note,
                      "on": today.isoformat()})
@@ -101,7 +101,7 @@ def enqueue_overdue_reminders(now: datetime | None = None) -> int:
     for condition in overdue:
         key = keys[condition.id]
         request = condition.decision.request
-        to = user_addresses(request.selection.consignor_id, REMINDED_ROLES)
+        to = user_addresses(request.requester_id, REMINDED_ROLES)
         if key in sent_before or not to:
             continue
         subject, body = mail.render("audits/condition_overdue", condition=condition, request=request,

@@ -58,7 +58,7 @@ def create_link(actor, request_id: int, data: dict) -> tuple[RespondentLink, str
     once and never stored."""
     perm.require(actor, "selection.edit")
     request = get_request(actor, request_id)
-    if request.selection.consignor_id != actor.organisation_id:
+    if request.requester_id != actor.organisation_id:
         raise Forbidden(_l("Your role does not allow this action."))
     errors: dict = {}
     recipient = data.get("recipient")
@@ -89,7 +89,7 @@ def create_link(actor, request_id: int, data: dict) -> tuple[RespondentLink, str
 def links_of(actor, request_id: int) -> list[RespondentLink]:
     """The links made for a request (its requester only)."""
     request = get_request(actor, request_id)
-    if not perm.is_admin(actor) and request.selection.consignor_id != actor.organisation_id:
+    if not perm.is_admin(actor) and request.requester_id != actor.organisation_id:
         return []
     return list(db.session.scalars(select(RespondentLink).where(RespondentLink.request_id == request.id)
                                    .order_by(RespondentLink.id)))
@@ -102,7 +102,7 @@ def revoke_link(actor, request_id: int, link_id: int) -> RespondentLink:
     request = get_request(actor, request_id)
     link = db.session.get(RespondentLink, link_id)
     if link is None or link.request_id != request.id or (
-            not perm.is_admin(actor) and request.selection.consignor_id != actor.organisation_id):
+            not perm.is_admin(actor) and request.requester_id != actor.organisation_id):
         raise NotFound(_l("No such link."))
     if link.revoked_at is None:
         link.revoked_at = utcnow()

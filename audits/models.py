@@ -80,6 +80,8 @@ class QuestionnaireRequest(db.Model):
     # None for the questionnaire of a periodic audit (audits.audit_models.Audit.request_id names it).
     selection_id: Mapped[int | None] = mapped_column(ForeignKey("selection.id", ondelete="CASCADE"), index=True)
     vendor_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    # Who asks: the selection's consignor, or the auditor of a periodic audit.
+    requester_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     questionnaire_id: Mapped[str] = mapped_column(String(80))
     questionnaire_version: Mapped[str] = mapped_column(String(20))
     questionnaire_sha256: Mapped[str] = mapped_column(String(64))
@@ -100,7 +102,8 @@ class QuestionnaireRequest(db.Model):
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
 
     selection: Mapped[Selection | None] = relationship(back_populates="requests")
-    vendor: Mapped[Organisation] = relationship()
+    vendor: Mapped[Organisation] = relationship(foreign_keys=[vendor_id])
+    requester: Mapped[Organisation] = relationship(foreign_keys=[requester_id])
     answers: Mapped[list[Answer]] = relationship(back_populates="request", cascade="all, delete-orphan")
     evidence: Mapped[list[EvidenceFile]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="EvidenceFile.id")
@@ -116,6 +119,14 @@ class QuestionnaireRequest(db.Model):
     def is_open(self) -> bool:
         """Whether the vendor may still change its answers."""
         return self.status in OPEN_STATUSES
+
+    @property
+    def work_title(self) -> str:
+        """What the questionnaire is about: the selection's title, or the audited entrustment's data set."""
+        if self.selection is not None:
+            return self.selection.title
+        audit = getattr(self, "audit", None)
+        return audit.entrustment.data_set if audit is not None else ""
 
     def values(self) -> dict:
         """The stored answers as scoring takes them: question id → value."""

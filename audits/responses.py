@@ -86,7 +86,7 @@ def open_for_answers(actor, request_id: int, interview: str | None = None) -> Qu
     else:
         perm.require(actor, "selection.edit")
         request = get_request(actor, request_id)
-        if request.selection.consignor_id != actor.organisation_id:
+        if request.requester_id != actor.organisation_id:
             raise Forbidden(_l("Only the requesting organisation enters answers on the vendor's behalf."))
         if not isinstance(interview, str) or not interview.strip() or len(interview) > 200:
             raise ValidationFailed({"interview": [_l("Name the person you interviewed (at most 200 characters).")]})
@@ -159,7 +159,7 @@ def save_answers(actor, request_id: int, values: Mapping[str, Any], *,
     _update_counts(request)
     if on_behalf:
         trail.record(actor, "questionnaire_on_behalf", "questionnaire_request", request.id,
-                     label=f"{request.selection.title} / {request.vendor.name}",
+                     label=f"{request.work_title} / {request.vendor.name}",
                      after={"interviewed": interview.strip(), "questions": changed})
     return request
 
@@ -265,7 +265,7 @@ def submit(actor, request_id: int, *, interview: str | None = None) -> Questionn
     request.answered_count, request.question_count = progress(score)
     digest = answers_sha256(request)
     trail.record(actor, "questionnaire_submit", "questionnaire_request", request.id,
-                 label=f"{request.selection.title} / {request.vendor.name}", after={
+                 label=f"{request.work_title} / {request.vendor.name}", after={
                      "questionnaire": request.questionnaire_id, "version": request.questionnaire_version,
                      "answers_sha256": digest, "answered": request.answered_count, "total": request.question_count,
                      "on_behalf_of_interviewee": interview.strip() if interview else None,

@@ -64,6 +64,6 @@ def prefill_from_previous(actor, request_id: int) -> list[str]:
             set_evidence_answer(actor, request, question_id, digests)
         filled = sorted(candidates) + sorted(set(copied_files))
         trail.record(actor, "questionnaire_prefill", "questionnaire_request", request.id,
-                     label=f"{request.selection.title} / {request.vendor.name}",
+                     label=f"{request.work_title} / {request.vendor.name}",
                      after={"from_request_id": previous.id, "questions": filled})
     return filled

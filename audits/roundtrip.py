@@ -28,7 +28,7 @@ def export_workbook(actor, request_id: int) -> tuple[str, bytes]:
         raise Forbidden(_l("Your role does not allow this action."))
     request = get_request(actor, request_id)
     q = questionnaire_of(request)
-    header = {"依頼元 / requested by": request.selection.consignor.name, "回答者 / vendor": request.vendor.name,
+    header = {"依頼元 / requested by": request.requester.name, "回答者 / vendor": request.vendor.name,
               "期限 / due": request.due_on.isoformat() if request.due_on else "—",
               "sha256": request.questionnaire_sha256}
     content = workbook.export(q, request.values(), header)
@@ -54,7 +54,7 @@ def apply_workbook(actor, request_id: int, values: Mapping, workbook_sha256: str
     with uow.atomic():
         request = save_answers(actor, request_id, values)
         trail.record(actor, "questionnaire_import", "questionnaire_request", request.id,
-                     label=f"{request.selection.title} / {request.vendor.name}",
+                     label=f"{request.work_title} / {request.vendor.name}",
                      after={"answers": len([v for v in values.values() if v not in (None, "", [])]),
                             "workbook_sha256": workbook_sha256})
     return request

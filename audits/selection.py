@@ -164,8 +164,9 @@ def add_candidate(actor, selection_id: int, data: Mapping) -> QuestionnaireReque
     questionnaire = library.current(questionnaire_id)
     frozen, digest = library.freeze(questionnaire)
     request = QuestionnaireRequest(
-        selection=selection, vendor_id=vendor_id, questionnaire_id=questionnaire.id,
-        questionnaire_version=questionnaire.version, questionnaire_sha256=digest, questionnaire_frozen=frozen,
+        selection=selection, requester_id=selection.consignor_id, vendor_id=vendor_id,
+        questionnaire_id=questionnaire.id, questionnaire_version=questionnaire.version,
+        questionnaire_sha256=digest, questionnaire_frozen=frozen,
         due_on=due_on or today_jst() + timedelta(days=DEFAULT_DAYS_TO_ANSWER), message=message,
         question_count=len(questionnaire.questions))
     db.session.add(request)
@@ -182,7 +183,7 @@ def vendor_addresses(request: QuestionnaireRequest) -> list[str]:
     users = db.session.scalars(select(User.email).where(
         User.organisation_id == request.vendor_id, User.is_enabled.is_(True), User.role == "contractor_user"))
     kept = select(OrganisationRecord.id).where(OrganisationRecord.organisation_id == request.vendor_id,
-                                               OrganisationRecord.tenant_id == request.selection.consignor_id)
+                                               OrganisationRecord.tenant_id == request.requester_id)
     contacts = db.session.scalars(select(Contact.email).where(
         Contact.organisation_id == request.vendor_id, Contact.email != "",
         (Contact.record_id.is_(None)) | Contact.record_id.in_(kept)))
@@ -212,7 +213,7 @@ def send_request(actor, request_id: int) -> QuestionnaireRequest:
     request.status, request.sent_at = "sent", utcnow()
     _announce(request)
     trail.record(actor, "questionnaire_send", "questionnaire_request", request.id,
-                 label=f"{request.selection.title} / {request.vendor.name}",
+                 label=f"{request.work_title} / {request.vendor.name}",
                  after={"selection_id": request.selection_id, "vendor_id": request.vendor_id,
                         "questionnaire": request.questionnaire_id, "version": request.questionnaire_version,
                         "sha256": request.questionnaire_sha256, "due_on": request.due_on.isoformat()})
@@ -231,7 +232,7 @@ def send_all(actor, selection_id: int) -> list[QuestionnaireRequest]:
 
 
 def _owns(actor, request: QuestionnaireRequest) -> bool:
-    return perm.is_admin(actor) or request.selection.consignor_id == actor.organisation_id
+    return perm.is_admin(actor) or request.requester_id == actor.organisation_id
 
 
 # ---------------------------------------------------------------- comparing and deciding

@@ -183,7 +183,7 @@ def _request_page(request_id: int, errors: dict | None = None, posted: dict | No
     answered, total = responses.progress(score)
     respondent = is_respondent(actor, r)
     requester = is_requester(actor, r) if token is None else False
-    own = getattr(actor, "organisation_id", None) == r.selection.consignor_id
+    own = getattr(actor, "organisation_id", None) == r.requester_id
     can_decide = requester and perm.allows(actor, "selection.decide") and own
     can_edit = requester and perm.allows(actor, "selection.edit") and own
     can_close = requester and perm.allows(actor, "selection.condition") and own

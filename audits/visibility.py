@@ -9,7 +9,7 @@ Operator admins see all. Whatever is not visible is "not found", so ids reveal n
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, or_, select
+from sqlalchemy import false, or_
 
 from audits.models import QuestionnaireRequest, Selection
 from oversight import permissions as perm
@@ -38,8 +38,7 @@ def restrict_requests(query, actor):
         return query.where(false())
     conditions = []
     if perm.allows(actor, "selection.view"):
-        conditions.append(QuestionnaireRequest.selection_id.in_(
-            select(Selection.id).where(Selection.consignor_id == org_id)))
+        conditions.append(QuestionnaireRequest.requester_id == org_id)
     if perm.allows(actor, "questionnaire.answer"):
         conditions.append((QuestionnaireRequest.vendor_id == org_id) & (QuestionnaireRequest.status != "draft"))
     return query.where(or_(*conditions)) if conditions else query.where(false())
@@ -48,7 +47,7 @@ def restrict_requests(query, actor):
 def is_requester(actor, request: QuestionnaireRequest) -> bool:
     """Whether the actor reads the request as its consignor (or an operator admin), not as the vendor."""
     return perm.is_admin(actor) or (perm.allows(actor, "selection.view")
-                                    and request.selection.consignor_id == actor.organisation_id)
+                                    and request.requester_id == actor.organisation_id)
 
 
 def is_respondent(actor, request: QuestionnaireRequest) -> bool:
