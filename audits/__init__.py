@@ -17,6 +17,7 @@ def init_app(app) -> None:
     from sqlalchemy import select
 
     from audits import api, assist_views, audit_models, audit_visibility, cli, conditions, link_views  # noqa: F401
+    from audits.activation_check import check_selection
     from audits.models import QuestionnaireRequest, Selection
     from audits.selection_gaps import unselected_gaps
     from audits.views import bp
@@ -24,6 +25,7 @@ def init_app(app) -> None:
     from contracts.services import add_gap_source
     from oversight import permissions as perm
     from oversight.api import register_api_blueprint
+    from oversight.registry.activation import register_activation_check
     from oversight.scheduler import register_job
 
     if "audits" not in app.blueprints:
@@ -41,6 +43,7 @@ def init_app(app) -> None:
     audit_visibility.register()
     register_job("selection-condition-reminders", conditions.enqueue_overdue_reminders, 3600)
     add_gap_source(unselected_gaps)  # 「選定審査の記録なし」 in the contract gap analysis
+    register_activation_check("selection", check_selection)  # starting one without it: a reason, or not at all
     app.jinja_env.globals["selection_conditions"] = _open_conditions  # the dashboard's section (audits/_dashboard)
     app.jinja_env.globals["selection_decision"] = _decision  # the entrustment page's line (audits/_entrustment)
     app.jinja_env.globals["labels_outcome"] = _outcome_label

@@ -35,6 +35,15 @@ def check_questionnaires(directory: Path) -> None:
         click.echo(f"{questionnaire_id} {version} ({questionnaire.purpose}): {len(questionnaire.questions)} questions "
                    f"in {len(questionnaire.categories)} categories, sha256 {digest[:12]}")
     click.echo(f"questionnaires OK: {len(library)}")
+    from audits.selection_policy import SelectionPolicyError, load_policy
+
+    try:
+        policy = load_policy()
+    except SelectionPolicyError as error:
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        sys.exit(1)
+    click.echo(f"selection policy {policy.version}: activation_without_selection={policy.activation_without_selection}")
 
 
 @click.group("selection")

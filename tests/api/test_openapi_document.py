@@ -54,7 +54,7 @@ def test_every_body_documents_its_schema_and_the_refusals_of_a_bad_body(document
             uploads += 1
             assert content[DOCX_MIME]["schema"] == {"type": "string", "format": "binary"}
             assert {"413", "422"} <= set(operation["responses"]), (method, path)
-    assert (bodies, uploads) == (22, 1)
+    assert (bodies, uploads) == (23, 1)
 
 
 def test_every_object_path_documents_404_and_every_list_documents_its_query_refusal(document):
