@@ -16,7 +16,16 @@ def init_app(app) -> None:
     and the dashboard's and the entrustment page's sections."""
     from sqlalchemy import select
 
-    from audits import api, assist_views, audit_models, audit_visibility, cli, conditions, link_views  # noqa: F401
+    from audits import (  # noqa: F401
+        api,
+        assist_views,
+        audit_models,
+        audit_visibility,
+        cli,
+        conditions,
+        link_views,
+        sharing_views,  # noqa: F401 - answer once, share with many (the API: _register_sharing)
+    )
     from audits.activation_check import check_selection
     from audits.models import QuestionnaireRequest, Selection
     from audits.selection_gaps import unselected_gaps
@@ -41,6 +50,7 @@ def init_app(app) -> None:
         trail_ids=lambda actor: select(QuestionnaireRequest.id).join(Selection).where(
             Selection.consignor_id == actor.organisation_id))
     audit_visibility.register()
+    _register_sharing(app)
     register_job("selection-condition-reminders", conditions.enqueue_overdue_reminders, 3600)
     add_gap_source(unselected_gaps)  # 「選定審査の記録なし」 in the contract gap analysis
     register_activation_check("selection", check_selection)  # starting one without it: a reason, or not at all
@@ -69,3 +79,22 @@ def _outcome_label(code: str) -> str:
     from audits.labels import OUTCOMES
 
     return str(OUTCOMES.get(code, code))
+
+
+def _register_sharing(app) -> None:
+    """Answer once, share with many: who sees a company's answers and a share, the API, the request page's part."""
+    from sqlalchemy import select
+
+    from audits.company_answers import restrict_company_answers, restrict_shares
+    from audits.company_api import blp
+    from audits.company_models import AnswerShare, CompanyAnswers
+    from audits.sharing_views import answer_sharing
+    from oversight import permissions as perm
+    from oversight.api import register_api_blueprint
+
+    perm.register_visibility("company_answers", CompanyAnswers.id,
+                             lambda actor: restrict_company_answers(select(CompanyAnswers.id), actor))
+    perm.register_visibility("answer_share", AnswerShare.id,
+                             lambda actor: restrict_shares(select(AnswerShare.id), actor))
+    register_api_blueprint(blp)
+    app.jinja_env.globals["answer_sharing"] = answer_sharing

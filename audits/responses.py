@@ -76,8 +76,8 @@ def progress(score: scoring.Score) -> tuple[int, int]:
     return sum(1 for line in applicable if line.status in ("answered", "not_applicable")), len(applicable)
 
 
-def _stored(question: library.Question, normal: Any) -> Any:
-    """The normal form of audits.answers as JSON that audits.answers reads back."""
+def stored_form(question: library.Question, normal: Any) -> Any:
+    """The normal form of audits.answers as the JSON that is stored (and that audits.answers reads back)."""
     if question.type == "yes_no":
         return normal == "yes"
     if isinstance(normal, tuple):
@@ -188,7 +188,7 @@ def save_answers(actor, request_id: int, values: Mapping[str, Any], *,
         name = f"{name}（{interview.strip()}への聞き取り / interview with {interview.strip()}）"[:254]
     changes = {}
     for question_id in posted:
-        value = _stored(q.question(question_id), normal[question_id]) if question_id in normal else None
+        value = stored_form(q.question(question_id), normal[question_id]) if question_id in normal else None
         if value != stored.get(question_id):
             changes[question_id] = value
     _write(request, changes, actor, name, on_behalf)
