@@ -6,7 +6,9 @@ validate the YAML library in questionnaires/), `answers`, `scoring`, `cadence`, 
 evidence, submission), `links` (respondent links) and `workbook` (the Excel round trip), `views`, `assist_views`,
 `link_views` (blueprint "audits"), `api` and `cli` plug into the app through `init_app`, imported lazily so that
 this package stays importable without Flask. May import: the core (permissions, uow, mail, files, outbox, trail)
-and the registry's public modules.
+and the registry's public modules. Answer once, share with many: `company_models`, `company_answers` (services),
+`answer_changes` (pure), `sharing_views`, `company_api`. Starting an entrustment without an approving review:
+`activation_check` (plugged into oversight.registry.activation) and `selection_policy` (selection_policy.yaml).
 """
 
 
