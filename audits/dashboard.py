@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from audits import handling_form as hf
 from audits.audit_models import AUDIT_OPEN_STATUSES, FINDING_SEVERITIES, Audit, Finding
 from audits.audit_visibility import restrict_audits, restrict_findings
+from audits.tiers import FINDING_SEVERITIES as TIER_SEVERITIES
 from audits.tiers import EntrustmentRisk, load_policy, tier_of
 from oversight import permissions as perm
 from oversight.extensions import db
@@ -181,9 +182,10 @@ def _vendors_by_tier(actor) -> tuple[list[TierRow], int, int]:
     for _e, vendor, due_on, score in scores:
         if vendor not in vendor_score or due_on > vendor_score[vendor][0]:
             vendor_score[vendor] = (due_on, score)
-    open_findings: dict[int, dict[str, int]] = defaultdict(dict)
+    open_findings: dict[int, Counter] = defaultdict(Counter)
     for entrustment_id, severity, count in findings:
-        open_findings[entrustment_id][severity] = count
+        # The tier policy knows high, medium and low; a critical finding (audit_models) counts as high there.
+        open_findings[entrustment_id][severity if severity in TIER_SEVERITIES else "high"] += count
     by_id = {r.id: r for r in rows}
     flagged: set[int] = set()
     for r in rows:  # an unapproved subcontract flags itself and every entrustment above it in view
@@ -196,7 +198,7 @@ def _vendors_by_tier(actor) -> tuple[list[TierRow], int, int]:
     ranks = {level.name: level.rank for level in policy.levels}
     vendor_tier: dict[int, str] = {}
     for r in rows:
-        level = _level(risk_of(r, last_score.get(r.id), open_findings.get(r.id, {}), r.id in flagged))
+        level = _level(risk_of(r, last_score.get(r.id), dict(open_findings.get(r.id, {})), r.id in flagged))
         current = vendor_tier.get(r.contractor_id)
         if current is None or ranks[level] > ranks[current]:
             vendor_tier[r.contractor_id] = level

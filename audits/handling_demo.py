@@ -18,14 +18,16 @@ CALL_CENTRE = "さくらポイント会員の問合せ対応データ"
 MISSING_MONTHS_AGO = 2
 
 
+NEAR_MISS = "オペレーターが折返し先の電話番号を誤って入力しかけ、ダブルチェックで防止。手順書を改訂。"
+DELETED = "保存期間（2年）を過ぎた通話録音 12,400件を消去。消去証明書を発行。"
+
+
 def _answers(months_ago: int) -> dict:
-    near_miss = months_ago == 3
+    near_miss, deleted = months_ago == 3, months_ago == 1
     return {"persons_handled": 41_000 + 1_700 * months_ago, "incident": near_miss,
-            "incident_detail": "オペレーターが折返し先の電話番号を誤って入力しかけ、ダブルチェックで防止。手順書を改訂。"
-            if near_miss else "", "subcontractor_change": False, "storage_location": "東京第2データセンター（日本国内）",
-            "deletion": "deleted" if months_ago == 1 else "none",
-            "deletion_detail": "保存期間（2年）を過ぎた通話録音 12,400件を消去。消去証明書を発行。" if months_ago == 1 else "",
-            "remarks": ""}
+            "incident_detail": NEAR_MISS if near_miss else "", "subcontractor_change": False,
+            "storage_location": "東京第2データセンター（日本国内）", "deletion": "deleted" if deleted else "none",
+            "deletion_detail": DELETED if deleted else "", "remarks": ""}
 
 
 def load(users: dict) -> None:

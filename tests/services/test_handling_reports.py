@@ -113,7 +113,8 @@ def test_a_sibling_consignor_of_the_same_vendor_sees_nothing_of_anothers_reports
     # Neither does the studio's consignor up the chain, nor an unrelated organisation.
     assert reports.overview(gen_user(world.sakura, "privacy_office")) == []
     with pytest.raises(NotFound):
-        reports.entrustment_reports(gen_user(gen_organisation("無関係の会社"), "privacy_office"), world.albums["otsu"].id)
+        stranger = gen_user(gen_organisation("無関係の会社"), "privacy_office")
+        reports.entrustment_reports(stranger, world.albums["otsu"].id)
     # The vendor reads both of its own engagements.
     assert {r.entrustment.id for r in reports.overview(world.vendor_staff)} == {world.albums["kyoto"].id,
                                                                                 world.albums["otsu"].id}
