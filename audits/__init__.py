@@ -44,6 +44,9 @@ def init_app(app) -> None:
     app.jinja_env.globals["selection_conditions"] = _open_conditions  # the dashboard's section (audits/_dashboard)
     app.jinja_env.globals["selection_decision"] = _decision  # the entrustment page's line (audits/_entrustment)
     app.jinja_env.globals["labels_outcome"] = _outcome_label
+    from audits import reporting
+
+    reporting.init_app(app)  # monthly handling reports and the audit dashboard
 
 
 def _open_conditions():

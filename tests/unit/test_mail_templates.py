@@ -30,6 +30,14 @@ SAMPLES = {
         "selection": Obj(title="会員データの問合せ対応", consignor=Obj(name="さくら商事株式会社")),
         "condition": Obj(text="SOC 2 Type II報告書の提出", owner="調達部", due_on=date(2026, 11, 20)),
         "days_over": 3},
+    "audits/handling_report_missing": {
+        "entrustment": Obj(id=4, data_set="会員の問合せ対応データ", consignor=Obj(name="さくら商事株式会社"),
+                           contractor=Obj(name="株式会社東都システム")),
+        "month": "2026-10", "due_on": date(2026, 11, 9), "days_over": 2},
+    "audits/handling_report_missing_owner": {
+        "entrustment": Obj(id=4, data_set="会員の問合せ対応データ", consignor=Obj(name="さくら商事株式会社"),
+                           contractor=Obj(name="株式会社東都システム")),
+        "month": "2026-10", "due_on": date(2026, 11, 9), "days_over": 2, "owner_name": "佐藤 花子"},
     "notifications/filed": {"n": NOTIFICATION},
     "notifications/acknowledged": {"n": NOTIFICATION},
     "notifications/escalated": {"n": NOTIFICATION, "hours": 24},
