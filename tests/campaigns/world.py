@@ -51,3 +51,24 @@ def open_world_audit(world):
 
     open_due_audits()
     return db.session.query(Audit).filter_by(entrustment_id=world.members.id).one()
+
+
+def gen_due_vendors(world, count: int, *, due_in: int = 10) -> list:
+    """`count` more vendors of さくら, each with a call-centre entrustment whose audit falls due in about `due_in`
+    days, and staff to mail."""
+    made = []
+    for n in range(count):
+        vendor = gen_organisation(f"委託先{n:03d}株式会社")
+        gen_user(vendor, "contractor_user", email=f"staff{n:03d}@vendor.example")
+        made.append(gen_entrustment(world.sakura, vendor, data_set=f"会員データ{n:03d}", person_count=150_000,
+                                    start_on=start_for_due_in(due_in, 6).isoformat()))
+    return made
+
+
+def answer(staff, audit, overrides: dict | None = None, *, submit: bool = True):
+    """The vendor's staff answer the audit's questionnaire as well as they can (then `overrides`) and submit."""
+    from audits.models import QuestionnaireRequest
+    from oversight.extensions import db
+    from tests.audits.selection_world import answer_all
+
+    return answer_all(staff, db.session.get(QuestionnaireRequest, audit.request_id), overrides, submit=submit)
