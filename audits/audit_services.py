@@ -25,7 +25,7 @@ from oversight.errors import Conflict, Forbidden, ValidationFailed
 from oversight.extensions import db
 from oversight.outbox import services as outbox
 from oversight.registry import queries as registry_queries
-from oversight.registry.models import Entrustment, Organisation
+from oversight.registry.models import Organisation
 from oversight.timeutil import today_jst, utcnow
 from oversight.trail import services as trail
 

@@ -44,9 +44,10 @@ def _run(run) -> dict:
     if auditor_id is not None and not perm.is_admin(actor) and (
             getattr(actor, "organisation_id", None) != auditor_id or not perm.allows(actor, "audit.run")):
         raise Forbidden(_l("Your role does not allow this action."))
-    run.progress(0, message=_l("Opening the audits due"))
+    opening = _l("Opening the audits due")
+    run.progress(0, message=opening)
     result = open_due_audits(auditor_id=auditor_id, within_days=params.get("within_days"), actor=actor,
-                             progress=lambda done, total: run.progress(done, total, message=_l("Opening the audits due")))
+                             progress=lambda done, total: run.progress(done, total, message=opening))
     run.progress(result.due, result.due, message=_l("Done"))
     return result.to_dict()
 

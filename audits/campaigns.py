@@ -126,7 +126,8 @@ def _create(actor, row: ScheduleRow, entrustment: Entrustment, auditor_id: int, 
         result.skipped += 1
         return None
     _announce(audit, entrustment, request, result)
-    trail.record(actor, "audit_open", "audit", audit.id, label=f"{entrustment.data_set} / {entrustment.contractor.name}",
+    label = f"{entrustment.data_set} / {entrustment.contractor.name}"
+    trail.record(actor, "audit_open", "audit", audit.id, label=label,
                  after={"entrustment_id": entrustment.id, "auditor_id": auditor_id, "vendor_id": audit.vendor_id,
                         "kind": kind, "due_on": due_on.isoformat(), "tier": audit.tier,
                         "reasons": [r["ja"] for r in audit.tier_reasons], "request_id": audit.request_id,

@@ -81,7 +81,7 @@ def _chain_flags(ids_select) -> tuple[dict[int, int], set[int], dict[int, tuple[
     for state in states.values():
         if state.violation:
             walk = state.link
-            while walk is not None and walk.id not in flagged:  # the violation counts for every entrustment above it too
+            while walk is not None and walk.id not in flagged:  # it counts for every entrustment above it too
                 flagged.add(walk.id)
                 walk = by_id.get(walk.parent_id) if walk.parent_id is not None else None
     return depth, flagged, up

@@ -15,7 +15,7 @@ from oversight.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from oversight.extensions import db
 from oversight.outbox.models import OutboxMessage
 from oversight.timeutil import today_jst
-from tests.campaigns.world import gen_audit_world, open_world_audit
+from tests.campaigns.world import gen_audit_world
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def test_each_stage_is_reminded_once_to_the_vendor_and_the_owner_then_escalated(
     world, a = audit
     due = a.due_on
     assert send_due_reminders(at(due - timedelta(days=8))) == 0  # too early
-    for days_before, stage in ((7, "7d"), (3, "3d"), (1, "1d"), (0, "0d")):
+    for days_before in (7, 3, 1, 0):
         assert send_due_reminders(at(due - timedelta(days=days_before))) == 2
         assert send_due_reminders(at(due - timedelta(days=days_before))) == 0  # the clock sweeps again
     assert send_due_reminders(at(due + timedelta(days=1))) == 3  # vendor, owner, and the escalation

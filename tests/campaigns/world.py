@@ -27,7 +27,8 @@ def gen_audit_world(*, due_in: int = 10) -> SimpleNamespace:
     """The world of the campaign stories (see the module's docstring)."""
     sakura, otsu = gen_organisation("さくら商事株式会社"), gen_organisation("大津市教育委員会", kind="public_body")
     toto, ufs = gen_organisation("株式会社東都システム"), gen_organisation("株式会社ユーエフ・サポート")
-    registry.add_contact(SYSTEM, toto.id, {"role": "general", "name": "東都 品質管理部", "email": "quality@toto.example"})
+    registry.add_contact(SYSTEM, toto.id, {"role": "general", "name": "東都 品質管理部",
+                                           "email": "quality@toto.example"})
     members = gen_entrustment(sakura, toto, data_set="会員の問合せ対応データ", data_items=["name", "phone"],
                               person_count=1_380_000, start_on=start_for_due_in(due_in, 6).isoformat())
     album = gen_entrustment(otsu, toto, data_set="大津市 卒業アルバム", data_items=["name"], person_count=420,
