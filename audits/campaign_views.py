@@ -21,7 +21,19 @@ from oversight.timeutil import today_jst
 
 bp = Blueprint("campaigns", __name__)
 READERS = ("audit.view", "questionnaire.answer")
-bp.context_processor(lambda: {"audit_labels": audit_labels, "labels": labels})
+bp.context_processor(lambda: {"audit_labels": audit_labels, "labels": labels, "tier_name": tier_name})
+
+
+def tier_name(code: str) -> str:
+    """A tier's label in the page's language (its code when the policy no longer has it)."""
+    from flask_babel import get_locale
+
+    try:
+        level = schedule.policies()[0].level(code)
+    except KeyError:
+        return code
+    locale = get_locale()
+    return level.label.get("ja" if locale is None or locale.language == "ja" else "en")
 
 
 @bp.get("/audits")

@@ -46,8 +46,9 @@ SAMPLES = {
 }
 AUDIT = Obj(id=8, kind="questionnaire", due_on=date(2026, 12, 20), request_id=21, status="open", owner_name="",
             auditor=Obj(name="さくら商事株式会社"))
-AUDIT_MAIL = {"audit": AUDIT, "entrustment": Obj(data_set="会員の問合せ対応データ"), "vendor": Obj(name="株式会社東都システム"),
-              "auditor": Obj(name="さくら商事株式会社"), "due": date(2026, 12, 20), "stage": "3d", "days_left": 3}
+AUDIT_MAIL = {"audit": AUDIT, "entrustment": Obj(data_set="会員の問合せ対応データ"),
+              "vendor": Obj(name="株式会社東都システム"), "auditor": Obj(name="さくら商事株式会社"),
+              "due": date(2026, 12, 20), "stage": "3d", "days_left": 3}
 SAMPLES.update({
     "audits/audit_opened": {**AUDIT_MAIL, "request": Obj(id=21, due_on=date(2026, 12, 20)), "questionnaire": Obj(
         title=Obj(ja="委託先定期監査質問票", en="Periodic vendor audit questionnaire"), version="2026.1",

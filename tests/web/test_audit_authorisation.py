@@ -167,7 +167,8 @@ API_ROUTES = [
     ("POST", "/api/v1/audit-campaigns", ("audit.run",), ""),
 ]
 API_BODIES = {"checklist": {"items": {"area_control": {"result": "ok"}}}, "owner": {"owner_id": 1},
-              "close": {"conclusion": ""}, "share": {}, "cancel": {"reason": ""}, "audit-campaigns": {"within_days": 90}}
+              "close": {"conclusion": ""}, "share": {}, "cancel": {"reason": ""},
+              "audit-campaigns": {"within_days": 90}}
 
 
 def test_every_audit_api_route_has_a_rule(app):
