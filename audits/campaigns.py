@@ -192,8 +192,8 @@ def open_due_audits(as_of: date | None = None, *, auditor_id: int | None = None,
                     actor=CLOCK, progress: Callable | None = None) -> CampaignResult:
     """Open every audit due now (for `auditor_id` alone when given; within `within_days` instead of each tier's
     lead time when given). Safe to run again, or twice at once."""
-    rows = due_to_open(as_of or today_jst(), auditor_id=auditor_id, within_days=within_days)
-    db.session.commit()  # end the read before the writes (SQLite: one writer; each batch takes the lock itself)
+    with uow.read_only():  # a read apart from the writes (SQLite: each batch takes the write lock itself)
+        rows = due_to_open(as_of or today_jst(), auditor_id=auditor_id, within_days=within_days)
     return open_rows(rows, actor, progress=progress)
 
 
@@ -207,11 +207,11 @@ def open_due_on_clock() -> str:
     from audits import campaign_jobs
 
     today = today_jst()
-    rows = due_to_open(today)
+    with uow.read_only():
+        rows = due_to_open(today)
     if len(rows) > inline_limit():
         job = campaign_jobs.submit_for_clock(today, len(rows))
         return f"{len(rows)} due: campaign job {job.id} ({job.status})"
-    db.session.commit()
     return str(open_rows(rows))
 
 
