@@ -277,6 +277,11 @@ def submit(actor, request_id: int, *, interview: str | None = None) -> Questionn
 
 def _mail_requester(request: QuestionnaireRequest) -> None:
     selection = request.selection
+    if selection is None:  # a periodic audit's questionnaire: the audit moves on, its owner is told
+        from audits.audit_services import request_submitted
+
+        request_submitted(request)
+        return
     creator = db.session.get(User, selection.created_by_id) if selection.created_by_id else None
     if creator is None or not creator.is_enabled:
         return

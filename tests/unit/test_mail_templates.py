@@ -52,6 +52,20 @@ SAMPLES = {
     "trail/anchor": {"anchor": Obj(seq=99, count=99, at=AT, to_line=lambda: "99 abcdef signature\n"),
                      "day": "2026-11-23", "at_utc": "2026-11-23T09:04:05Z"},
 }
+AUDIT = Obj(id=8, kind="questionnaire", due_on=date(2026, 12, 20), request_id=21, status="open", owner_name="",
+            auditor=Obj(name="さくら商事株式会社"))
+AUDIT_MAIL = {"audit": AUDIT, "entrustment": Obj(data_set="会員の問合せ対応データ"),
+              "vendor": Obj(name="株式会社東都システム"), "auditor": Obj(name="さくら商事株式会社"),
+              "due": date(2026, 12, 20), "stage": "3d", "days_left": 3}
+SAMPLES.update({
+    "audits/audit_opened": {**AUDIT_MAIL, "request": Obj(id=21, due_on=date(2026, 12, 20)), "questionnaire": Obj(
+        title=Obj(ja="委託先定期監査質問票", en="Periodic vendor audit questionnaire"), version="2026.1",
+        questions=[1, 2])},
+    "audits/audit_reminder": AUDIT_MAIL,
+    "audits/audit_owner_reminder": {**AUDIT_MAIL, "stage": "overdue", "days_left": -2},
+    "audits/audit_escalated": {**AUDIT_MAIL, "stage": "overdue", "days_left": -2},
+    "audits/audit_answered": {**AUDIT_MAIL, "request": Obj(score_percent=82.5, blocked=True)},
+})
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 ENGLISH = re.compile(r"\b[A-Za-z]{4,}\b")  # an English word, not a code such as JST
 

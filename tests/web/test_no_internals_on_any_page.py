@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from audits.audit_models import Audit
 from audits.models import QuestionnaireRequest, Selection
 from contracts.models import ContractVersion
 from oversight import demo
@@ -46,7 +47,7 @@ def _candidates() -> dict[tuple[str, ...], list[tuple[int, ...]]]:
             ("incident_id",): ids(Incident), ("notification_id",): ids(Notification),
             ("message_id",): ids(OutboxMessage, 5), ("version_id",): ids(ContractVersion), ("job_id",): ids(Job),
             ("incident_id", "party_id"): [tuple(row) for row in consignor_parties],
-            ("selection_id",): ids(Selection), ("request_id",): ids(QuestionnaireRequest)}
+            ("selection_id",): ids(Selection), ("request_id",): ids(QuestionnaireRequest), ("audit_id",): ids(Audit)}
 
 
 @pytest.fixture
