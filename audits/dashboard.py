@@ -1,11 +1,9 @@
 """The audit dashboard's figures: audits due and overdue by month, open findings by severity and age, vendors by
 risk tier and last audit score — only what the user may see (audits.audit_visibility, the registry's chain rule),
-in five SQL statements whatever the number of audits, findings or entrustments.
+in a constant number of SQL statements whatever the number of audits, findings or entrustments.
 
-Tiers come from audits.tiers (the policy in tier_policy.yaml). Until the campaigns' tier service exists, this
-module builds each entrustment's EntrustmentRisk from what the registry, the audits and the findings hold — data
-items (sensitive, My Number), persons, storage country, depth of subcontracting, the last audit's score, open
-findings, unapproved subcontracting found below it (`risk_of`); incidents are not counted here yet.
+Tiers come from audits.tiers (the policy in tier_policy.yaml) over the risk facts audits.risk reads for the
+entrustments in view — the same facts the schedule and the entrustment page use.
 """
 
 from __future__ import annotations
@@ -16,12 +14,11 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import aliased
 
 from audits import handling_form as hf
 from audits.audit_models import AUDIT_OPEN_STATUSES, FINDING_SEVERITIES, Audit, Finding
 from audits.audit_visibility import restrict_audits, restrict_findings
-from audits.tiers import FINDING_SEVERITIES as TIER_SEVERITIES
+from audits.risk import risk_facts
 from audits.tiers import EntrustmentRisk, load_policy, tier_of
 from oversight import permissions as perm
 from oversight.extensions import db
@@ -32,7 +29,6 @@ MONTHS_BACK, MONTHS_AHEAD = 5, 6  # the chart shows 12 months: five past, this o
 AGE_BUCKETS = (("0_30", 30), ("31_90", 90), ("91_180", 180), ("181_up", None))  # days since the finding opened
 SCORE_BANDS = ("below_60", "60_79", "80_up", "unscored")  # the tier policy's score thresholds (60, 80)
 LIVE = ("approved", "active")
-DISCOVERED = ("audit", "filing", "declared_late")  # how an unapproved subcontract comes to light
 
 
 @dataclass(frozen=True)
@@ -87,7 +83,7 @@ def dashboard(actor, today: date | None = None) -> Dashboard:
     perm.require(actor, "audit.view")
     today = today or today_jst()
     months, earlier = _audits_by_month(actor, today)
-    tiers, vendors, entrustments = _vendors_by_tier(actor)
+    tiers, vendors, entrustments = _vendors_by_tier(actor, today)
     return Dashboard(today, months, earlier, _findings_by_severity(actor, today), tiers, vendors, entrustments)
 
 
@@ -141,73 +137,35 @@ def score_band(score: float | None) -> str:
     return "below_60" if score < 60 else "60_79" if score < 80 else "80_up"
 
 
-def risk_of(row, last_score: float | None, open_findings: dict[str, int], unapproved: bool) -> EntrustmentRisk:
-    """An entrustment's risk facts from its registry row (with `depth`), its last audit score, its open findings by
-    severity and whether unapproved subcontracting was found at or below it."""
-    return EntrustmentRisk(
-        sensitive=bool(row.includes_sensitive), my_number=bool(row.includes_my_number),
-        person_count=max(0, row.person_count or 0), storage_country=row.storage_country or "JP",
-        subcontract_depth=row.depth, last_audit_score=last_score, open_findings=open_findings,
-        unapproved_subcontracting=unapproved)
-
-
 @lru_cache(maxsize=65536)
 def _level(risk: EntrustmentRisk) -> str:
     return tier_of(risk, load_policy()).level
 
 
-def _vendors_by_tier(actor) -> tuple[list[TierRow], int, int]:
-    parent = aliased(Entrustment)
-    depth = case((Entrustment.parent_id.is_(None), 0), (parent.parent_id.is_(None), 1), else_=2)
-    scope = perm.restrict(select(
-        Entrustment.id, Entrustment.parent_id, Entrustment.contractor_id, Entrustment.includes_sensitive,
-        Entrustment.includes_my_number, Entrustment.person_count, Entrustment.storage_country, Entrustment.origin,
-        Entrustment.approved_at, depth.label("depth"))
-        .outerjoin(parent, parent.id == Entrustment.parent_id)
-        .where(Entrustment.status.in_(LIVE)), actor, "entrustment")
-    rows = db.session.execute(scope).all()
-    latest = restrict_audits(select(Audit.entrustment_id, func.max(Audit.due_on).label("due_on"))
-                             .where(Audit.score_percent.is_not(None)).group_by(Audit.entrustment_id), actor).subquery()
-    scores = db.session.execute(restrict_audits(
-        select(Audit.entrustment_id, Audit.vendor_id, Audit.due_on, Audit.score_percent)
-        .join(latest, (latest.c.entrustment_id == Audit.entrustment_id) & (latest.c.due_on == Audit.due_on))
-        .where(Audit.score_percent.is_not(None)), actor)).all()
-    findings = db.session.execute(restrict_findings(
-        select(Finding.entrustment_id, Finding.severity, func.count())
-        .where(Finding.status != "closed", Finding.entrustment_id.is_not(None))
-        .group_by(Finding.entrustment_id, Finding.severity), actor)).all()
-
-    last_score = {e: s for e, _v, _d, s in scores}
-    vendor_score: dict[int, tuple[date, float]] = {}
-    for _e, vendor, due_on, score in scores:
-        if vendor not in vendor_score or due_on > vendor_score[vendor][0]:
-            vendor_score[vendor] = (due_on, score)
-    open_findings: dict[int, Counter] = defaultdict(Counter)
-    for entrustment_id, severity, count in findings:
-        # The tier policy knows high, medium and low; a critical finding (audit_models) counts as high there.
-        open_findings[entrustment_id][severity if severity in TIER_SEVERITIES else "high"] += count
-    by_id = {r.id: r for r in rows}
-    flagged: set[int] = set()
-    for r in rows:  # an unapproved subcontract flags itself and every entrustment above it in view
-        if r.origin in DISCOVERED and r.approved_at is None:
-            node = r
-            while node is not None and node.id not in flagged:
-                flagged.add(node.id)
-                node = by_id.get(node.parent_id)
+def _vendors_by_tier(actor, today: date) -> tuple[list[TierRow], int, int]:
+    """Each vendor in view at the highest tier of its entrustments in view (audits.risk: the one place tier facts
+    are read), counted by its last audit's score band."""
+    in_view = perm.restrict(select(Entrustment.id).where(Entrustment.status.in_(LIVE)), actor, "entrustment")
+    facts = risk_facts(in_view, today)
+    latest = restrict_audits(select(Audit.vendor_id, func.max(Audit.due_on).label("due_on"))
+                             .where(Audit.score_percent.is_not(None)).group_by(Audit.vendor_id), actor).subquery()
+    vendor_score = {vendor: score for vendor, score in db.session.execute(restrict_audits(
+        select(Audit.vendor_id, func.max(Audit.score_percent))
+        .join(latest, (latest.c.vendor_id == Audit.vendor_id) & (latest.c.due_on == Audit.due_on))
+        .group_by(Audit.vendor_id), actor))}
     policy = load_policy()
     ranks = {level.name: level.rank for level in policy.levels}
     vendor_tier: dict[int, str] = {}
-    for r in rows:
-        level = _level(risk_of(r, last_score.get(r.id), dict(open_findings.get(r.id, {})), r.id in flagged))
-        current = vendor_tier.get(r.contractor_id)
+    for f in facts.values():
+        level = _level(f.risk)
+        current = vendor_tier.get(f.contractor_id)
         if current is None or ranks[level] > ranks[current]:
-            vendor_tier[r.contractor_id] = level
+            vendor_tier[f.contractor_id] = level
     table = {level.name: dict.fromkeys(SCORE_BANDS, 0) for level in policy.levels}
     for vendor, level in vendor_tier.items():
-        score = vendor_score.get(vendor)
-        table[level][score_band(score[1] if score else None)] += 1
+        table[level][score_band(vendor_score.get(vendor))] += 1
     tiers = [TierRow(level.name, level.label, table[level.name]) for level in reversed(policy.levels)]
-    return tiers, len(vendor_tier), len(rows)
+    return tiers, len(vendor_tier), len(facts)
 
 
 def as_json(d: Dashboard) -> dict:
