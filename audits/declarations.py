@@ -1,7 +1,7 @@
 """The subcontractors a vendor declares in an answer, one a line: the name and its 法人番号 (pure).
 
-    株式会社北斗オペレーション, 7010001000001
-    有限会社さくら印刷　4010001000004
+    株式会社北斗オペレーション, 6010001000001
+    有限会社さくら印刷　3010001000004
     山田太郎（個人事業主）
 
 The corporate number is the last run of eight or more digits on the line (full-width digits, dashes and spaces as people type

@@ -41,6 +41,8 @@ PURE_MODULES = [
     "audits.scoring",
     "audits.tier_policy",
     "audits.tiers",
+    "audits.declarations",
+    "audits.crosscheck_rules",
 ]
 FORBIDDEN = ("flask", "flask_sqlalchemy", "sqlalchemy", "psycopg", "werkzeug", "oversight.extensions")
 
