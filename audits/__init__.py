@@ -40,6 +40,9 @@ def init_app(app) -> None:
             Selection.consignor_id == actor.organisation_id))
     audit_visibility.register()
     register_job("selection-condition-reminders", conditions.enqueue_overdue_reminders, 3600)
+    from audits import finding_plugin
+
+    finding_plugin.init_app(app)
     add_gap_source(unselected_gaps)  # 「選定審査の記録なし」 in the contract gap analysis
     app.jinja_env.globals["selection_conditions"] = _open_conditions  # the dashboard's section (audits/_dashboard)
     app.jinja_env.globals["selection_decision"] = _decision  # the entrustment page's line (audits/_entrustment)

@@ -219,7 +219,8 @@ def check_previous_audit(f: AuditFacts) -> list[Flag]:
             added = "、".join(d.name for d in f.declared if _key(d) not in before) or "—"
             removed = "、".join(d.name for d in p.declared if _key(d) not in now) or "—"
             flags.append(Flag("contradicts_previous_audit", "subcontractors", "high", Bi(
-                f"再委託先は「変更なし」と回答されましたが、前回の監査の一覧と異なります（追加: {added}／削除: {removed}）。",
+                f"再委託先は「変更なし」と回答されましたが、前回の監査の一覧と異なります"
+                f"（追加: {added}／削除: {removed}）。",
                 f"The answer says the subcontractors are unchanged, but the list differs from the previous audit's "
                 f"(added: {added}; removed: {removed})."), GROUND_FALSE_ANSWER, f.subcontracting_question))
     earlier = dict(p.evidence_dates)

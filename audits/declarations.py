@@ -4,11 +4,11 @@
     有限会社さくら印刷　3010001000004
     山田太郎（個人事業主）
 
-The corporate number is the last run of eight or more digits on the line (full-width digits, dashes and spaces as people type
-them); a line without digits declares a subcontractor without a number (a sole trader, or one the vendor could not
-identify — the cross-check asks about it). A number of the wrong length or with a wrong check digit (法人番号の指定等
-に関する省令 2条) is an error on the answer, naming the line: the cross-check can only compare what identifies a
-company.
+The corporate number is the last run of eight or more digits on the line (full-width digits, dashes and spaces as
+people type them); a line without digits declares a subcontractor without a number (a sole trader, or one the
+vendor could not identify — the cross-check asks about it). A number of the wrong length or with a wrong check
+digit (法人番号の指定等に関する省令 2条) is an error on the answer, naming the line: the cross-check can only
+compare what identifies a company.
 """
 
 from __future__ import annotations
