@@ -159,6 +159,13 @@ def _finding_data(audit: Audit, flag: rules.Flag) -> dict:
             "due_on": today_jst() + timedelta(days=DEFAULT_DAYS[flag.severity])}
 
 
+def dedupe_key(audit: Audit, flag: rules.Flag) -> str:
+    """The key of the finding a flag raises: the audit, the check, the subject. An unknown subcontractor, once
+    recorded, reads as an unapproved one: both are one finding."""
+    check = "subcontractor" if flag.records_subcontract else flag.check
+    return f"xc:{audit.id}:{check}:{flag.subject}"[:200]
+
+
 @uow.atomic()
 def run_cross_checks(actor, audit_id: int) -> CrossCheckResult:
     """Apply the cross-checks to the audit's submitted answers: a finding per flag (once), and each unknown or
@@ -173,7 +180,7 @@ def run_cross_checks(actor, audit_id: int) -> CrossCheckResult:
     flags = sorted(rules.cross_check(facts_of(audit)), key=lambda f: SEVERITY_ORDER[f.severity])
     result = CrossCheckResult(flags)
     for flag in flags:
-        key = f"xc:{audit.id}:{flag.check}:{flag.subject}"[:200]
+        key = dedupe_key(audit, flag)
         known = db.session.scalar(select(Finding).where(Finding.dedupe_key == key))
         finding = known or raise_finding(actor, _finding_data(audit, flag), origin="cross_check", check=flag.check,
                                          question_id=flag.question_id, dedupe_key=key)
