@@ -40,7 +40,7 @@ SAMPLES = {
         "entry": Obj(comment="北斗オペレーションとの契約書を添付してください。")},
     "audits/audit_answers_submitted": {"audit": AUDIT, "request": Obj(submitted_by_name="UFサポート 高田")},
     "audits/finding_opened": {"finding": FINDING},
-    "audits/finding_remediation": {"finding": FINDING, "event": Obj(author_name="高田", text="契約を締結し承認申請した")},
+    "audits/finding_remediation": {"finding": FINDING, "event": Obj(author_name="高田", text="承認を申請した")},
     "audits/finding_closed": {"finding": FINDING, "event": Obj(author_name="監査部 佐藤", text="承認書を確認した")},
     "audits/finding_reopened": {"finding": FINDING, "event": Obj(author_name="監査部 佐藤", text="証跡が不足")},
     "audits/finding_overdue": {"finding": FINDING, "days_over": 3},
