@@ -62,6 +62,6 @@ def load(users: dict, orgs: dict) -> Audit | None:
         "finding": {"severity": "medium", "title": "アクセスログ確認の記録が不十分", "owner_id": auditor.id,
                     "detail": "毎月の確認記録（確認者・日付・所見）を整備すること。"}})
     finding = next(f for f in db.session.get(Audit, audit.id).findings if f.origin == "review")
-    findings.propose_remediation(staff, finding.id, {"text": "毎月の確認記録の様式を定め、4月分から記名して保管しています。"},
-                                 [("アクセスログ確認記録_4月.pdf", PDF + b"april")])
+    findings.propose_remediation(staff, finding.id, {"text": "毎月の確認記録の様式を定め、記名して保管しています。"},
+                                 [("アクセスログ確認記録.pdf", PDF + b"april")])
     return audit
