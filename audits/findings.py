@@ -194,6 +194,8 @@ def _event(finding: Finding, actor, kind: str, text: str) -> FindingEvent:
 @uow.atomic()
 def comment_finding(actor, finding_id: int, data: Mapping) -> FindingEvent:
     """A comment in the finding's thread, by the auditor or the vendor."""
+    if not (perm.allows(actor, "finding.manage") or perm.allows(actor, "finding.remediate")):
+        raise Forbidden(_l("Your role does not allow this action."))
     finding = get_finding(actor, finding_id)
     if not ((perm.allows(actor, "finding.manage") and is_auditor(actor, finding))
             or (perm.allows(actor, "finding.remediate") and is_audited(actor, finding))):
