@@ -7,7 +7,8 @@ from flask_babel import lazy_gettext as _l
 VERDICTS = {"accepted": _l("Accepted"), "queried": _l("Queried"), "rejected": _l("Rejected"),
             "revised": _l("Revised by the vendor"), "unreviewed": _l("Not reviewed yet")}
 SEVERITIES = {"critical": _l("Critical"), "high": _l("High"), "medium": _l("Medium"), "low": _l("Low")}
-STATUSES = {"open": _l("Open"), "remediation_proposed": _l("Remediation to verify"), "closed": _l("Closed"),
+STATUSES = {"open": _l("Awaiting remediation"), "remediation_proposed": _l("Remediation to verify"),
+            "closed": _l("Closed, verified"),
             "met": _l("Met"), "waived": _l("Waived")}
 ORIGINS = {"review": _l("Answer review"), "cross_check": _l("Cross-check"), "manual": _l("Raised by hand")}
 EVENTS = {"opened": _l("Raised"), "comment": _l("Comment"), "remediation": _l("Remediation proposed"),
