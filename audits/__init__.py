@@ -5,7 +5,10 @@ validate the YAML library in questionnaires/), `answers`, `scoring`, `cadence`, 
 `models`, `visibility` (who sees which selection and request), the services `selection`, `responses` (answers,
 evidence, submission), `links` (respondent links) and `workbook` (the Excel round trip), `views`, `assist_views`,
 `link_views` (blueprint "audits"), `api` and `cli` plug into the app through `init_app`, imported lazily so that
-this package stays importable without Flask. May import: the core (permissions, uow, mail, files, outbox, trail)
+this package stays importable without Flask. Periodic audits' review and findings: `declarations` and
+`crosscheck_rules` (pure), `review`, `findings`, `crosschecks`, `obligations`, `finding_reminders`, `history`, with
+`finding_views` (blueprint "findings"), `finding_api` and `finding_cli`, plugged in by `finding_plugin`.
+May import: the core (permissions, uow, mail, files, outbox, trail)
 and the registry's public modules.
 """
 

@@ -18,6 +18,8 @@ from audits.questionnaire import Bi
 
 VIOLATION_STATES = frozenset({"unapproved", "prohibited"})  # as registry.chain names them
 UNAPPROVED_STATES = frozenset({"pending", "rejected"}) | VIOLATION_STATES
+STATE_WORDS = {"pending": Bi("承認待ち", "awaiting approval"), "rejected": Bi("却下", "rejected"),
+               "unapproved": Bi("無承認", "unapproved"), "prohibited": Bi("再委託禁止", "prohibited")}
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,10 @@ class Flag:
         """Whether the subcontract must be flagged in the registry (無承認再委託, origin audit)."""
         return self.check in ("unknown_subcontractor", "unapproved_subcontractor") and self.declared is not None
 
+SCHEME_WORDS = {"iso27001": Bi("ISMS（ISO/IEC 27001）", "ISMS (ISO/IEC 27001)"), "pmark": Bi("プライバシーマーク",
+                                                                                       "Privacy Mark"),
+                "soc2": Bi("SOC 2", "SOC 2"), "iso27701": Bi("ISO/IEC 27701", "ISO/IEC 27701"),
+                "iso27017": Bi("ISO/IEC 27017", "ISO/IEC 27017")}
 
 GROUND_SUBCONTRACT = "通則編 3-4-4（再委託の事前承認）; 000（無承認再委託、UFジャパン事案）"
 GROUND_FALSE_ANSWER = "000（セキュリティ監査への虚偽報告、UFジャパン事案）"
@@ -132,10 +138,11 @@ def check_declared_subcontractors(f: AuditFacts) -> list[Flag]:
                 f"The answer names {who} as a subcontractor; the registry does not have it and the consignor never "
                 f"approved it (unapproved subcontracting)."), GROUND_SUBCONTRACT, f.declared_question, d))
         elif found.state not in ("approved", "notified"):
+            state = STATE_WORDS.get(found.state, Bi(found.state, found.state))
             flags.append(Flag("unapproved_subcontractor", _key(d), "critical", Bi(
-                f"回答に記載された再委託先 {who} は登録されていますが、承認されていません（状態: {found.state}）。",
+                f"回答に記載された再委託先 {who} は登録されていますが、承認されていません（状態: {state.ja}）。",
                 f"The answer names {who} as a subcontractor; the registry has it, but not approved "
-                f"(state: {found.state})."), GROUND_SUBCONTRACT, f.declared_question, d, found))
+                f"(state: {state.en})."), GROUND_SUBCONTRACT, f.declared_question, d, found))
         if not d.corporate_number and not d.sole_trader:
             flags.append(Flag("unidentified_subcontractor", _key(d), "low", Bi(
                 f"再委託先 {d.name} に法人番号の記載がなく、会社を特定できません。",
@@ -172,18 +179,19 @@ def check_certificates(f: AuditFacts) -> list[Flag]:
     """A certification claimed must be valid on the day of the answers and on record (expired or unrecorded)."""
     flags = []
     for question_id, claimed in f.claimed:
+        name = SCHEME_WORDS.get(claimed.scheme, Bi(claimed.scheme, claimed.scheme))
         on_record = [c for c in f.recorded if c.scheme == claimed.scheme]
         recorded_expiry = max((c.expires_on for c in on_record if c.expires_on), default=None)
         expiry = claimed.expires_on or recorded_expiry
         if expiry is not None and expiry < f.as_of:
             flags.append(Flag("certificate_expired", claimed.scheme, "high", Bi(
-                f"回答で保有するとされた認証（{claimed.scheme}）の有効期限 {expiry.isoformat()} が過ぎています。",
-                f"The answer claims a certification ({claimed.scheme}) that expired on {expiry.isoformat()}."),
+                f"回答で保有するとされた認証（{name.ja}）の有効期限 {expiry.isoformat()} が過ぎています。",
+                f"The answer claims a certification ({name.en}) that expired on {expiry.isoformat()}."),
                 GROUND_CERTIFICATE, question_id))
         elif not on_record:
             flags.append(Flag("certificate_unrecorded", claimed.scheme, "medium", Bi(
-                f"回答で保有するとされた認証（{claimed.scheme}）の記録がありません。登録証で確認してください。",
-                f"The answer claims a certification ({claimed.scheme}) that is not on record: check the certificate."),
+                f"回答で保有するとされた認証（{name.ja}）の記録がありません。登録証で確認してください。",
+                f"The answer claims a certification ({name.en}) that is not on record: check the certificate."),
                 GROUND_CERTIFICATE, question_id))
         elif claimed.expires_on and recorded_expiry and claimed.expires_on > recorded_expiry:
             flags.append(Flag("certificate_unrecorded", claimed.scheme, "medium", Bi(
