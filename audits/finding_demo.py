@@ -16,6 +16,7 @@ from sqlalchemy import select
 from audits import findings, library, responses, review
 from audits.audit_models import Audit
 from audits.models import QuestionnaireRequest
+from oversight import uow
 from oversight.extensions import db
 from oversight.registry.models import Entrustment
 from oversight.timeutil import today_jst, utcnow
@@ -41,8 +42,8 @@ def load(users: dict, orgs: dict) -> Audit | None:
                   kind="questionnaire", due_on=today - timedelta(days=5), period_start=today - timedelta(days=370),
                   period_end=today - timedelta(days=5), tier="high", request=request, owner_id=auditor.id,
                   owner_name=auditor.name, opened_by_name="時計（自動） / the clock")
-    db.session.add(audit)
-    db.session.commit()
+    with uow.atomic():
+        db.session.add(audit)
     minato, hokuto = orgs["minato"], orgs["hokuto"]
     responses.save_answers(staff, request.id, {
         "per_purpose_only": True, "per_storage": "unchanged", "per_monthly_reports": True, "per_access_review": True,

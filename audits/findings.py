@@ -19,7 +19,7 @@ from sqlalchemy import select
 from audits.audit_models import FINDING_SEVERITIES, Audit, Finding, FindingEvent, FindingEvidence
 from audits.audit_visibility import get_audit, get_finding, is_audited, is_auditor
 from audits.review import actor_name
-from oversight import files, mail, uow
+from oversight import files, inputs, mail, uow
 from oversight import permissions as perm
 from oversight.accounts.models import User
 from oversight.errors import Conflict, Forbidden, ValidationFailed
@@ -71,10 +71,8 @@ def _owner(data: Mapping, errors: dict, auditor_id: int) -> User | None:
     raw = data.get("owner_id")
     if raw in (None, ""):
         return None
-    try:
-        owner = db.session.get(User, int(raw))
-    except (TypeError, ValueError):
-        owner = None
+    owner_id = inputs.object_id(raw)
+    owner = db.session.get(User, owner_id) if owner_id else None
     if owner is None or owner.organisation_id != auditor_id or not owner.is_enabled:
         errors["owner_id"] = [_l("Choose a user of your organisation.")]
         return None
@@ -85,17 +83,15 @@ def _target(actor, data: Mapping) -> tuple[Audit | None, Entrustment]:
     """The audit the finding is raised on, or — without one — the entrustment, if the actor's organisation is its
     consignor or further up its chain."""
     if data.get("audit_id") not in (None, ""):
-        try:
-            audit = get_audit(actor, int(data["audit_id"]))
-        except (TypeError, ValueError):
-            raise ValidationFailed({"audit_id": [_l("Choose an audit.")]}) from None
+        audit_id = inputs.object_id(data["audit_id"])
+        if audit_id is None:
+            raise ValidationFailed({"audit_id": [_l("Choose an audit.")]})
+        audit = get_audit(actor, audit_id)
         if not is_auditor(actor, audit):
             raise Forbidden(_l("Only the auditor raises findings on an audit."))
         return audit, audit.entrustment
-    try:
-        entrustment = db.session.get(Entrustment, int(data.get("entrustment_id")))
-    except (TypeError, ValueError):
-        entrustment = None
+    entrustment_id = inputs.object_id(data.get("entrustment_id"))
+    entrustment = db.session.get(Entrustment, entrustment_id) if entrustment_id else None
     if entrustment is None or not perm.can_see(actor, "entrustment", entrustment.id):
         raise ValidationFailed({"entrustment_id": [_l("Choose an entrustment.")]})
     if not perm.is_admin(actor) and actor.organisation_id not in {e.consignor_id for e in chain_path(entrustment)}:
@@ -129,7 +125,8 @@ def raise_finding(actor, data: Mapping, *, origin: str = "manual", check: str | 
     title = _text(data, "title", errors, limit=MAX_TITLE, required=_l("This field is required."))
     detail = _text(data, "detail", errors)
     owner = _owner(data, errors, auditor_id)
-    due_on = _due(data, errors, today_jst() + timedelta(days=DEFAULT_DAYS.get(severity, 30)))
+    days = DEFAULT_DAYS.get(severity, 30) if isinstance(severity, str) else 30
+    due_on = _due(data, errors, today_jst() + timedelta(days=days))
     if audit is not None and not audit.is_open and origin != "cross_check":
         raise Conflict(_l("This audit is closed."))
     if errors:

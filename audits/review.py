@@ -91,7 +91,9 @@ def review_answer(actor, audit_id: int, question_id: str, data: Mapping) -> Answ
     if not isinstance(question_id, str) or questionnaire_of(request).question(question_id) is None:
         errors["question_id"] = [_l("This questionnaire has no such question.")]
     finding = data.get("finding")
-    if finding and verdict == "accepted":
+    if finding and not isinstance(finding, Mapping):
+        errors["finding"] = [_l("Expected an object.")]
+    elif finding and verdict == "accepted":
         errors["finding"] = [_l("An accepted answer raises no finding.")]
     if not audit.is_open:
         raise Conflict(_l("This audit is closed."))
