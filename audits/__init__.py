@@ -8,7 +8,10 @@ evidence, submission), `links` (respondent links) and `workbook` (the Excel roun
 this package stays importable without Flask. Periodic audits (CAMPAIGNS.md): the pure `checklists` and
 `campaign_policy`, `risk` (the facts of each entrustment from the database), `schedule`, `campaigns` (opening),
 `audit_services`, `audit_reminders`, `campaign_jobs`, `campaign_views` (blueprint "campaigns"), `campaign_api`,
-`campaign_cli`. May import: the core (permissions, uow, mail, files, outbox, trail)
+`campaign_cli`. Review and findings: `declarations` and
+`crosscheck_rules` (pure), `review`, `findings`, `crosschecks`, `obligations`, `finding_reminders`, `history`, with
+`finding_views` (blueprint "findings"), `finding_api` and `finding_cli`, plugged in by `finding_plugin`.
+May import: the core (permissions, uow, mail, files, outbox, trail)
 and the registry's public modules.
 """
 
@@ -43,6 +46,9 @@ def init_app(app) -> None:
             Selection.consignor_id == actor.organisation_id))
     audit_visibility.register()
     register_job("selection-condition-reminders", conditions.enqueue_overdue_reminders, 3600)
+    from audits import finding_plugin
+
+    finding_plugin.init_app(app)
     add_gap_source(unselected_gaps)  # 「選定審査の記録なし」 in the contract gap analysis
     app.jinja_env.globals["selection_conditions"] = _open_conditions  # the dashboard's section (audits/_dashboard)
     app.jinja_env.globals["selection_decision"] = _decision  # the entrustment page's line (audits/_entrustment)

@@ -79,4 +79,7 @@ def load(users: dict, orgs: dict):
     from audits import handling_demo
 
     handling_demo.load(users)
+    from audits import finding_demo
+
+    finding_demo.load(users, orgs)  # last month's periodic audit of the call centre: review, cross-check, finding
     return s

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from audits.audit_models import Audit, Finding
+from audits.crosscheck_rules import FALSE_ANSWER_CHECKS, UNAPPROVED_SUBCONTRACTOR_CHECKS
 from audits.tiers import EntrustmentRisk
 from oversight.extensions import db
 from oversight.incidents.art26.deadlines import JST
@@ -26,10 +27,6 @@ from oversight.registry.queries import to_link, with_ancestors, with_descendants
 from oversight.timeutil import to_jst
 
 LIVE = ("active", "approved")
-# The cross-checks (audits.findings) whose finding marks the contractor's answers untrue, or a subcontractor found
-# without approval: either raises the tier (tier_policy.yaml: false_answers, unapproved_subcontracting).
-FALSE_ANSWER_CHECKS = ("false_answer", "no_subcontracting_claimed", "contradicts_previous_audit")
-UNAPPROVED_SUBCONTRACTOR_CHECKS = ("unapproved_subcontractor", "unknown_subcontractor")
 _SEVERITY = {"critical": "high", "high": "high", "medium": "medium", "low": "low"}  # tiers know three
 
 

@@ -43,6 +43,8 @@ PURE_MODULES = [
     "audits.tiers",
     "audits.checklists",
     "audits.campaign_policy",
+    "audits.declarations",
+    "audits.crosscheck_rules",
 ]
 FORBIDDEN = ("flask", "flask_sqlalchemy", "sqlalchemy", "psycopg", "werkzeug", "oversight.extensions")
 

@@ -17,6 +17,11 @@ NOTIFICATION = Obj(
     id=12, kind="original", title="端末の紛失", receipt_number="R00003-000012", filed_at=AT, acknowledged_at=AT,
     filer=Obj(name="株式会社東都システム"), recipient=Obj(name="さくら商事株式会社"),
     entrustment=Obj(data_set="会員リスト"), content_sha256="ab" * 32, unapproved=True, late=True, notice_hours=72)
+AUDIT = Obj(id=4, auditor=Obj(name="さくら商事株式会社"), vendor=Obj(name="UFサポート株式会社"),
+            entrustment=Obj(data_set="会員データ"))
+FINDING = Obj(id=9, severity="critical", title="登録されていない再委託先 / Subcontractor the registry does not have",
+              detail="回答に記載された再委託先は登録されていません。", due_on=date(2026, 12, 7), status="open",
+              owner_name="監査部 佐藤", auditor=Obj(name="さくら商事株式会社"), vendor=Obj(name="UFサポート株式会社"))
 
 SAMPLES = {
     "audits/questionnaire_sent": {
@@ -38,6 +43,19 @@ SAMPLES = {
         "entrustment": Obj(id=4, data_set="会員の問合せ対応データ", consignor=Obj(name="さくら商事株式会社"),
                            contractor=Obj(name="株式会社東都システム")),
         "month": "2026-10", "due_on": date(2026, 11, 9), "days_over": 2, "owner_name": "佐藤 花子"},
+    "audits/answer_queried": {
+        "audit": AUDIT, "question": Obj(text=Obj(ja="再委託先の一覧", en="The list of subcontractors")),
+        "entry": Obj(comment="北斗オペレーションとの契約書を添付してください。")},
+    "audits/finding_opened": {"finding": FINDING},
+    "audits/finding_remediation": {"finding": FINDING, "event": Obj(author_name="高田", text="承認を申請した")},
+    "audits/finding_closed": {"finding": FINDING, "event": Obj(author_name="監査部 佐藤", text="承認書を確認した")},
+    "audits/finding_reopened": {"finding": FINDING, "event": Obj(author_name="監査部 佐藤", text="証跡が不足")},
+    "audits/finding_overdue": {"finding": FINDING, "days_over": 3},
+    "audits/finding_escalated": {"finding": FINDING, "days_over": 7},
+    "audits/approval_condition_overdue": {
+        "entrustment": Obj(contractor=Obj(name="UFサポート株式会社"), data_set="会員データ",
+                           approval_conditions="年1回の実地監査を受け入れること"),
+        "due_on": date(2026, 11, 20), "days_over": 3},
     "notifications/filed": {"n": NOTIFICATION},
     "notifications/acknowledged": {"n": NOTIFICATION},
     "notifications/escalated": {"n": NOTIFICATION, "hours": 24},

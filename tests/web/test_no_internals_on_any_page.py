@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from audits.audit_models import Audit
+from audits.audit_models import Audit, Finding
 from audits.models import QuestionnaireRequest, Selection
 from contracts.models import ContractVersion
 from oversight import demo
@@ -24,7 +24,8 @@ from oversight.registry.models import Entrustment, Organisation
 # Routes that answer with a file, not a page, or that need an object the demo has none of.
 NOT_PAGES = {"static", "favicon", "contracts.download", "importexport.export", "importexport.preview",
              "notifications.receipt", "notifications.attachment", "accounts.login", "trail.export", "audits.static",
-             "audits.evidence", "audits.workbook_export", "audits.link_page", "audits.link_evidence"}
+             "audits.evidence", "audits.workbook_export", "audits.link_page", "audits.link_evidence",
+             "findings.evidence"}
 INTERNALS = re.compile(r"\bNone\b|\bFalse\b|\bTrue\b|\{'|\['|\{\"|\[\"|<built-in|object at 0x")
 BARE_SOURCE = re.compile(r"[(（\[]\s*00[0-4]\b")
 USERS = ("privacy@sakura-hd.example", "csirt@sakura-hd.example", "audit@sakura-hd.example",
@@ -47,7 +48,8 @@ def _candidates() -> dict[tuple[str, ...], list[tuple[int, ...]]]:
             ("incident_id",): ids(Incident), ("notification_id",): ids(Notification),
             ("message_id",): ids(OutboxMessage, 5), ("version_id",): ids(ContractVersion), ("job_id",): ids(Job),
             ("incident_id", "party_id"): [tuple(row) for row in consignor_parties],
-            ("selection_id",): ids(Selection), ("request_id",): ids(QuestionnaireRequest), ("audit_id",): ids(Audit)}
+            ("selection_id",): ids(Selection), ("request_id",): ids(QuestionnaireRequest),
+            ("audit_id",): ids(Audit), ("finding_id",): ids(Finding)}
 
 
 @pytest.fixture
