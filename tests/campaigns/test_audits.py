@@ -14,7 +14,7 @@ from oversight.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from oversight.extensions import db
 from oversight.outbox.models import OutboxMessage
 from oversight.timeutil import today_jst
-from tests.campaigns.world import answer, gen_audit_world, open_world_audit
+from tests.campaigns.world import answer, gen_audit_world, honest_answers, open_world_audit
 from tests.factories import gen_organisation, gen_subcontract, gen_user
 
 
@@ -60,7 +60,7 @@ def test_the_next_audit_is_counted_from_the_closed_one(world):
     from audits.schedule import entrustment_tier
 
     audit = open_world_audit(world)
-    answer(world.toto_staff, audit)
+    answer(world.toto_staff, audit, honest_answers(world.ufs))
     audit_services.close_audit(world.auditor, audit.id, {"conclusion": "問題なし"})
     row = entrustment_tier(world.privacy, world.members)
     assert row.due.basis == "last_audit" and row.facts.last_audit_on == today_jst()

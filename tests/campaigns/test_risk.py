@@ -16,7 +16,7 @@ from audits.schedule import entrustment_tier
 from oversight.extensions import db
 from oversight.registry.models import Entrustment
 from oversight.timeutil import today_jst
-from tests.campaigns.world import answer, gen_audit_world, open_world_audit
+from tests.campaigns.world import answer, gen_audit_world, honest_answers, open_world_audit
 from tests.factories import (
     SUSPECTED_LEAK,
     SYSTEM,
@@ -75,7 +75,7 @@ def test_open_findings_and_a_weak_last_audit_raise_the_tier_of_a_small_entrustme
                             start_on=(today_jst() - timedelta(days=10)).isoformat())
     assert facts(small).risk.open_findings == {} and entrustment_tier(world.privacy, small).tier.level == "low"
     audit = campaigns.open_audit(world.privacy, small.id, {})
-    answer(world.toto_staff, audit, {"per_purpose_only": False})
+    answer(world.toto_staff, audit, {**honest_answers(), "per_purpose_only": False})
     audit_services.close_audit(world.privacy, audit.id, {"conclusion": "委託範囲外の利用あり"})
     db.session.add(Finding(auditor_id=world.sakura.id, vendor_id=world.toto.id, entrustment_id=small.id,
                            audit_id=audit.id, severity="critical", title="委託範囲外の複製", due_on=today_jst()))

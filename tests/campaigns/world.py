@@ -45,6 +45,15 @@ def gen_audit_world(*, due_in: int = 10) -> SimpleNamespace:
         ufs_staff=gen_user(ufs, "contractor_user", email="staff@ufs.example"))
 
 
+def honest_answers(*subcontractors) -> dict:
+    """Answers that the cross-checks find true: the subcontractors the registry has (organisations), no
+    certification claimed that is not on record, staff trained today (within the period)."""
+    declared = "\n".join(f"{org.name}, {org.corporate_number}" for org in subcontractors)
+    return {"per_cert_held": ["none"], "per_training_date": today_jst().isoformat(),
+            **({"per_sub_status": "unchanged", "per_sub_declared": declared} if subcontractors else
+               {"per_sub_status": "none"})}
+
+
 def open_world_audit(world):
     """Let the clock open what is due (the call centre's audit); return that audit."""
     from audits.audit_models import Audit

@@ -25,7 +25,7 @@ def test_submitting_an_audit_marks_it_submitted_and_tells_the_auditor(world):
     audit = db.session.get(Audit, world.audit.id)
     assert audit.status == "submitted" and audit.submitted_at is not None
     mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.key.like(f"audit:{audit.id}:submitted:%")))
-    assert "auditor@sakura.example" in mail.recipients and "定期監査の回答が提出されました" in mail.subject
+    assert "auditor@sakura.example" in mail.recipients and "定期監査の質問票に回答がありました" in mail.subject
 
 
 def test_a_query_returns_the_request_and_the_vendor_revises_only_that_answer(world):
