@@ -5,10 +5,17 @@ validate the YAML library in questionnaires/), `answers`, `scoring`, `cadence`, 
 `models`, `visibility` (who sees which selection and request), the services `selection`, `responses` (answers,
 evidence, submission), `links` (respondent links) and `workbook` (the Excel round trip), `views`, `assist_views`,
 `link_views` (blueprint "audits"), `api` and `cli` plug into the app through `init_app`, imported lazily so that
-this package stays importable without Flask. May import: the core (permissions, uow, mail, files, outbox, trail)
-and the registry's public modules. Answer once, share with many: `company_models`, `company_answers` (services),
-`answer_changes` (pure), `sharing_views`, `company_api`. Starting an entrustment without an approving review:
-`activation_check` (plugged into oversight.registry.activation) and `selection_policy` (selection_policy.yaml).
+this package stays importable without Flask. Periodic audits (CAMPAIGNS.md): the pure `checklists` and
+`campaign_policy`, `risk` (the facts of each entrustment from the database), `schedule`, `campaigns` (opening),
+`audit_services`, `audit_reminders`, `campaign_jobs`, `campaign_views` (blueprint "campaigns"), `campaign_api`,
+`campaign_cli`. Review and findings: `declarations` and
+`crosscheck_rules` (pure), `review`, `findings`, `crosschecks`, `obligations`, `finding_reminders`, `history`, with
+`finding_views` (blueprint "findings"), `finding_api` and `finding_cli`, plugged in by `finding_plugin`. Answer once,
+share with many: `company_models`, `company_answers` (services), `answer_changes` (pure), `sharing_views`,
+`company_api`. Starting an entrustment without an approving review: `activation_check` (plugged into
+oversight.registry.activation) and `selection_policy` (selection_policy.yaml).
+May import: the core (permissions, uow, mail, files, outbox, trail)
+and the registry's public modules.
 """
 
 
@@ -54,11 +61,53 @@ def init_app(app) -> None:
     audit_visibility.register()
     _register_sharing(app)
     register_job("selection-condition-reminders", conditions.enqueue_overdue_reminders, 3600)
+    from audits import finding_plugin
+
+    finding_plugin.init_app(app)
     add_gap_source(unselected_gaps)  # 「選定審査の記録なし」 in the contract gap analysis
     register_activation_check("selection", check_selection)  # starting one without it: a reason, or not at all
     app.jinja_env.globals["selection_conditions"] = _open_conditions  # the dashboard's section (audits/_dashboard)
     app.jinja_env.globals["selection_decision"] = _decision  # the entrustment page's line (audits/_entrustment)
     app.jinja_env.globals["labels_outcome"] = _outcome_label
+    from audits import reporting
+
+    reporting.init_app(app)  # monthly handling reports and the audit dashboard
+    _init_campaigns(app)
+
+
+def _init_campaigns(app) -> None:
+    """Periodic audit campaigns: their pages, API, `flask audits`, the clock's jobs (opening what is due, the
+    reminders), the worker's campaign job, and the entrustment page's tier line (audits/CAMPAIGNS.md)."""
+    from audits import campaign_api, campaign_cli, campaign_jobs
+    from audits.audit_reminders import send_due_reminders
+    from audits.campaign_views import bp as campaigns_bp
+    from audits.campaigns import open_due_on_clock
+    from oversight.api import register_api_blueprint
+    from oversight.scheduler import register_job
+
+    if "campaigns" not in app.blueprints:
+        app.register_blueprint(campaigns_bp)
+    register_api_blueprint(campaign_api.blp)
+    campaign_cli.init_app(app)
+    campaign_jobs.register()
+    register_job("audits-open-due", open_due_on_clock, 900)
+    register_job("audit-reminders", send_due_reminders, 3600)
+    app.jinja_env.globals["audit_tier"] = _audit_tier
+    app.jinja_env.globals["audit_labels_bound"] = _bound_label
+
+
+def _audit_tier(entrustment):
+    from flask_login import current_user
+
+    from audits.schedule import entrustment_tier
+
+    return entrustment_tier(current_user, entrustment) if current_user.is_authenticated else None
+
+
+def _bound_label(code: str) -> str:
+    from audits.audit_labels import BOUND_BY
+
+    return str(BOUND_BY.get(code, code))
 
 
 def _open_conditions():

@@ -9,7 +9,8 @@ stable code and an English message (msgids in `ANSWER_MESSAGES`, translated wher
     multiple_choice  a list of choice codes             → a tuple in the questionnaire's order
     number           an int or float (not a string)     → the number
     date             "YYYY-MM-DD" (or a datetime.date)  → a date
-    text             a string                           → the string, trimmed
+    text             a string                           → the string, trimmed (a declaration of subcontractors:
+                                                          each line's corporate number checked, see declarations)
     evidence         a list of file ids or hashes       → a tuple of strings
 
 None, an empty or blank string and an empty list mean "not answered".
@@ -22,6 +23,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from audits.declarations import MAX_LINES, parse_subcontractors
 from audits.questionnaire import Question, Questionnaire
 
 MAX_FILE_ID_LENGTH = 200
@@ -53,6 +55,10 @@ ANSWER_MESSAGES = {
     "too_long": N_("At most %(max)s characters."),
     "not_file_ids": N_("Attach the files as a list of file ids."),
     "too_many_files": N_("At most %(max)s files."),
+    "declared_format": N_("Line %(line)s: %(number)s is not a corporate number (13 digits)."),
+    "declared_check_digit": N_("Line %(line)s: the corporate number %(number)s has a wrong check digit."),
+    "declared_no_name": N_("Line %(line)s: write the subcontractor's name before its corporate number."),
+    "declared_too_many": N_("At most %(max)s subcontractors, one a line."),
 }
 
 
@@ -185,8 +191,21 @@ def check_answer(question: Question, value, as_of: date):
     if kind == "date":
         return _date(question, value, as_of)
     if kind == "text":
-        return _text(question, value)
+        text = _text(question, value)
+        if question.declares == "subcontractors":
+            _declared(text)
+        return text
     return _files(question, value)
+
+
+def _declared(text: str) -> None:
+    """Refuse a declaration of subcontractors whose line names no company, or a number that is not one."""
+    problems = parse_subcontractors(text)[1]
+    if problems:
+        first = problems[0]
+        if first.code == "too_many":
+            raise _Invalid("declared_too_many", max=MAX_LINES)
+        raise _Invalid(f"declared_{first.code}", line=first.line, number=first.number)
 
 
 def check_answers(questionnaire: Questionnaire, answers: Mapping[str, Any], as_of: date) -> dict[str, Any]:

@@ -81,6 +81,12 @@ def load(users: dict, orgs: dict):
     responses.save_answers(ufs_staff, ufs.id, _valid(q, {
         "bp_policy": True, "hr_rules": True, "org_officer": True, "sub_practice": "without_approval",
         "cert_held": ["pmark"], "cert_pmark_expiry": (today_jst() + timedelta(days=400)).isoformat()}))
+    from audits import handling_demo
+
+    handling_demo.load(users)
+    from audits import finding_demo
+
+    finding_demo.load(users, orgs)  # last month's periodic audit of the call centre: review, cross-check, finding
     return s
 
 

@@ -131,6 +131,10 @@ def _question_data(q: Question) -> dict:
         data["max_length"] = q.max_length
     if q.type == "evidence":
         data["max_files"] = q.max_files
+    if q.declares:
+        data["declares"] = q.declares
+    if q.scheme:
+        data["scheme"] = q.scheme
     return data
 
 

@@ -52,12 +52,21 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def _managed(actor, request_id: int):
+    """The request whose links the actor manages: a selection's by procurement (selection.edit), a periodic
+    audit's by the auditors (audit.run)."""
+    if not (perm.allows(actor, "selection.edit") or perm.allows(actor, "audit.run")):
+        raise Forbidden(_l("Your role does not allow this action."))
+    request = get_request(actor, request_id)
+    perm.require(actor, "selection.edit" if request.selection_id is not None else "audit.run")
+    return request
+
+
 @uow.atomic()
 def create_link(actor, request_id: int, data: dict) -> tuple[RespondentLink, str]:
     """A new link to one request (the consignor's procurement, while the request is open); the secret is returned
     once and never stored."""
-    perm.require(actor, "selection.edit")
-    request = get_request(actor, request_id)
+    request = _managed(actor, request_id)
     if request.requester_id != actor.organisation_id:
         raise Forbidden(_l("Your role does not allow this action."))
     errors: dict = {}
@@ -98,8 +107,7 @@ def links_of(actor, request_id: int) -> list[RespondentLink]:
 @uow.atomic()
 def revoke_link(actor, request_id: int, link_id: int) -> RespondentLink:
     """Revoke a link at once: it opens nothing any more."""
-    perm.require(actor, "selection.edit")
-    request = get_request(actor, request_id)
+    request = _managed(actor, request_id)
     link = db.session.get(RespondentLink, link_id)
     if link is None or link.request_id != request.id or (
             not perm.is_admin(actor) and request.requester_id != actor.organisation_id):

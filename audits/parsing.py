@@ -19,6 +19,7 @@ from audits.questionnaire import (
     BAND_TYPES,
     CHOICE_TYPES,
     DATE_RANGES,
+    DECLARES,
     FORMAT,
     MAX_FILES,
     PURPOSES,
@@ -41,7 +42,8 @@ _QUESTIONNAIRE_ID = re.compile(r"^[a-z][a-z0-9-]*$")
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
 _TOP_KEYS = {"format", "id", "version", "purpose", "title", "description", "source", "categories", "questions"}
 _CATEGORY_KEYS = {"id", "title", "guideline", "description"}
-_QUESTION_KEYS = {"id", "category", "type", "text", "help", "guideline", "weight", "required", "depends_on"}
+_QUESTION_KEYS = {"id", "category", "type", "text", "help", "guideline", "weight", "required", "depends_on",
+                  "declares", "scheme"}
 _TYPE_KEYS = {
     "yes_no": {"choices"},
     "single_choice": {"choices"},
@@ -307,12 +309,31 @@ class _Parser:
             kwargs["max_length"] = self.count(raw.get("max_length", TEXT_MAX_LENGTH), f"{where}.max_length", 20000)
         if qtype == "evidence":
             kwargs["max_files"] = self.count(raw.get("max_files", MAX_FILES), f"{where}.max_files", 100)
+        kwargs.update(self.declaration(raw, qtype, where, kwargs.get("choices", ())))
         return Question(
             id=str(raw.get("id")), category=str(category), type=qtype, text=self.bi(raw.get("text"), f"{where}.text"),
             help=self.bi(raw.get("help"), f"{where}.help", required=False),
             guideline=self.text(raw.get("guideline"), f"{where}.guideline"), weight=_plain(weight),
             required=required is not False, depends_on=self.dependency(raw.get("depends_on"), where, earlier),
             **kwargs)
+
+    def declaration(self, raw: Mapping, qtype: str, where: str, choices) -> dict[str, Any]:
+        """`declares` (what the answer declares for the cross-checks) and `scheme` (for a certificate's expiry)."""
+        declares, scheme = raw.get("declares", ""), raw.get("scheme", "")
+        if declares and declares not in DECLARES:
+            self.fail(f"{where}.declares", f"must be one of {', '.join(DECLARES)}")
+            return {}
+        if declares and DECLARES[declares] != qtype:
+            self.fail(f"{where}.declares", f"{declares} is declared by a {DECLARES[declares]} question, not {qtype}")
+            return {}
+        if declares == "subcontracting" and not any(c.code == "none" for c in choices):
+            self.fail(f"{where}.declares", "needs a choice with the code none (we do not subcontract)")
+        if (declares == "certification_expiry") != bool(scheme):
+            self.fail(f"{where}.scheme", "names the certification scheme of a certification_expiry question, "
+                                         "and only there")
+        elif scheme and (not isinstance(scheme, str) or not re.match(r"^[a-z0-9_]+$", scheme)):
+            self.fail(f"{where}.scheme", "must be a scheme code (lower-case letters, digits, _)")
+        return {"declares": declares or "", "scheme": scheme or ""}
 
     def number_limits(self, raw: Mapping, where: str) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -19,6 +19,12 @@ RESULTS = ("compliant", "partial", "non_compliant", "not_applicable")
 SEVERITIES = ("blocker", "high", "medium", "low")
 AGGREGATES = ("sum", "max", "min")
 DATE_RANGES = ("any", "past", "future")
+# What an answer declares for the audit cross-checks (audits.crosscheck_rules), and the question type it needs:
+# the subcontractors by name and 法人番号 (one a line), the subcontracting practice (its code "none": we do not
+# subcontract), the certifications held (choice codes are the registry's schemes), a certificate's expiry (with
+# `scheme`), the date a piece of evidence bears (training, a log review …).
+DECLARES = {"subcontractors": "text", "subcontracting": "single_choice", "certifications": "multiple_choice",
+            "certification_expiry": "date", "evidence_date": "date"}
 TEXT_MAX_LENGTH = 2000
 MAX_FILES = 10
 
@@ -97,6 +103,8 @@ class Question:
     dates: str = "any"
     max_length: int = TEXT_MAX_LENGTH
     max_files: int = MAX_FILES
+    declares: str = ""
+    scheme: str = ""
     _by_code: Mapping[str, Choice] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -109,6 +109,19 @@ def open_for_answers(actor, request_id: int, interview: str | None = None) -> Qu
     return request
 
 
+def _only_queried(request: QuestionnaireRequest, question_ids) -> None:
+    """A request returned by the auditor reopens for the answers it queried only (audits.review)."""
+    if request.status != "returned":
+        return
+    from audits.review_state import queried_questions
+
+    allowed = queried_questions(request.id)
+    refused = {q: [_l("Only the answers the auditor queried can be changed now.")]
+               for q in question_ids if q not in allowed}
+    if refused:
+        raise ValidationFailed(refused)
+
+
 def _refusal(error: AnswerError) -> ValidationFailed:
     return ValidationFailed({question: [translated(entry, gettext) for entry in entries]
                              for question, entries in error.errors.items()})
@@ -191,6 +204,7 @@ def save_answers(actor, request_id: int, values: Mapping[str, Any], *,
         value = stored_form(q.question(question_id), normal[question_id]) if question_id in normal else None
         if value != stored.get(question_id):
             changes[question_id] = value
+    _only_queried(request, list(changes))
     _write(request, changes, actor, name, on_behalf)
     changed = [k for k in values if k in changes and changes[k] is not None]
     if request.status == "sent":
@@ -212,6 +226,7 @@ def attach_evidence(actor, request_id: int, question_id: str, filename: str, con
     question = questionnaire_of(request).question(question_id)
     if question is None or question.type != "evidence":
         raise ValidationFailed({"question_id": [_l("This question takes no files.")]})
+    _only_queried(request, [question_id])
     filename = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
     media_type, refusal = files.check(filename, content, current_app.config["ATTACHMENT_MAX_BYTES"])
     if not filename:
@@ -245,6 +260,7 @@ def remove_evidence(actor, request_id: int, evidence_id: int) -> None:
     evidence = next((f for f in request.evidence if f.id == evidence_id), None)
     if evidence is None:
         raise NotFound(_l("No such file."))
+    _only_queried(request, [evidence.question_id])
     request.evidence.remove(evidence)
     left = [f.sha256 for f in request.evidence if f.question_id == evidence.question_id]
     set_evidence_answer(actor, request, evidence.question_id, left)
@@ -288,6 +304,14 @@ def submit(actor, request_id: int, *, interview: str | None = None) -> Questionn
     as of the day of submission; the requester is mailed. With `interview`, procurement submits on the vendor's
     behalf (recorded as such)."""
     request = open_for_answers(actor, request_id, interview)
+    if request.status == "returned":
+        from audits.review_state import queried_questions
+
+        owed = queried_questions(request.id)
+        if owed:
+            raise ValidationFailed({question: [_l("Answer the auditor's query on this answer first.")]
+                                    for question in sorted(owed)},
+                                   _l("Answer every query of the auditor before you send the answers back."))
     day = today_jst()
     try:
         score = scoring.score(questionnaire_of(request), request.values(), as_of=day)
@@ -312,11 +336,17 @@ def submit(actor, request_id: int, *, interview: str | None = None) -> Questionn
                      "score_percent": score.percent, "blocked": score.blocked,
                      "red_flags": [f.question for f in score.red_flags]})
     _mail_requester(request)
+    if request.selection_id is None:  # a periodic audit's questionnaire: its auditor is told, the checks run
+        from audits.review import audit_submitted
+
+        audit_submitted(request)
     return request
 
 
 def _mail_requester(request: QuestionnaireRequest) -> None:
     selection = request.selection
+    if selection is None:
+        return
     creator = db.session.get(User, selection.created_by_id) if selection.created_by_id else None
     if creator is None or not creator.is_enabled:
         return

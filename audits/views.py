@@ -184,8 +184,9 @@ def _request_page(request_id: int, errors: dict | None = None, posted: dict | No
     respondent = is_respondent(actor, r)
     requester = is_requester(actor, r) if token is None else False
     own = getattr(actor, "organisation_id", None) == r.requester_id
-    can_decide = requester and perm.allows(actor, "selection.decide") and own
-    can_edit = requester and perm.allows(actor, "selection.edit") and own
+    selecting = r.selection_id is not None  # a periodic audit's questionnaire is managed from the audit's page
+    can_decide = requester and perm.allows(actor, "selection.decide") and own and selecting
+    can_edit = requester and perm.allows(actor, "selection.edit") and own and selecting
     can_close = requester and perm.allows(actor, "selection.condition") and own
     return render_template(
         "audits/request.html", r=r, q=q, score=score, values=values, errors=errors or {}, answered=answered,

@@ -196,6 +196,9 @@ def load(actor) -> dict:
     from audits import demo as selection_demo
 
     selection_demo.load(users, orgs)
+    from audits import campaign_demo
+
+    campaign_demo.load(users, orgs)
     return orgs
 
 

@@ -55,6 +55,17 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
                                          "finding.remediate"}),
     "viewer": frozenset(VIEW | {"incident.view", "notification.view"}),
 }
+# Monthly handling reports (月次の取扱状況報告, audits/handling_reports.py): the consignor's privacy office or
+# procurement switches them on per entrustment and reads them with its auditors; the contractor's staff file them.
+HANDLING_REPORT_ACTIONS = {
+    "admin": {"handling_report.view", "handling_report.configure"},
+    "privacy_office": {"handling_report.view", "handling_report.configure"},
+    "procurement": {"handling_report.view", "handling_report.configure"},
+    "auditor": {"handling_report.view"},
+    "contractor_user": {"handling_report.view", "handling_report.file"},
+}
+for _role, _actions in HANDLING_REPORT_ACTIONS.items():
+    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | _actions
 
 
 def is_admin(actor) -> bool:

@@ -57,6 +57,21 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+_sections: dict[str, list[str]] = {}
+
+
+def register_section(page: str, template: str) -> None:
+    """Add a section to a page that another area renders: the page includes each registered template, in the order
+    registered (so an area shows its part of, say, the organisation page without the page's area importing it)."""
+    if template not in _sections.setdefault(page, []):
+        _sections[page].append(template)
+
+
+def sections(page: str) -> list[str]:
+    """The templates registered for `page`."""
+    return list(_sections.get(page, ()))
+
+
 def init_app(app) -> None:
     app.jinja_env.filters.update(
         jst=format_datetime,
@@ -74,4 +89,5 @@ def init_app(app) -> None:
         today_jst=today_jst,
         allows=lambda action: current_user.is_authenticated and perm.allows(current_user, action),
         perm=perm,
+        page_sections=sections,
     )

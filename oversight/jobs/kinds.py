@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 class JobKind:
     """`handler(run)` does the work (returns a JSON-able result, or None) and reports progress through `run`;
     `action` is the permission the submitter needs; `summary(job)` says in words what a finished job did and
-    `link(job)` where to see it (a URL, or None)."""
+    `link(job)` where to see it (a URL, or None). A `system` kind may also be submitted by the clock (a SystemActor,
+    no user): the worker runs it as that system actor."""
 
     name: str
     label: Choice
@@ -29,15 +30,16 @@ class JobKind:
     action: str | None = None
     summary: Callable[[Job], str] | None = None
     link: Callable[[Job], str | None] | None = None
+    system: bool = False
 
 
 _kinds: dict[str, JobKind] = {}
 
 
 def register_kind(name: str, handler: Callable, *, ja: str, en: str, action: str | None = None,
-                  summary: Callable | None = None, link: Callable | None = None) -> JobKind:
+                  summary: Callable | None = None, link: Callable | None = None, system: bool = False) -> JobKind:
     """Add (or replace) a kind of job."""
-    kind = JobKind(name, Choice(name, ja, en), handler, action, summary, link)
+    kind = JobKind(name, Choice(name, ja, en), handler, action, summary, link, system)
     _kinds[name] = kind
     return kind
 

@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from oversight import uow
+from oversight.accounts.system import SystemActor
 from oversight.errors import DomainError
 from oversight.extensions import db
 from oversight.jobs import kinds, queue
@@ -116,7 +117,9 @@ def execute(job_id: int) -> str:
         try:
             if kind is None:
                 raise JobFailed(_l("This worker does not know jobs of the kind “%(kind)s”.", kind=job.kind))
-            if run.actor is None or not run.actor.is_enabled:
+            if run.actor is None and kind.system and job.user_id is None and job.user_name.startswith("system:"):
+                run.actor = SystemActor(name=job.user_name.removeprefix("system:"))  # submitted by the clock
+            elif run.actor is None or not run.actor.is_enabled:
                 raise JobFailed(_l("The account that started this job is disabled or deleted, so it does not run."))
             db.session.commit()  # end the read: on SQLite an open transaction holds the write lock
             result = kind.handler(run)

@@ -39,7 +39,7 @@ CASES = {
     "a question added in the new version is marked new": (
         {"added": [ADDED]}, {}, {}, {"cloud": ("new",)}),
     "a question asked with other words is marked changed": (
-        {"policy": {"text": {"ja": "個人データの基本方針がありますか。", "en": "Is there a policy for personal data?"}}},
+        {"policy": {"text": {"ja": "個人データの基本方針がありますか。", "en": "A policy for personal data?"}}},
         {"policy": True}, {"policy": True}, {"policy": ("changed",)}),
     "a question weighted differently is marked changed, and its changed answer too": (
         {"policy": {"weight": 5}}, {"policy": True}, {"policy": False}, {"policy": ("changed", "differs")}),

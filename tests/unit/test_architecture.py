@@ -41,6 +41,10 @@ PURE_MODULES = [
     "audits.scoring",
     "audits.tier_policy",
     "audits.tiers",
+    "audits.checklists",
+    "audits.campaign_policy",
+    "audits.declarations",
+    "audits.crosscheck_rules",
     "audits.answer_changes",
     "audits.selection_policy",
 ]

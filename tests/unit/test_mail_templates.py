@@ -17,6 +17,11 @@ NOTIFICATION = Obj(
     id=12, kind="original", title="端末の紛失", receipt_number="R00003-000012", filed_at=AT, acknowledged_at=AT,
     filer=Obj(name="株式会社東都システム"), recipient=Obj(name="さくら商事株式会社"),
     entrustment=Obj(data_set="会員リスト"), content_sha256="ab" * 32, unapproved=True, late=True, notice_hours=72)
+AUDIT = Obj(id=4, auditor=Obj(name="さくら商事株式会社"), vendor=Obj(name="UFサポート株式会社"),
+            entrustment=Obj(data_set="会員データ"))
+FINDING = Obj(id=9, severity="critical", title="登録されていない再委託先 / Subcontractor the registry does not have",
+              detail="回答に記載された再委託先は登録されていません。", due_on=date(2026, 12, 7), status="open",
+              owner_name="監査部 佐藤", auditor=Obj(name="さくら商事株式会社"), vendor=Obj(name="UFサポート株式会社"))
 
 SAMPLES = {
     "audits/questionnaire_sent": {
@@ -30,6 +35,27 @@ SAMPLES = {
         "selection": Obj(title="会員データの問合せ対応", consignor=Obj(name="さくら商事株式会社")),
         "condition": Obj(text="SOC 2 Type II報告書の提出", owner="調達部", due_on=date(2026, 11, 20)),
         "days_over": 3},
+    "audits/handling_report_missing": {
+        "entrustment": Obj(id=4, data_set="会員の問合せ対応データ", consignor=Obj(name="さくら商事株式会社"),
+                           contractor=Obj(name="株式会社東都システム")),
+        "month": "2026-10", "due_on": date(2026, 11, 9), "days_over": 2},
+    "audits/handling_report_missing_owner": {
+        "entrustment": Obj(id=4, data_set="会員の問合せ対応データ", consignor=Obj(name="さくら商事株式会社"),
+                           contractor=Obj(name="株式会社東都システム")),
+        "month": "2026-10", "due_on": date(2026, 11, 9), "days_over": 2, "owner_name": "佐藤 花子"},
+    "audits/answer_queried": {
+        "audit": AUDIT, "question": Obj(text=Obj(ja="再委託先の一覧", en="The list of subcontractors")),
+        "entry": Obj(comment="北斗オペレーションとの契約書を添付してください。")},
+    "audits/finding_opened": {"finding": FINDING},
+    "audits/finding_remediation": {"finding": FINDING, "event": Obj(author_name="高田", text="承認を申請した")},
+    "audits/finding_closed": {"finding": FINDING, "event": Obj(author_name="監査部 佐藤", text="承認書を確認した")},
+    "audits/finding_reopened": {"finding": FINDING, "event": Obj(author_name="監査部 佐藤", text="証跡が不足")},
+    "audits/finding_overdue": {"finding": FINDING, "days_over": 3},
+    "audits/finding_escalated": {"finding": FINDING, "days_over": 7},
+    "audits/approval_condition_overdue": {
+        "entrustment": Obj(contractor=Obj(name="UFサポート株式会社"), data_set="会員データ",
+                           approval_conditions="年1回の実地監査を受け入れること"),
+        "due_on": date(2026, 11, 20), "days_over": 3},
     "notifications/filed": {"n": NOTIFICATION},
     "notifications/acknowledged": {"n": NOTIFICATION},
     "notifications/escalated": {"n": NOTIFICATION, "hours": 24},
@@ -44,6 +70,20 @@ SAMPLES = {
     "trail/anchor": {"anchor": Obj(seq=99, count=99, at=AT, to_line=lambda: "99 abcdef signature\n"),
                      "day": "2026-11-23", "at_utc": "2026-11-23T09:04:05Z"},
 }
+AUDIT = Obj(id=8, kind="questionnaire", due_on=date(2026, 12, 20), request_id=21, status="open", owner_name="",
+            auditor=Obj(name="さくら商事株式会社"))
+AUDIT_MAIL = {"audit": AUDIT, "entrustment": Obj(data_set="会員の問合せ対応データ"),
+              "vendor": Obj(name="株式会社東都システム"), "auditor": Obj(name="さくら商事株式会社"),
+              "due": date(2026, 12, 20), "stage": "3d", "days_left": 3}
+SAMPLES.update({
+    "audits/audit_opened": {**AUDIT_MAIL, "request": Obj(id=21, due_on=date(2026, 12, 20)), "questionnaire": Obj(
+        title=Obj(ja="委託先定期監査質問票", en="Periodic vendor audit questionnaire"), version="2026.1",
+        questions=[1, 2])},
+    "audits/audit_reminder": AUDIT_MAIL,
+    "audits/audit_owner_reminder": {**AUDIT_MAIL, "stage": "overdue", "days_left": -2},
+    "audits/audit_escalated": {**AUDIT_MAIL, "stage": "overdue", "days_left": -2},
+    "audits/audit_answered": {**AUDIT_MAIL, "request": Obj(score_percent=82.5, blocked=True)},
+})
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 ENGLISH = re.compile(r"\b[A-Za-z]{4,}\b")  # an English word, not a code such as JST
 

@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from audits.audit_models import Audit, Finding
 from audits.company_models import CompanyAnswers
 from audits.models import QuestionnaireRequest, Selection
 from contracts.models import ContractVersion
@@ -25,7 +26,7 @@ from oversight.registry.models import Entrustment, Organisation
 NOT_PAGES = {"static", "favicon", "contracts.download", "importexport.export", "importexport.preview",
              "notifications.receipt", "notifications.attachment", "accounts.login", "trail.export", "audits.static",
              "audits.evidence", "audits.workbook_export", "audits.link_page", "audits.link_evidence",
-             "audits.company_evidence"}
+             "findings.evidence", "audits.company_evidence"}
 INTERNALS = re.compile(r"\bNone\b|\bFalse\b|\bTrue\b|\{'|\['|\{\"|\[\"|<built-in|object at 0x")
 BARE_SOURCE = re.compile(r"[(（\[]\s*00[0-4]\b")
 USERS = ("privacy@sakura-hd.example", "csirt@sakura-hd.example", "audit@sakura-hd.example",
@@ -49,7 +50,7 @@ def _candidates() -> dict[tuple[str, ...], list[tuple[int, ...]]]:
             ("message_id",): ids(OutboxMessage, 5), ("version_id",): ids(ContractVersion), ("job_id",): ids(Job),
             ("incident_id", "party_id"): [tuple(row) for row in consignor_parties],
             ("selection_id",): ids(Selection), ("request_id",): ids(QuestionnaireRequest),
-            ("answers_id",): ids(CompanyAnswers)}
+            ("audit_id",): ids(Audit), ("finding_id",): ids(Finding), ("answers_id",): ids(CompanyAnswers)}
 
 
 @pytest.fixture

@@ -1,0 +1,53 @@
+"""The demo's audit history for `flask load-demo`: every live entrustment was audited a month ago (closed, with its
+score), except the call centre's subcontract at UFサポート, audited by さくら directly some ten weeks ago — a
+critical entrustment (an unapproved subcontractor below it) audited every three months, so its next audit falls
+due within the campaign's lead time and the clock of `make run` opens it at once and mails the vendor.
+
+Call `load(users, orgs)` after the registry and the users exist (oversight.demo.load does).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+
+from audits.audit_models import Audit
+from audits.risk import live_ids
+from audits.schedule import rows_for
+from oversight.extensions import db
+from oversight.incidents.art26.deadlines import JST
+from oversight.registry.models import Entrustment
+from oversight.timeutil import today_jst
+
+CALL_CENTRE = "さくらポイント会員の問合せ対応データ（大阪センター）"
+DUE_IN_DAYS = 20
+
+
+def _closed(row, e: Entrustment, days_ago: int, score: float) -> Audit:
+    today = today_jst()
+    closed_at = datetime.combine(today - timedelta(days=days_ago), time(17), JST)
+    return Audit(auditor_id=row.auditor_id, entrustment_id=e.id, vendor_id=e.contractor_id, kind="document_review",
+                 status="closed", due_on=today - timedelta(days=days_ago), tier=row.tier.level,
+                 tier_reasons=[{"rule": r.rule, "tier": r.tier, "ja": r.ja, "en": r.en, "source": r.source}
+                               for r in row.tier.reasons],
+                 checklist=[], opened_by_name="デモデータ / demo", opened_at=closed_at - timedelta(days=30),
+                 closed_at=closed_at, closed_by_name="田中 美咲", score_percent=score,
+                 conclusion="重大な指摘なし（デモデータの前回監査） / No significant finding (the demo's last audit)")
+
+
+def load(users: dict, orgs: dict) -> None:
+    """Record the last audit of every live entrustment (see the module's docstring)."""
+    today = today_jst()
+    rows = rows_for(live_ids(today), today)
+    entrustments = {e.id: e for e in db.session.scalars(select(Entrustment).where(
+        Entrustment.id.in_([r.entrustment_id for r in rows])))}
+    for n, row in enumerate(rows):
+        e = entrustments[row.entrustment_id]
+        if e.data_set == CALL_CENTRE:
+            # Its next audit: `every_months` after this one, about DUE_IN_DAYS from today.
+            days_ago = 30 * row.tier.every_months - DUE_IN_DAYS
+            db.session.add(_closed(row, e, days_ago, 78.0))
+        else:
+            db.session.add(_closed(row, e, 30, 85.0 + n % 10))
+    db.session.flush()
