@@ -20,7 +20,7 @@ blp = ApiBlueprint("company_answers_api", __name__, url_prefix="",
                                "version, kept in its own company profile and shared with each consignor that asks.")
 
 
-class ShareSchema(Schema):
+class AnswerShareSchema(Schema):
     id = fields.Integer()
     request_id = fields.Integer()
     consignor = fields.Dict(metadata={"description": "{id, name}: the consignor the answers were shared with"})
@@ -32,8 +32,8 @@ class ShareSchema(Schema):
     shared_at = fields.DateTime()
 
 
-class ShareListSchema(Schema):
-    items = fields.List(fields.Nested(ShareSchema))
+class AnswerShareListSchema(Schema):
+    items = fields.List(fields.Nested(AnswerShareSchema))
 
 
 class CompanyAnswersSchema(Schema):
@@ -43,7 +43,7 @@ class CompanyAnswersSchema(Schema):
     answered_on = fields.Date(allow_none=True, metadata={"description": "回答日: the day the answers were last given"})
     answers = fields.Dict(metadata={"description": "question id → value, as a request stores it"})
     evidence = fields.List(fields.Dict(), metadata={"description": "{id, question_id, filename, size, sha256}"})
-    shares = fields.List(fields.Nested(ShareSchema), metadata={"description": "newest first"})
+    shares = fields.List(fields.Nested(AnswerShareSchema), metadata={"description": "newest first"})
     updated_by_name = fields.String()
     updated_at = fields.DateTime()
 
@@ -134,7 +134,7 @@ def keep_request_answers(request_id: int):
 
 
 @blp.route(f"/questionnaire-requests/<{ID}:request_id>/share", methods=["POST"])
-@blp.response(201, ShareSchema)
+@blp.response(201, AnswerShareSchema)
 @documented(errors=(401, 403, 404, 409, 422))
 def share_answers(request_id: int):
     """Share your company's current answers with the consignor of this open request (fills it in from them)"""
@@ -145,7 +145,7 @@ def share_answers(request_id: int):
 
 
 @blp.route(f"/questionnaire-requests/<{ID}:request_id>/shares")
-@blp.response(200, ShareListSchema)
+@blp.response(200, AnswerShareListSchema)
 @documented()
 def request_shares(request_id: int):
     """The shares of a vendor's company answers into this request (its consignor and the vendor read them)"""
