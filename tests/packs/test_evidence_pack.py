@@ -159,12 +159,14 @@ def test_building_and_downloading_are_in_the_trail(world, make_client):
     from tests.factories import PASSWORD
 
     pack = _build(world.privacy, world.shared, world.period)
+    pack_id, email, content = pack.id, world.privacy.email, services.pack_path(pack).read_bytes()
     db.session.commit()  # the test's own reads end (outside a request they would hold SQLite's write lock)
     client = make_client()
-    client.login(world.privacy.email, PASSWORD)
-    response = client.get(f"/evidence-packs/{pack.id}/download")
+    client.login(email, PASSWORD)
+    response = client.get(f"/evidence-packs/{pack_id}/download")
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/zip"
-    assert response.get_data() == services.pack_path(pack).read_bytes()
+    assert response.get_data() == content
+    response.close()
     actions = db.session.scalars(select(TrailRecord.action).where(TrailRecord.object_type == "evidence_pack",
-                                                                  TrailRecord.object_id == pack.id)).all()
+                                                                  TrailRecord.object_id == pack_id)).all()
     assert actions == ["pack_request", "pack_build", "pack_download"]
