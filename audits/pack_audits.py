@@ -25,6 +25,11 @@ FINDING_STATUSES = {"open": "未対応 / open", "remediation_proposed": "是正�
 RESULTS = {"ok": "適合 / ok", "ng": "不適合 / not ok", "na": "該当なし / n/a"}
 
 
+def _bi(text) -> str:
+    text = text or {}
+    return f"{text.get('ja', '')} / {text.get('en', '')}"
+
+
 def _findings(ctx: PackContext, folder: str, findings: list[Finding]) -> list:
     """Write findings.csv, finding-events.csv and each finding's evidence; return the summary's table."""
     if not findings:
@@ -94,7 +99,7 @@ def build(ctx: PackContext) -> Section:
         if a.checklist:
             ctx.writer.add_json(f"{folder}/checklist.json", a.checklist)
             section.blocks.append(table((("確認項目", "Check"), ("結果", "Result"), ("所見", "Note")),
-                                        ((f"{(c.get('text') or {}).get('ja', '')} / {(c.get('text') or {}).get('en', '')}",
+                                        ((_bi(c.get("text")),
                                           RESULTS.get(c.get("result"), "未確認 / not checked"), c.get("note") or "")
                                          for c in a.checklist), (4, 1.2, 2.4)))
         findings = db.session.scalars(restrict_findings(select(Finding), ctx.actor).where(Finding.audit_id == a.id)

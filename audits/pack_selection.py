@@ -17,6 +17,11 @@ OUTCOMES = {"approved": "承認 / Approved", "conditional": "条件付き承認 
             "rejected": "不承認 / Rejected"}
 
 
+def _bi(text) -> str:
+    text = text or {}
+    return f"{text.get('ja', '')} / {text.get('en', '')}"
+
+
 def build(ctx: PackContext) -> Section:
     """The section: one heading per selection request to the contractor."""
     section = Section("selection", "選定（審査・評点・判断）", "Selection (review, score, decision)")
@@ -50,7 +55,7 @@ def build(ctx: PackContext) -> Section:
         if flags:
             section.blocks.append(table((("質問", "Question"), ("重要度", "Severity"), ("理由", "Reason")),
                                         ((f.get("question"), f.get("severity"),
-                                          f"{(f.get('reason') or {}).get('ja', '')} / {(f.get('reason') or {}).get('en', '')}")
+                                          _bi(f.get("reason")))
                                          for f in flags), (1.2, 0.8, 5)))
         if decision and decision.conditions:
             section.blocks.append(table(

@@ -57,7 +57,8 @@ def build(ctx: PackContext) -> Section:
                                         ((SEVERITY.get(g.severity, g.severity), f"{g.message.ja} / {g.message.en}")
                                          for g in row.gaps), (1, 6)))
         else:
-            section.blocks.append(Paragraph("契約方針に照らした不備はありません。", "No gap against the contract policy."))
+            section.blocks.append(Paragraph("契約方針に照らした不備はありません。",
+                                            "No gap against the contract policy."))
         gap_rows += [(e.id, e.data_set, g.severity, g.code, g.clause or "", g.message.ja, g.message.en)
                      for g in row.gaps]
     ctx.writer.add_csv("contracts/gaps.csv", ["entrustment_id", "data_set", "severity", "code", "clause",

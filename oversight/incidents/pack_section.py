@@ -48,7 +48,8 @@ def build(ctx: PackContext) -> Section:
         where = incident.organisation.name if seen.sees(incident.organisation_id) else "—"
         section.blocks.append(Heading(f"事案 {incident.id}：{incident.title}", f"Incident {incident.id}"))
         section.blocks.append(facts(("発生した組織", "Where it happened", where),
-                                    ("状態", "Status", "終了 / closed" if incident.status == "closed" else "対応中 / open"),
+                                    ("状態", "Status",
+                                     "終了 / closed" if incident.status == "closed" else "対応中 / open"),
                                     ("記録の開始", "Opened", when(incident.created_at)),
                                     ("終了", "Closed", when(incident.closed_at) if incident.closed_at else None)))
         parties = [p for p in incident.parties if seen.sees(p.organisation_id)]

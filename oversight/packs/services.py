@@ -30,6 +30,8 @@ KIND = "evidence-pack"
 MAX_DAYS = 366 * 10
 LIST_LIMIT = 50
 NOT_FOUND = _l("No such evidence pack, or you may not see it.")
+OWN_ORGANISATION = _l("An evidence pack shows how you supervised a contractor that holds your organisation's data; "
+                      "it is not made of your own organisation.")
 
 
 def restrict_packs(query, actor):
@@ -85,7 +87,10 @@ def parse_request(actor, data: Mapping) -> tuple[Organisation, date, date]:
         errors["contractor_id"] = [_l("Choose the contractor.")]
     else:
         contractor = db.session.get(Organisation, contractor_id)
-        if contractor is None or not perm.can_see(actor, "organisation", contractor_id):
+        if contractor_id == actor.organisation_id:
+            errors["contractor_id"] = [OWN_ORGANISATION]
+            contractor = None
+        elif contractor is None or not perm.can_see(actor, "organisation", contractor_id):
             errors["contractor_id"] = [_l("No such organisation, or you may not see it.")]
             contractor = None
         elif not scope(actor, contractor_id)[0]:

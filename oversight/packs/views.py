@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from oversight import permissions as perm
-from oversight.errors import ValidationFailed
+from oversight.errors import Forbidden, ValidationFailed
 from oversight.forms import ActionForm, flash_form_expired
 from oversight.packs import services
 from oversight.registry.seen import get_organisation
@@ -34,9 +34,16 @@ def job_link(job) -> str | None:
     return url_for("packs.show", pack_id=pack_id) if pack_id else None
 
 
+def _contractor(organisation_id: int):
+    org = get_organisation(current_user, organisation_id)
+    if org.id == current_user.organisation_id:
+        raise Forbidden(services.OWN_ORGANISATION)
+    return org
+
+
 def _contractor_page(organisation_id: int, *, errors: dict | None = None, values: dict | None = None, status=200):
     perm.require(current_user, "pack.build")
-    org = get_organisation(current_user, organisation_id)
+    org = _contractor(organisation_id)
     today = today_jst()
     values = values or {"period_from": (today - timedelta(days=365)).isoformat(), "period_to": today.isoformat()}
     packs = services.list_packs(current_user, contractor_id=org.id)
@@ -58,7 +65,7 @@ def contractor(organisation_id: int):
 @login_required
 def build(organisation_id: int):
     perm.require(current_user, "pack.build")
-    get_organisation(current_user, organisation_id)  # another tenant's: 404 before anything
+    _contractor(organisation_id)  # another tenant's: 404 before anything; one's own: 403
     if not ActionForm().validate_on_submit():
         flash_form_expired()
         return redirect(url_for("packs.contractor", organisation_id=organisation_id))

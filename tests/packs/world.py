@@ -11,7 +11,7 @@ import hashlib
 from datetime import date, timedelta
 
 from audits import selection
-from audits.audit_models import Audit, AnswerReview, Finding, FindingEvent, FindingEvidence
+from audits.audit_models import AnswerReview, Audit, Finding, FindingEvent, FindingEvidence
 from audits.models import QuestionnaireRequest
 from contracts import services as contracts
 from oversight.extensions import db

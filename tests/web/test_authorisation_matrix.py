@@ -130,7 +130,9 @@ def test_every_route_is_in_the_policy(app):
                  if not rule.rule.startswith("/api/")}
     # The selection routes have their own matrix, with the vendor and a sibling consignor among the users
     # (tests/web/test_selection_authorisation.py, which fails on a selection route without a rule).
-    missing = endpoints - set(POLICY) - PUBLIC - {e for e in endpoints if e.startswith(("importexport.", "audits."))}
+    # The evidence-pack routes too (tests/web/test_pack_authorisation.py).
+    missing = endpoints - set(POLICY) - PUBLIC - {e for e in endpoints
+                                                  if e.startswith(("importexport.", "audits.", "packs."))}
     assert not missing, f"routes without an authorisation rule: {sorted(missing)}"
 
 
