@@ -14,7 +14,7 @@ from bench import RESULTS_PATH, format_table, write_results
 BENCHMARKS = {"registry": "bench.registry", "contracts": "bench.contracts", "incidents": "bench.incidents",
               "portal": "bench.portal", "incident_pages": "bench.incident_pages",
               "audit_plan": "bench.audit_plan", "trail": "bench.trail", "audits": "bench.audits",
-              "selection": "bench.selection"}
+              "selection": "bench.selection", "evidence_pack": "bench.evidence_pack"}
 
 
 def _backend(choice: str | None) -> str:
