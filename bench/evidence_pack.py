@@ -33,6 +33,7 @@ TARGET_MB = 300
 def _seed(db_path: Path) -> dict:
     """The database: migrations, the parties, and the 200 evidence blobs (untimed)."""
     from flask_migrate import upgrade
+
     from audits.audit_models import Audit, Finding
     from oversight.accounts import services as accounts
     from oversight.app import create_app
@@ -162,10 +163,11 @@ def measure() -> dict:
 def run(backend: str, *, keep: bool = False, runs: int = 40) -> dict[str, dict]:
     """The figures (SQLite whatever the backend: the blobs are read the same way, one row at a time)."""
     m = measure()
+    verdict = "intact" if m["intact"] else "BROKEN"
     print(f"  evidence_pack: peak RSS {m['pack_peak_mb']:.0f} MB building {m['files']} files, "
-          f"{m['size'] / 2**30:.2f} GiB in {m['pack_seconds']:.1f} s (RSS before the build {m['rss_before_build_mb']:.0f}"
-          f" MB); baseline zip loop {m['baseline_peak_mb']:.0f} MB in {m['baseline_seconds']:.1f} s; verify-pack "
-          f"{'intact' if m['intact'] else 'BROKEN'} in {m['verify_seconds']:.1f} s")
+          f"{m['size'] / 2**30:.2f} GiB in {m['pack_seconds']:.1f} s (RSS before the build "
+          f"{m['rss_before_build_mb']:.0f} MB); baseline zip loop {m['baseline_peak_mb']:.0f} MB in "
+          f"{m['baseline_seconds']:.1f} s; verify-pack {verdict} in {m['verify_seconds']:.1f} s")
     return {
         "evidence_pack_peak_rss_mb": figure(
             m["pack_peak_mb"], "MB", m["baseline_peak_mb"], f"< {TARGET_MB} MB",

@@ -70,7 +70,7 @@ def test_each_user_gets_its_own_packs_and_never_learns_of_anothers(app, world, m
     client = make_client()
     client.login(email, PASSWORD)
     for table, api in ((WEB, False), (API, True)):
-        for endpoint, (method, template, data) in table.items():
+        for endpoint, (method, template, _data) in table.items():
             for which, pack_id in (("own", own_pack), ("foreign", foreign_pack)):
                 if "{pack}" not in template and which == "foreign":
                     continue
