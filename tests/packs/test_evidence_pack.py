@@ -170,3 +170,26 @@ def test_building_and_downloading_are_in_the_trail(world, make_client):
     actions = db.session.scalars(select(TrailRecord.action).where(TrailRecord.object_type == "evidence_pack",
                                                                   TrailRecord.object_id == pack_id)).all()
     assert actions == ["pack_request", "pack_build", "pack_download"]
+
+
+def test_a_build_that_fails_says_why_and_builds_when_retried(world, monkeypatch):
+    from oversight.errors import Unavailable
+    from oversight.jobs import services as jobs
+    from oversight.packs import sections
+
+    kinds = {s.key: s for s in sections.sections()}
+    original = kinds["contracts"].builder
+
+    def broken(ctx):
+        raise Unavailable("契約書の保管庫に接続できません / the contract store does not answer")
+
+    monkeypatch.setitem(sections._sections, "contracts", sections.SectionKind("contracts", 30, broken))
+    pack = services.request_pack(world.privacy, {"contractor_id": world.shared.id, **world.period})
+    pack = services.get_pack(world.privacy, pack.id)
+    assert pack.status == "failed" and "契約書の保管庫に接続できません" in pack.job.error
+    assert list(services.pack_dir().iterdir()) == []  # no half-written pack is left behind
+
+    monkeypatch.setitem(sections._sections, "contracts", sections.SectionKind("contracts", 30, original))
+    jobs.retry(world.privacy, pack.job_id)
+    pack = services.get_pack(world.privacy, pack.id)
+    assert pack.status == "ready" and pack.job.attempts == 2
