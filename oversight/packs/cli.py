@@ -41,6 +41,7 @@ def build_command(contractor_id, period_from, period_to, email, here, wait, out)
     """Ask for a pack as a user (the same checks as the page); print its id and, once built, its hashes."""
     from sqlalchemy import select
 
+    from oversight import uow
     from oversight.accounts.models import User
     from oversight.errors import DomainError, ValidationFailed
     from oversight.extensions import db
@@ -63,16 +64,17 @@ def build_command(contractor_id, period_from, period_to, email, here, wait, out)
         run.execute(job_id)
     if here or wait or out:
         while True:
-            db.session.rollback()
-            pack = services.get_pack(user, pack_id)
-            if pack.status in ("ready", "failed"):
+            with uow.read_only():  # each look is a fresh read: the worker's progress shows
+                pack = services.get_pack(user, pack_id)
+                status, error = pack.status, pack.job.error if pack.job else ""
+                built = (pack.file_count, pack.size, pack.sha256, pack.manifest_sha256, services.pack_path(pack))
+            if status in ("ready", "failed"):
                 break
             time.sleep(1)
-        if pack.status == "failed":
-            _fail({"job": [pack.job.error or "failed"]}, 1)
-        click.echo(f"built: {pack.file_count} files, {pack.size:,} bytes, sha256 {pack.sha256}, "
-                   f"manifest sha256 {pack.manifest_sha256}")
-        path = services.pack_path(pack)
+        if status == "failed":
+            _fail({"job": [error or "failed"]}, 1)
+        files, size, sha256, manifest_sha256, path = built
+        click.echo(f"built: {files} files, {size:,} bytes, sha256 {sha256}, manifest sha256 {manifest_sha256}")
         if out:
             shutil.copyfile(path, out)
             click.echo(f"written to {out}")

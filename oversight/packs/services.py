@@ -8,6 +8,7 @@ it is built as that user.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -123,7 +124,8 @@ def request_pack(actor, data: Mapping) -> EvidencePack:
     db.session.flush()
     job = jobs.submit(actor, KIND, {"pack_id": pack.id, "contractor": contractor.name,
                                     "period": f"{period_from.isoformat()} – {period_to.isoformat()}"},
-                      key=f"pack-{pack.id}")
+                      key=f"pack-{pack.id}-{secrets.token_hex(8)}")  # each request is its own job, whatever ids
+    # a restored database hands out again
     pack.job_id = job.id
     trail.record(actor, "pack_request", "evidence_pack", pack.id, label=contractor.name, after=pack.snapshot())
     return pack

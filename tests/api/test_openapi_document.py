@@ -29,7 +29,8 @@ def test_every_route_of_the_api_is_in_the_document_with_its_methods(app, documen
               for method in rule.methods - {"HEAD", "OPTIONS"}}
 
     assert routed == {(method, path) for method, path, _ in operations(document)}
-    assert len(routed) == 60  # 43 + the jobs (list, get, retry) + the selections' 13 + closing a condition
+    assert len(routed) == 64  # 43 + the jobs (list, get, retry) + the selections' 13 + closing a condition
+    # + the evidence packs' 4 (list, build, get, download)
 
 
 def test_every_operation_needs_a_bearer_token_and_documents_the_401_challenge(document):
@@ -54,7 +55,7 @@ def test_every_body_documents_its_schema_and_the_refusals_of_a_bad_body(document
             uploads += 1
             assert content[DOCX_MIME]["schema"] == {"type": "string", "format": "binary"}
             assert {"413", "422"} <= set(operation["responses"]), (method, path)
-    assert (bodies, uploads) == (22, 1)
+    assert (bodies, uploads) == (23, 1)  # + building an evidence pack
 
 
 def test_every_object_path_documents_404_and_every_list_documents_its_query_refusal(document):
