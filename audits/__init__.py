@@ -59,6 +59,10 @@ def init_app(app) -> None:
         trail_ids=lambda actor: select(QuestionnaireRequest.id).join(Selection).where(
             Selection.consignor_id == actor.organisation_id))
     audit_visibility.register()
+    from audits import pack_audits, pack_selection
+
+    pack_selection.register()  # the evidence pack's selection and audits sections
+    pack_audits.register()
     _register_sharing(app)
     register_job("selection-condition-reminders", conditions.enqueue_overdue_reminders, 3600)
     from audits import finding_plugin

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from audits.audit_models import Audit
 from audits.risk import live_ids
 from audits.schedule import rows_for
+from oversight import uow
 from oversight.extensions import db
 from oversight.incidents.art26.deadlines import JST
 from oversight.registry.models import Entrustment
@@ -42,12 +43,12 @@ def load(users: dict, orgs: dict) -> None:
     rows = rows_for(live_ids(today), today)
     entrustments = {e.id: e for e in db.session.scalars(select(Entrustment).where(
         Entrustment.id.in_([r.entrustment_id for r in rows])))}
-    for n, row in enumerate(rows):
-        e = entrustments[row.entrustment_id]
-        if e.data_set == CALL_CENTRE:
-            # Its next audit: `every_months` after this one, about DUE_IN_DAYS from today.
-            days_ago = 30 * row.tier.every_months - DUE_IN_DAYS
-            db.session.add(_closed(row, e, days_ago, 78.0))
-        else:
-            db.session.add(_closed(row, e, 30, 85.0 + n % 10))
-    db.session.flush()
+    with uow.atomic():
+        for n, row in enumerate(rows):
+            e = entrustments[row.entrustment_id]
+            if e.data_set == CALL_CENTRE:
+                # Its next audit: `every_months` after this one, about DUE_IN_DAYS from today.
+                days_ago = 30 * row.tier.every_months - DUE_IN_DAYS
+                db.session.add(_closed(row, e, days_ago, 78.0))
+            else:
+                db.session.add(_closed(row, e, 30, 85.0 + n % 10))

@@ -15,7 +15,7 @@ BENCHMARKS = {"registry": "bench.registry", "contracts": "bench.contracts", "inc
               "portal": "bench.portal", "incident_pages": "bench.incident_pages",
               "audit_plan": "bench.audit_plan", "trail": "bench.trail", "audits": "bench.audits",
               "selection": "bench.selection", "audit_dashboard": "bench.audit_dashboard",
-              "campaign": "bench.campaign"}
+              "campaign": "bench.campaign", "evidence_pack": "bench.evidence_pack"}
 
 
 def _backend(choice: str | None) -> str:

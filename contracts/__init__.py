@@ -7,7 +7,7 @@ python-docx. `models`, `services`, `views` (blueprint "contracts"), `cli` and `a
 
 def init_app(app) -> None:
     """Plug contracts into the app: the blueprint, the API and the CLI commands (models are imported with them)."""
-    from contracts import api, cli
+    from contracts import api, cli, pack_section
     from contracts.views import bp
     from oversight.api import register_api_blueprint
 
@@ -15,3 +15,4 @@ def init_app(app) -> None:
         app.register_blueprint(bp)
     register_api_blueprint(api.blp)
     cli.init_app(app)
+    pack_section.register()  # the evidence pack's contracts section

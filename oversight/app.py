@@ -97,9 +97,9 @@ def areas() -> tuple:
     in its own init_app (the registry before the areas whose objects hang on its entrustments)."""
     import audits
     import contracts
-    from oversight import accounts, dashboard, incidents, jobs, notifications, outbox, registry, trail
+    from oversight import accounts, dashboard, incidents, jobs, notifications, outbox, packs, registry, trail
 
-    return (accounts, outbox, registry, dashboard, incidents, notifications, trail, contracts, jobs, audits)
+    return (accounts, outbox, registry, dashboard, incidents, notifications, trail, contracts, jobs, audits, packs)
 
 
 LOCALES = ("ja_JP", "en")

@@ -73,6 +73,7 @@ class Config:
     # last heartbeat; a job queued JOB_RESEND_SECONDS ago that no worker took is sent again (the message was lost).
     REDIS_URL = os.environ.get("REDIS_URL", "")
     JOB_QUEUE_PATH = os.environ.get("JOB_QUEUE_PATH", "")
+    EVIDENCE_PACK_DIR = os.environ.get("EVIDENCE_PACK_DIR", "")  # built evidence packs; empty: instance/packs
     JOB_QUEUE_NAME = os.environ.get("JOB_QUEUE_NAME") or "oversight"
     JOBS_IMMEDIATE = _flag("JOBS_IMMEDIATE")  # run each job inside the request that submits it (tests only)
     JOB_LEASE_SECONDS = float(os.environ.get("JOB_LEASE_SECONDS") or 300)

@@ -1,7 +1,7 @@
 """answer once, share with many: a company's current answers per questionnaire version, their evidence, and each share with a consignor
 
 Revision ID: 0017
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-07 06:06:49.415388
 
 """
@@ -13,7 +13,7 @@ import oversight.dbtypes
 
 # revision identifiers, used by Alembic.
 revision = '0017'
-down_revision = '0020'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """subcontract approval conditions followed as obligations: their due date, met or waived
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0018
 Create Date: 2026-12-08 09:00:00.000000
 
 """

@@ -17,6 +17,9 @@ def init_app(app) -> None:
     from oversight.scheduler import register_job
 
     visibility.register()
+    from oversight.incidents import pack_section
+
+    pack_section.register()  # the evidence pack's incidents section
     app.register_blueprint(bp)
     register_api_blueprint(api.blp)
     register_job("incident-reminders", reminders.enqueue_due_reminders, 600)

@@ -18,6 +18,9 @@ def init_app(app) -> None:
     from oversight.scheduler import register_job
 
     visibility.register()
+    from oversight.notifications import pack_section
+
+    pack_section.register()  # the evidence pack's notifications section
     app.register_blueprint(bp)
     register_api_blueprint(api.blp)
     app.cli.add_command(cli.file_notification)

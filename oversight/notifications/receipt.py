@@ -19,7 +19,7 @@ from reportlab.pdfgen import canvas
 from oversight.notifications import pdf_fonts
 from oversight.notifications.pdf_fonts import FontMissing, Piece
 
-__all__ = ["FontMissing", "bilingual", "render", "rows_from"]
+__all__ = ["FontMissing", "bilingual", "draw", "render", "rows_from", "wrap"]
 
 MARGIN = 20 * mm
 LABEL_WIDTH = 58 * mm
@@ -129,3 +129,14 @@ def bilingual(ja: str, en: str) -> str:
 def rows_from(mapping: Mapping[str, tuple[str, str, str]]) -> list[tuple[str, str]]:
     """Rows from {key: (label_ja, label_en, value)} in insertion order."""
     return [(bilingual(ja, en), value) for ja, en, value in mapping.values()]
+
+
+def wrap(text: str, width: float, size: float) -> list[list[Piece]]:
+    """Lines of `text` no wider than `width` points at `size`, each character in the embedded font that prints it
+    (other documents set in the receipt's fonts use this: the evidence pack's summary)."""
+    return _wrap(text, width, size)
+
+
+def draw(pdf, x: float, y: float, line: list[Piece], size: float) -> None:
+    """Set one line from `wrap` at (x, y)."""
+    _draw(pdf, x, y, line, size)

@@ -18,6 +18,9 @@ def init_app(app) -> None:
     from oversight.registry.views import bp
 
     visibility.register()
+    from oversight.registry import pack_sections
+
+    pack_sections.register()  # the evidence pack's overview and subcontract sections
     app.register_blueprint(bp)
     app.register_blueprint(importexport_bp)
     register_api_blueprint(organisations_api.blp)

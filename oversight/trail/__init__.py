@@ -16,4 +16,7 @@ def init_app(app) -> None:
 
     app.register_blueprint(bp)
     cli.init_app(app)
+    from oversight.trail import pack_section
+
+    pack_section.register()  # the evidence pack's trail extract
     register_job("trail-check", checks.run_check, 60)

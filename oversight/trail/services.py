@@ -5,14 +5,14 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from flask import g, has_request_context
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from oversight.extensions import db
 from oversight.timeutil import utcnow
 from oversight.trail.integrity import GENESIS, Verification, keyed_hash, record_fields, verify
 from oversight.trail.models import TrailRecord
 
-__all__ = ["GENESIS", "Verification", "compute_hash", "deferred", "diff", "lock", "record", "verify"]
+__all__ = ["GENESIS", "Verification", "compute_hash", "deferred", "diff", "lock", "record", "record_apart", "verify"]
 
 
 def compute_hash(record: TrailRecord) -> str:
@@ -96,3 +96,30 @@ def diff(before: dict | None, after: dict | None) -> list[tuple[str, object, obj
     before, after = before or {}, after or {}
     keys = sorted(set(before) | set(after))
     return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+def record_apart(actor, action: str, object_type: str, object_id: int | None, *, label: str = "",
+                 before: dict | None = None, after: dict | None = None) -> None:
+    """Append one record in a short transaction of its own, beside the caller's (which it neither joins nor ends):
+    what a read request must record (a download). It waits for the trail like any writer; the caller's own
+    transaction stays a read."""
+    from oversight.uow import READ_ONLY_OPTION
+
+    entry = TrailRecord(
+        actor_user_id=getattr(actor, "id", None),
+        actor_name=getattr(actor, "email", None) or getattr(actor, "name", "system"),
+        actor_org_id=getattr(actor, "organisation_id", None), action=action, object_type=object_type,
+        object_id=object_id, object_label=label[:300], before=before, after=after,
+        request_id=(g.get("request_id", "") if has_request_context() else ""))
+    with db.engine.connect() as connection:
+        connection = connection.execution_options(**{READ_ONLY_OPTION: False})
+        with connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(262626)"))
+            last = connection.execute(
+                select(TrailRecord.seq, TrailRecord.hash).order_by(TrailRecord.seq.desc()).limit(1)).first()
+            entry.seq, entry.prev_hash = (last.seq + 1, last.hash) if last else (1, GENESIS)
+            entry.at = utcnow()
+            entry.hash = compute_hash(entry)
+            columns = [c.key for c in TrailRecord.__table__.columns if c.key != "id"]
+            connection.execute(insert(TrailRecord).values({c: getattr(entry, c) for c in columns}))

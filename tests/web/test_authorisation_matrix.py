@@ -132,9 +132,9 @@ def test_every_route_is_in_the_policy(app):
     # (tests/web/test_selection_authorisation.py, which fails on a selection route without a rule); so do the monthly
     # handling reports and the audit dashboard (tests/web/test_handling_reports_authorisation.py), the periodic
     # audit routes (tests/web/test_audit_authorisation.py) and the review and findings routes
-    # (tests/web/test_findings_authorisation.py).
+    # (tests/web/test_findings_authorisation.py), and the evidence packs (tests/web/test_pack_authorisation.py).
     missing = endpoints - set(POLICY) - PUBLIC - {e for e in endpoints if e.startswith((
-        "importexport.", "audits.", "handling_reports.", "audit_dashboard.", "campaigns.", "findings."))}
+        "importexport.", "audits.", "handling_reports.", "audit_dashboard.", "campaigns.", "findings.", "packs."))}
     assert not missing, f"routes without an authorisation rule: {sorted(missing)}"
 
 

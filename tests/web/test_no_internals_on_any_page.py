@@ -20,13 +20,14 @@ from oversight.incidents.models import Incident, IncidentParty
 from oversight.jobs.models import Job
 from oversight.notifications.models import Notification
 from oversight.outbox.models import OutboxMessage
+from oversight.packs.models import EvidencePack
 from oversight.registry.models import Entrustment, Organisation
 
 # Routes that answer with a file, not a page, or that need an object the demo has none of.
 NOT_PAGES = {"static", "favicon", "contracts.download", "importexport.export", "importexport.preview",
              "notifications.receipt", "notifications.attachment", "accounts.login", "trail.export", "audits.static",
              "audits.evidence", "audits.workbook_export", "audits.link_page", "audits.link_evidence",
-             "findings.evidence", "audits.company_evidence"}
+             "findings.evidence", "packs.download", "audits.company_evidence"}
 INTERNALS = re.compile(r"\bNone\b|\bFalse\b|\bTrue\b|\{'|\['|\{\"|\[\"|<built-in|object at 0x")
 BARE_SOURCE = re.compile(r"[(（\[]\s*00[0-4]\b")
 USERS = ("privacy@sakura-hd.example", "csirt@sakura-hd.example", "audit@sakura-hd.example",
@@ -50,14 +51,27 @@ def _candidates() -> dict[tuple[str, ...], list[tuple[int, ...]]]:
             ("message_id",): ids(OutboxMessage, 5), ("version_id",): ids(ContractVersion), ("job_id",): ids(Job),
             ("incident_id", "party_id"): [tuple(row) for row in consignor_parties],
             ("selection_id",): ids(Selection), ("request_id",): ids(QuestionnaireRequest),
-            ("audit_id",): ids(Audit), ("finding_id",): ids(Finding), ("answers_id",): ids(CompanyAnswers)}
+            ("audit_id",): ids(Audit), ("finding_id",): ids(Finding), ("pack_id",): ids(EvidencePack),
+            ("answers_id",): ids(CompanyAnswers)}
 
 
 @pytest.fixture
-def demo_world(app, monkeypatch):
+def demo_world(app, monkeypatch, tmp_path):
     demo.load(SystemActor(name="demo"))
     db.session.commit()
     _a_vendor_list_applied_by_the_worker(app, monkeypatch)
+    _an_evidence_pack_built_by_the_worker(app, monkeypatch, tmp_path)
+
+
+def _an_evidence_pack_built_by_the_worker(app, monkeypatch, tmp_path):
+    """The privacy office's evidence pack of 東都 for the demo's year."""
+    from oversight.accounts.models import User
+    from oversight.packs import services as packs
+
+    monkeypatch.setitem(app.config, "EVIDENCE_PACK_DIR", str(tmp_path / "packs"))
+    privacy = db.session.scalar(select(User).where(User.email == "privacy@sakura-hd.example"))
+    toto = db.session.scalar(select(Organisation).where(Organisation.name == "株式会社東都システムサービス"))
+    packs.request_pack(privacy, {"contractor_id": toto.id, "period_from": "2026-01-01", "period_to": "2026-12-31"})
 
 
 def _a_vendor_list_applied_by_the_worker(app, monkeypatch):
