@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from audits.company_models import AnswerShare
 from audits.models import QuestionnaireRequest
 from audits.questionnaire import Bi
 from oversight import permissions as perm
@@ -101,3 +102,11 @@ def contract_clauses_answer(request: QuestionnaireRequest, questionnaire) -> tup
         return True, None
     choice = question.choice("yes" if value is True else "no" if value is False else str(value))
     return True, (choice.label if choice is not None and choice.label is not None else Bi(str(value), str(value)))
+
+
+def shared_answer_dates(request_ids: list[int]) -> dict[int, object]:
+    """For each request filled from the vendor's company answers, the answer date (回答日) of the answers shared
+    into it — what the consignor compares when answers were given once for many."""
+    return dict(db.session.execute(select(AnswerShare.request_id, func.max(AnswerShare.answered_on))
+                                   .where(AnswerShare.request_id.in_(request_ids))
+                                   .group_by(AnswerShare.request_id)).all())

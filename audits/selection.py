@@ -237,7 +237,9 @@ def compare(actor, selection_id: int, request_ids: list[int] | None = None) -> l
     extras = {"incidents": rows.incidents_by_vendor(consignor_id, vendor_ids),
               "subcontracted": rows.registry_subcontractors(consignor_id, vendor_ids),
               "late_notifications": rows.late_notifications(actor, consignor_id, vendor_ids)}
-    return [_column(loaded[request.id], extras) for request in requests]
+    shared_on = rows.shared_answer_dates([r.id for r in requests])
+    return [{**_column(loaded[request.id], extras), "shared_answers_on": shared_on.get(request.id)}
+            for request in requests]
 
 
 def _column(request: QuestionnaireRequest, extras: dict) -> dict:

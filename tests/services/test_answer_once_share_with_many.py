@@ -95,6 +95,8 @@ def test_each_school_reads_its_share_with_the_answer_date_and_a_sibling_reads_no
     assert f"会社の回答（{kyoto.request.questionnaire_version}）から" in page and f"{album.staff.name}が共有" in page
     for other in (otsu, album.sibling):
         assert web.get(f"/questionnaire-requests/{other.request.id}").status_code == 404
+    comparison = text_of(web.get(f"/selections/{kyoto.selection.id}/comparison"))
+    assert f"{day.year}年{day.month}月{day.day}日" in comparison and "会社の回答から共有" in comparison
     for url in ("/questionnaire-requests", "/selections", f"/selections/{kyoto.selection.id}",
                 f"/selections/{kyoto.selection.id}/comparison"):
         text = web.get(url).get_data(as_text=True)
