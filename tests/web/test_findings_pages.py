@@ -86,3 +86,5 @@ def test_the_audit_page_leads_to_its_review_and_names_its_findings_in_words(worl
     assert f'href="/audits/{world.audit.id}/review"' in vendor_page
     _client, dashboard = _page(make_client, world.staff, "/")
     assert 'id="nav-findings"' in dashboard
+    _client, audits = _page(make_client, world.auditor, "/audits")
+    assert "実施中（" in text_of(audits) and "開く" not in text_of(audits)  # a state, not the verb "to open"
