@@ -88,3 +88,13 @@ def test_the_audit_page_leads_to_its_review_and_names_its_findings_in_words(worl
     assert 'id="nav-findings"' in dashboard
     _client, audits = _page(make_client, world.auditor, "/audits")
     assert "実施中（" in text_of(audits) and "開く" not in text_of(audits)  # a state, not the verb "to open"
+
+
+def test_a_cross_check_finding_names_its_question_and_its_author_in_words(world, make_client):
+    from audits.audit_models import Finding
+
+    flagged = db.session.query(Finding).filter_by(audit_id=world.audit.id, check="unknown_subcontractor").one()
+    _client, page = _page(make_client, world.staff, f"/findings/{flagged.id}")
+    text = text_of(page)
+    assert "現在の全ての再委託先（全階層）を1行に1社ずつ" in text and "per_sub_declared" not in text
+    assert "自動照合" in text and "委託先 " in text and "委託先候補" not in text  # an audited contractor, no candidate
