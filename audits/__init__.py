@@ -10,7 +10,10 @@ this package stays importable without Flask. Periodic audits (CAMPAIGNS.md): the
 `audit_services`, `audit_reminders`, `campaign_jobs`, `campaign_views` (blueprint "campaigns"), `campaign_api`,
 `campaign_cli`. Review and findings: `declarations` and
 `crosscheck_rules` (pure), `review`, `findings`, `crosschecks`, `obligations`, `finding_reminders`, `history`, with
-`finding_views` (blueprint "findings"), `finding_api` and `finding_cli`, plugged in by `finding_plugin`.
+`finding_views` (blueprint "findings"), `finding_api` and `finding_cli`, plugged in by `finding_plugin`. Answer once,
+share with many: `company_models`, `company_answers` (services), `answer_changes` (pure), `sharing_views`,
+`company_api`. Starting an entrustment without an approving review: `activation_check` (plugged into
+oversight.registry.activation) and `selection_policy` (selection_policy.yaml).
 May import: the core (permissions, uow, mail, files, outbox, trail)
 and the registry's public modules.
 """
@@ -22,7 +25,17 @@ def init_app(app) -> None:
     and the dashboard's and the entrustment page's sections."""
     from sqlalchemy import select
 
-    from audits import api, assist_views, audit_models, audit_visibility, cli, conditions, link_views  # noqa: F401
+    from audits import (  # noqa: F401
+        api,
+        assist_views,
+        audit_models,
+        audit_visibility,
+        cli,
+        conditions,
+        link_views,
+        sharing_views,  # noqa: F401 - answer once, share with many (the API: _register_sharing)
+    )
+    from audits.activation_check import check_selection
     from audits.models import QuestionnaireRequest, Selection
     from audits.selection_gaps import unselected_gaps
     from audits.views import bp
@@ -30,6 +43,7 @@ def init_app(app) -> None:
     from contracts.services import add_gap_source
     from oversight import permissions as perm
     from oversight.api import register_api_blueprint
+    from oversight.registry.activation import register_activation_check
     from oversight.scheduler import register_job
 
     if "audits" not in app.blueprints:
@@ -49,11 +63,13 @@ def init_app(app) -> None:
 
     pack_selection.register()  # the evidence pack's selection and audits sections
     pack_audits.register()
+    _register_sharing(app)
     register_job("selection-condition-reminders", conditions.enqueue_overdue_reminders, 3600)
     from audits import finding_plugin
 
     finding_plugin.init_app(app)
     add_gap_source(unselected_gaps)  # 「選定審査の記録なし」 in the contract gap analysis
+    register_activation_check("selection", check_selection)  # starting one without it: a reason, or not at all
     app.jinja_env.globals["selection_conditions"] = _open_conditions  # the dashboard's section (audits/_dashboard)
     app.jinja_env.globals["selection_decision"] = _decision  # the entrustment page's line (audits/_entrustment)
     app.jinja_env.globals["labels_outcome"] = _outcome_label
@@ -118,3 +134,22 @@ def _outcome_label(code: str) -> str:
     from audits.labels import OUTCOMES
 
     return str(OUTCOMES.get(code, code))
+
+
+def _register_sharing(app) -> None:
+    """Answer once, share with many: who sees a company's answers and a share, the API, the request page's part."""
+    from sqlalchemy import select
+
+    from audits.company_answers import restrict_company_answers, restrict_shares
+    from audits.company_api import blp
+    from audits.company_models import AnswerShare, CompanyAnswers
+    from audits.sharing_views import answer_sharing
+    from oversight import permissions as perm
+    from oversight.api import register_api_blueprint
+
+    perm.register_visibility("company_answers", CompanyAnswers.id,
+                             lambda actor: restrict_company_answers(select(CompanyAnswers.id), actor))
+    perm.register_visibility("answer_share", AnswerShare.id,
+                             lambda actor: restrict_shares(select(AnswerShare.id), actor))
+    register_api_blueprint(blp)
+    app.jinja_env.globals["answer_sharing"] = answer_sharing

@@ -2,7 +2,8 @@
 
 * the vendor, while its answers are outstanding: 7, 3 and 1 days before the day it was asked to answer by, on
   the day, and once overdue (audits.cadence.reminder_stage) — but not a stage already reached on the day the
-  audit opened, which the opening mail announced;
+  audit opened, which the opening mail announced; for a document review or an on-site visit, at the same stages of
+  the audit's due date while it is open (the documents to provide, the visit to host);
 * the audit's internal owner (else the auditor's auditors, else its privacy office) at the same stages of the
   audit's due date, until it is closed;
 * the auditor's privacy office, once, when the audit is overdue (the escalation).
@@ -50,11 +51,14 @@ def due_reminders(audits: list[Audit], today: date) -> list[Reminder]:
     for audit in audits:
         opened_on = to_jst(audit.opened_at).date()
         request = audit.request
-        if audit.kind == "questionnaire" and request is not None and request.is_open and request.due_on:
-            stage = reminder_stage(request.due_on, today)
-            if stage and (stage == "overdue" or reminder_stage(request.due_on, opened_on) != stage):
-                out.append(Reminder(f"audit:{audit.id}:vendor:{request.due_on.isoformat()}:{stage}", audit, "vendor",
-                                    request.due_on, stage))
+        if audit.kind == "questionnaire":
+            vendor_due = request.due_on if request is not None and request.is_open else None
+        else:
+            vendor_due = audit.due_on if audit.status == "open" else None
+        stage = reminder_stage(vendor_due, today) if vendor_due else None
+        if stage and (stage == "overdue" or reminder_stage(vendor_due, opened_on) != stage):
+            out.append(Reminder(f"audit:{audit.id}:vendor:{vendor_due.isoformat()}:{stage}", audit, "vendor",
+                                vendor_due, stage))
         stage = reminder_stage(audit.due_on, today)
         if stage:
             out.append(Reminder(f"audit:{audit.id}:owner:{audit.due_on.isoformat()}:{stage}", audit, "owner",
@@ -75,6 +79,13 @@ def _recipients(reminder: Reminder) -> list[str]:
 
 TEMPLATES = {"vendor": "audits/audit_reminder", "owner": "audits/audit_owner_reminder",
              "escalation": "audits/audit_escalated"}
+VISIT_TEMPLATE = "audits/audit_visit_reminder"  # the vendor, of a document review or an on-site visit
+
+
+def _template(reminder: Reminder) -> str:
+    if reminder.side == "vendor" and reminder.audit.kind != "questionnaire":
+        return VISIT_TEMPLATE
+    return TEMPLATES[reminder.side]
 
 
 @uow.atomic()
@@ -99,7 +110,7 @@ def send_due_reminders(now: datetime | None = None) -> int:
         if not to:
             continue
         audit = reminder.audit
-        subject, body = mail.render(TEMPLATES[reminder.side], audit=audit, entrustment=audit.entrustment,
+        subject, body = mail.render(_template(reminder), audit=audit, entrustment=audit.entrustment,
                                     vendor=audit.vendor, auditor=audit.auditor, due=reminder.due_on,
                                     stage=reminder.stage, days_left=days_left(reminder.due_on, today))
         outbox.enqueue(reminder.key, to, subject, body, object_type="audit", object_id=audit.id)

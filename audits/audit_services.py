@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from audits import fields
 from audits.audit_models import AUDIT_KINDS, AUDIT_OPEN_STATUSES, Audit, AuditShare
 from audits.audit_visibility import get_audit, is_auditor, restrict_audits
 from audits.checklists import MAX_NOTE, RESULTS
@@ -52,18 +53,6 @@ def _still_open(audit: Audit) -> None:
         raise Conflict(_l("This audit is closed."))
 
 
-def _text(data: Mapping, name: str, errors: dict, limit: int, *, required: bool = False) -> str:
-    value = data.get(name)
-    value = "" if value is None else value
-    if not isinstance(value, str):
-        errors[name] = [_l("Enter text.")]
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors[name] = [_l("This field is required.")]
-    elif len(value) > limit:
-        errors[name] = [_l("At most %(max)s characters.", max=limit)]
-    return value
 
 
 # ---------------------------------------------------------------- reading
@@ -155,7 +144,7 @@ def record_checklist(actor, audit_id: int, data: Mapping) -> Audit:
         if result is not None and result not in RESULTS:
             errors[f"{where}.result"] = [_l("Choose one of the answers.")]
         found: dict = {}
-        note = _text(entry, "note", found, MAX_NOTE)
+        note = fields.text(entry, "note", found, limit=MAX_NOTE)
         if found:
             errors[f"{where}.note"] = found["note"]
         if result == "ng" and not note and f"{where}.note" not in errors:
@@ -218,7 +207,7 @@ def close_audit(actor, audit_id: int, data: Mapping) -> Audit:
     audit = _acting_auditor(actor, audit_id)
     _still_open(audit)
     errors: dict = {}
-    conclusion = _text(data, "conclusion", errors, MAX_CONCLUSION, required=True)
+    conclusion = fields.text(data, "conclusion", errors, limit=MAX_CONCLUSION, required=True)
     request = audit.request
     if audit.kind == "questionnaire" and (request is None or request.status not in ("submitted", "closed")):
         errors["audit"] = [_l("The vendor has not submitted its answers yet.")]
@@ -278,7 +267,7 @@ def cancel_audit(actor, audit_id: int, data: Mapping) -> Audit:
     audit = _acting_auditor(actor, audit_id)
     _still_open(audit)
     errors: dict = {}
-    reason = _text(data, "reason", errors, 2000, required=True)
+    reason = fields.text(data, "reason", errors, limit=2000, required=True)
     if errors:
         raise ValidationFailed(errors)
     audit.status, audit.conclusion, audit.closed_at = "cancelled", reason, utcnow()

@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from audits import library
+from audits import fields, library
 from audits.audit_models import AUDIT_KINDS, AUDIT_OPEN_STATUSES, Audit
 from audits.checklists import load_checklist
 from audits.models import QuestionnaireRequest
@@ -224,18 +224,6 @@ def _as_organisation(actor) -> int:
     return actor.organisation_id
 
 
-def _due_on(data: Mapping, errors: dict) -> date | None:
-    raw = data.get("due_on")
-    if raw in (None, ""):
-        return None
-    try:
-        value = raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())
-    except ValueError:
-        errors["due_on"] = [_l("Enter a date (YYYY-MM-DD).")]
-        return None
-    if value < today_jst():
-        errors["due_on"] = [_l("This date cannot be in the past.")]
-    return value
 
 
 @uow.atomic()
@@ -262,7 +250,7 @@ def open_audit(actor, entrustment_id: int, data: Mapping | None = None) -> Audit
     kind = data.get("kind") or row.plan.kind
     if kind not in AUDIT_KINDS:
         errors["kind"] = [_l("Choose one of the kinds of audit.")]
-    due_on = _due_on(data, errors)
+    due_on = fields.day(data, "due_on", errors, not_before=today_jst())
     if entrustment_id not in set(db.session.scalars(live_ids(today).where(Entrustment.id == entrustment_id))):
         errors["entrustment_id"] = [_l("Only an approved or active entrustment is audited.")]
     if errors:

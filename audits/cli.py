@@ -35,6 +35,15 @@ def check_questionnaires(directory: Path) -> None:
         click.echo(f"{questionnaire_id} {version} ({questionnaire.purpose}): {len(questionnaire.questions)} questions "
                    f"in {len(questionnaire.categories)} categories, sha256 {digest[:12]}")
     click.echo(f"questionnaires OK: {len(library)}")
+    from audits.selection_policy import SelectionPolicyError, load_policy
+
+    try:
+        policy = load_policy()
+    except SelectionPolicyError as error:
+        for problem in error.problems:
+            click.echo(problem, err=True)
+        sys.exit(1)
+    click.echo(f"selection policy {policy.version}: activation_without_selection={policy.activation_without_selection}")
 
 
 @click.group("selection")
@@ -210,3 +219,27 @@ def close_condition(email: str, condition_id: int, closing: str, note: str) -> N
 
     c = _run(lambda: conditions.close_condition(_user(email), condition_id, {"closing": closing, "note": note}))
     click.echo(f"condition {c.id}: {closing} on {(c.met_on or c.waived_on).isoformat()} by {c.closed_by_name}")
+
+
+@selection_group.command("keep-answers")
+@AS
+@click.argument("request_id", type=int)
+def keep_answers(email: str, request_id: int) -> None:
+    """Keep a submitted request's answers as the vendor's company answers to that questionnaire version."""
+    from audits import company_answers
+
+    a = _run(lambda: company_answers.save_from_request(_user(email), request_id))
+    click.echo(f"company answers {a.id}: {a.questionnaire_id} {a.questionnaire_version}, {len(a.values)} answers, "
+               f"answer date {a.answered_on.isoformat()}")
+
+
+@selection_group.command("share")
+@AS
+@click.argument("request_id", type=int)
+def share(email: str, request_id: int) -> None:
+    """Share the vendor's company answers with the consignor of an open request (fills it in from them)."""
+    from audits import company_answers
+
+    s = _run(lambda: company_answers.share_into_request(_user(email), request_id))
+    given = s.answered_on.isoformat() if s.answered_on else "—"
+    click.echo(f"request {request_id}: {len(s.questions)} answers shared (answer date {given}) by {s.shared_by_name}")

@@ -2,6 +2,9 @@
 centre between two candidates. 東都 has answered (with evidence; its ISMS certificate expires in 45 days); UFサポート
 is still answering and has said it subcontracts without the consignor's approval (a blocker).
 
+The album vendor serving many schools keeps its answers to dd-selection in its own company profile (会社の回答,
+answered a month ago), ready to share with each school that sends it the questionnaire.
+
 Call `load(users, orgs)` after the demo users exist (oversight.demo.load does).
 """
 
@@ -72,6 +75,8 @@ def load(users: dict, orgs: dict):
     if not responses.current_score(toto).unanswered_required:
         responses.submit(staff, toto.id)
 
+    _album_answers(users["staff@photo-album.example"], today)
+
     ufs_staff = users["staff@uf-support.example"]
     responses.save_answers(ufs_staff, ufs.id, _valid(q, {
         "bp_policy": True, "hr_rules": True, "org_officer": True, "sub_practice": "without_approval",
@@ -83,3 +88,22 @@ def load(users: dict, orgs: dict):
 
     finding_demo.load(users, orgs)  # last month's periodic audit of the call centre: review, cross-check, finding
     return s
+
+
+def _album_answers(staff, today) -> None:
+    """The album vendor answered dd-selection once, in its company profile, a month ago (with its files)."""
+    from audits import company_answers, scoring
+
+    kept = company_answers.start_company_answers(staff, {"questionnaire": "dd-selection"})
+    q = responses.questionnaire_of(kept)
+    company_answers.update_company_answers(staff, kept.id, _valid(q, {
+        **GOOD, "cert_held": ["pmark"], "cert_pmark_expiry": (today + timedelta(days=300)).isoformat(),
+        "org_last_audit": (today - timedelta(days=90)).isoformat(),
+        "hum_last_training": (today - timedelta(days=40)).isoformat(),
+        "att_responder": "情報管理室 室長 中村 由美"}))
+    for question_id in scoring.score(q, kept.values, as_of=today).unanswered_required:
+        question = q.question(question_id)
+        if question.type == "evidence":
+            company_answers.attach_company_evidence(staff, kept.id, question_id, f"{question.text.ja[:20]}.pdf",
+                                                    PDF + question_id.encode())
+    kept.answered_on = today - timedelta(days=30)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from audits import fields
 from audits.audit_models import FINDING_SEVERITIES, Audit, Finding, FindingEvent, FindingEvidence
 from audits.audit_visibility import get_audit, get_finding, is_audited, is_auditor
 from audits.review import actor_name
@@ -38,33 +39,8 @@ VERIFY_FIRST = _l("A finding is closed only once verified: write how you verifie
                   "checked or tested).")
 
 
-def _text(data: Mapping, name: str, errors: dict, *, limit: int = MAX_TEXT, required=None) -> str:
-    value = data.get(name) or ""
-    if not isinstance(value, str):
-        errors[name] = [_l("Enter text.")]
-        return ""
-    value = value.strip()
-    if len(value) > limit:
-        errors[name] = [_l("At most %(max)s characters.", max=limit)]
-    elif required is not None and not value:
-        errors[name] = [required]
-    return value
 
 
-def _due(data: Mapping, errors: dict, default: date | None) -> date | None:
-    raw = data.get("due_on")
-    if raw in (None, ""):
-        if default is None:
-            errors["due_on"] = [_l("This field is required.")]
-        return default
-    try:
-        value = raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())
-    except ValueError:
-        errors["due_on"] = [_l("Enter a date (YYYY-MM-DD).")]
-        return None
-    if value < today_jst():
-        errors["due_on"] = [_l("This date cannot be in the past.")]
-    return value
 
 
 def _owner(data: Mapping, errors: dict, auditor_id: int) -> User | None:
@@ -122,16 +98,17 @@ def raise_finding(actor, data: Mapping, *, origin: str = "manual", check: str | 
     severity = data.get("severity")
     if severity not in FINDING_SEVERITIES:
         errors["severity"] = [_l("Choose one of the answers.")]
-    title = _text(data, "title", errors, limit=MAX_TITLE, required=_l("This field is required."))
-    detail = _text(data, "detail", errors)
+    title = fields.text(data, "title", errors, limit=MAX_TITLE, required=True)
+    detail = fields.text(data, "detail", errors, limit=MAX_TEXT)
     owner = _owner(data, errors, auditor_id)
     days = DEFAULT_DAYS.get(severity, 30) if isinstance(severity, str) else 30
-    due_on = _due(data, errors, today_jst() + timedelta(days=days))
+    due_on = fields.day(data, "due_on", errors, required=True, not_before=today_jst(),
+                        default=today_jst() + timedelta(days=days))
     if audit is not None and not audit.is_open and origin != "cross_check":
         raise Conflict(_l("This audit is closed."))
     if errors:
         raise ValidationFailed(errors)
-    owner_name = owner.name or owner.email if owner else _text(data, "owner_name", {}, limit=254)
+    owner_name = owner.name or owner.email if owner else fields.text(data, "owner_name", {}, limit=254)
     finding = Finding(auditor_id=auditor_id, vendor_id=entrustment.contractor_id, entrustment_id=entrustment.id,
                       audit_id=audit.id if audit else None, request_id=audit.request_id if audit else None,
                       question_id=question_id, origin=origin, check=check, severity=severity, title=title,
@@ -198,7 +175,7 @@ def comment_finding(actor, finding_id: int, data: Mapping) -> FindingEvent:
             or (perm.allows(actor, "finding.remediate") and is_audited(actor, finding))):
         raise Forbidden(_l("Your role does not allow this action."))
     errors: dict = {}
-    text = _text(data, "text", errors, required=_l("This field is required."))
+    text = fields.text(data, "text", errors, limit=MAX_TEXT, required=True)
     if errors:
         raise ValidationFailed(errors)
     event = _event(finding, actor, "comment", text)
@@ -238,7 +215,7 @@ def propose_remediation(actor, finding_id: int, data: Mapping, uploads: list[tup
     if finding.status == "closed":
         raise Conflict(_l("This finding is closed."))
     errors: dict = {}
-    text = _text(data, "text", errors, required=_l("Say what was done to remedy the finding."))
+    text = fields.text(data, "text", errors, limit=MAX_TEXT, required=_l("Say what was done to remedy the finding."))
     if errors:
         raise ValidationFailed(errors)
     checked = _checked_files(list(uploads), finding)
@@ -267,7 +244,7 @@ def close_finding(actor, finding_id: int, data: Mapping) -> Finding:
     if finding.status == "closed":
         raise Conflict(_l("This finding is closed already."))
     errors: dict = {}
-    verification = _text(data, "verification", errors, required=VERIFY_FIRST)
+    verification = fields.text(data, "verification", errors, limit=MAX_TEXT, required=VERIFY_FIRST)
     if errors:
         raise ValidationFailed(errors, VERIFY_FIRST)
     before = snapshot(finding)
@@ -292,9 +269,10 @@ def reopen_finding(actor, finding_id: int, data: Mapping) -> Finding:
     if finding.status == "open":
         raise Conflict(_l("This finding is open already."))
     errors: dict = {}
-    reason = _text(data, "reason", errors, required=_l("Say why the finding is reopened: the vendor reads this."))
+    reason = fields.text(data, "reason", errors, limit=MAX_TEXT,
+                         required=_l("Say why the finding is reopened: the vendor reads this."))
     keep = finding.due_on if finding.due_on >= today_jst() else None
-    due_on = _due(data, errors, keep)
+    due_on = fields.day(data, "due_on", errors, required=True, not_before=today_jst(), default=keep)
     if errors:
         raise ValidationFailed(errors)
     before = snapshot(finding)

@@ -85,7 +85,8 @@ class QuestionnaireRequest(db.Model):
     questionnaire_id: Mapped[str] = mapped_column(String(80))
     questionnaire_version: Mapped[str] = mapped_column(String(20))
     questionnaire_sha256: Mapped[str] = mapped_column(String(64))
-    questionnaire_frozen: Mapped[bytes] = mapped_column(LargeBinary)
+    # Read only when the thawed copy is not cached yet (audits.responses.questionnaire_of, by the hash).
+    questionnaire_frozen: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     due_on: Mapped[date | None] = mapped_column(Date)
     message: Mapped[str] = mapped_column(Text, default="")

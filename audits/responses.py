@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -32,15 +33,26 @@ from oversight.outbox import services as outbox
 from oversight.timeutil import to_jst, today_jst, utcnow
 from oversight.trail import services as trail
 
-
-@lru_cache(maxsize=64)
-def _thawed(sha256: str, frozen: bytes) -> library.Questionnaire:
-    return library.thaw(frozen, sha256)
+_THAWED: OrderedDict[str, library.Questionnaire] = OrderedDict()
+_THAWED_MAX = 64
+_THAWED_LOCK = threading.Lock()
 
 
 def questionnaire_of(request: QuestionnaireRequest) -> library.Questionnaire:
-    """The questionnaire exactly as it was frozen for this request (checked against its hash)."""
-    return _thawed(request.questionnaire_sha256, bytes(request.questionnaire_frozen))
+    """The questionnaire exactly as it was frozen for this request (checked against its hash when it is thawed).
+    Thawed copies are kept by their SHA-256, so the frozen bytes are read and parsed once per process."""
+    digest = request.questionnaire_sha256
+    with _THAWED_LOCK:
+        found = _THAWED.get(digest)
+        if found is not None:
+            _THAWED.move_to_end(digest)
+            return found
+    found = library.thaw(bytes(request.questionnaire_frozen), digest)
+    with _THAWED_LOCK:
+        _THAWED[digest] = found
+        while len(_THAWED) > _THAWED_MAX:
+            _THAWED.popitem(last=False)
+    return found
 
 
 def as_of(request: QuestionnaireRequest) -> date:
@@ -64,8 +76,8 @@ def progress(score: scoring.Score) -> tuple[int, int]:
     return sum(1 for line in applicable if line.status in ("answered", "not_applicable")), len(applicable)
 
 
-def _stored(question: library.Question, normal: Any) -> Any:
-    """The normal form of audits.answers as JSON that audits.answers reads back."""
+def stored_form(question: library.Question, normal: Any) -> Any:
+    """The normal form of audits.answers as the JSON that is stored (and that audits.answers reads back)."""
     if question.type == "yes_no":
         return normal == "yes"
     if isinstance(normal, tuple):
@@ -115,6 +127,40 @@ def _refusal(error: AnswerError) -> ValidationFailed:
                              for question, entries in error.errors.items()})
 
 
+def stored_values(request_id: int) -> dict[str, Any]:
+    """The request's stored answers (question id → value), read as plain rows: no Answer objects are built."""
+    return {question_id: value for question_id, value in db.session.execute(
+        select(Answer.question_id, Answer.value).where(Answer.request_id == request_id))}
+
+
+def _same(stored: Any, posted: Any) -> bool:
+    """Whether a posted value is the stored one exactly (True is not 1 here)."""
+    return stored is not None and type(stored) is type(posted) and stored == posted
+
+
+def _write(request: QuestionnaireRequest, changes: dict[str, Any], actor, name: str, on_behalf: bool) -> None:
+    """Store the changed answers (None: cleared), loading only their rows; the request's answers are read afresh
+    afterwards."""
+    if not changes:
+        return
+    rows = {a.question_id: a for a in db.session.scalars(select(Answer).where(
+        Answer.request_id == request.id, Answer.question_id.in_(list(changes))))}
+    actor_id = getattr(actor, "id", None)
+    for question_id, value in changes.items():
+        answer = rows.get(question_id)
+        if value is None:
+            if answer is not None:
+                db.session.delete(answer)
+        elif answer is None:
+            db.session.add(Answer(request_id=request.id, question_id=question_id, value=value,
+                                  answered_by_id=actor_id, answered_by_name=name, on_behalf=on_behalf))
+        else:
+            answer.value, answer.answered_by_id, answer.answered_by_name = value, actor_id, name
+            answer.answered_at, answer.on_behalf = utcnow(), on_behalf
+    db.session.flush()
+    db.session.expire(request, ["answers"])
+
+
 def _update_counts(request: QuestionnaireRequest) -> scoring.Score:
     score = current_score(request)
     request.answered_count, request.question_count = progress(score)
@@ -141,39 +187,30 @@ def save_answers(actor, request_id: int, values: Mapping[str, Any], *,
             errors[question_id] = [_l("Attach files to this question with the upload.")]
     if errors:
         raise ValidationFailed(errors)
-    given = {k: v for k, v in values.items() if not is_unanswered(v)}
+    stored = stored_values(request.id)
+    # The autosave posts the whole form: an answer posted exactly as it is stored was checked when it was given.
+    posted = {k: v for k, v in values.items() if not _same(stored.get(k), v)}
+    given = {k: v for k, v in posted.items() if not is_unanswered(v)}
     try:
         normal = check_answers(q, given, today_jst())
     except AnswerError as error:
         raise _refusal(error) from None
-    existing = {a.question_id: a for a in request.answers}
-    _only_queried(request, [question_id for question_id in values
-                            if (existing[question_id].value if question_id in existing else None)
-                            != (_stored(q.question(question_id), normal[question_id]) if question_id in normal
-                                else None)])
     name = getattr(actor, "name", "") or getattr(actor, "email", "")
     on_behalf = interview is not None
     if on_behalf:
         name = f"{name}（{interview.strip()}への聞き取り / interview with {interview.strip()}）"[:254]
-    changed = []
-    for question_id in values:
-        answer = existing.get(question_id)
-        if question_id not in normal:
-            if answer is not None:
-                request.answers.remove(answer)
-            continue
-        value = _stored(q.question(question_id), normal[question_id])
-        if answer is None:
-            request.answers.append(Answer(question_id=question_id, value=value, answered_by_id=getattr(
-                actor, "id", None), answered_by_name=name, on_behalf=on_behalf))
-            changed.append(question_id)
-        elif answer.value != value:
-            answer.value, answer.answered_by_id, answer.answered_by_name = value, getattr(actor, "id", None), name
-            answer.answered_at, answer.on_behalf = utcnow(), on_behalf
-            changed.append(question_id)
+    changes = {}
+    for question_id in posted:
+        value = stored_form(q.question(question_id), normal[question_id]) if question_id in normal else None
+        if value != stored.get(question_id):
+            changes[question_id] = value
+    _only_queried(request, list(changes))
+    _write(request, changes, actor, name, on_behalf)
+    changed = [k for k in values if k in changes and changes[k] is not None]
     if request.status == "sent":
         request.status = "in_progress"
-    _update_counts(request)
+    merged = {k: v for k, v in {**stored, **changes}.items() if v is not None}
+    request.answered_count, request.question_count = scoring.progress(q, merged, as_of=as_of(request))
     if on_behalf:
         trail.record(actor, "questionnaire_on_behalf", "questionnaire_request", request.id,
                      label=f"{request.work_title} / {request.vendor.name}",

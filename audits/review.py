@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from audits import review_state
+from audits import fields, review_state
 from audits.audit_models import AnswerReview, Audit
 from audits.audit_visibility import get_audit, is_audited, is_auditor
 from audits.models import QuestionnaireRequest
@@ -30,6 +30,7 @@ from oversight.trail import services as trail
 VERDICTS = ("accepted", "queried", "rejected")
 REVIEWABLE = ("submitted", "returned")  # the request's statuses in which the auditor reviews
 MAX_COMMENT = 4000
+SAY_WHAT = _l("Say what is wrong, or what the vendor must show: the vendor reads this.")
 CROSS_CHECK_ACTOR = SystemActor(name="cross-check")
 
 
@@ -40,17 +41,6 @@ def actor_name(actor) -> str:
     return getattr(actor, "name", "") or getattr(actor, "email", "")
 
 
-def _comment(data: Mapping, errors: dict, *, required: bool, name: str = "comment") -> str:
-    value = data.get(name) or ""
-    if not isinstance(value, str):
-        errors[name] = [_l("Enter text.")]
-        return ""
-    value = value.strip()
-    if len(value) > MAX_COMMENT:
-        errors[name] = [_l("At most %(max)s characters.", max=MAX_COMMENT)]
-    elif required and not value:
-        errors[name] = [_l("Say what is wrong, or what the vendor must show: the vendor reads this.")]
-    return value
 
 
 def request_of(audit: Audit) -> QuestionnaireRequest:
@@ -85,7 +75,8 @@ def review_answer(actor, audit_id: int, question_id: str, data: Mapping) -> Answ
     verdict = data.get("verdict")
     if verdict not in VERDICTS:
         errors["verdict"] = [_l("Choose one of the answers.")]
-    comment = _comment(data, errors, required=verdict in ("queried", "rejected"))
+    comment = fields.text(data, "comment", errors, limit=MAX_COMMENT,
+                          required=SAY_WHAT if verdict in ("queried", "rejected") else False)
     from audits.responses import questionnaire_of
 
     if not isinstance(question_id, str) or questionnaire_of(request).question(question_id) is None:
@@ -151,7 +142,7 @@ def revise_answer(actor, audit_id: int, question_id: str, data: Mapping) -> Answ
     if question_id not in review_state.queried_questions(request.id):
         raise ValidationFailed({question_id: [_l("Only the answers the auditor queried can be changed now.")]})
     errors: dict = {}
-    comment = _comment(data, errors, required=False)
+    comment = fields.text(data, "comment", errors, limit=MAX_COMMENT)
     if errors:
         raise ValidationFailed(errors)
     from audits import responses

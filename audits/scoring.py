@@ -40,7 +40,7 @@ from typing import Any
 from audits.answers import AnswerError, check_answers
 from audits.questionnaire import Band, Bi, Choice, Question, Questionnaire, RedFlag
 
-__all__ = ["AnswerError", "CategoryScore", "QuestionScore", "RaisedFlag", "Score", "score"]
+__all__ = ["AnswerError", "CategoryScore", "QuestionScore", "RaisedFlag", "Score", "progress", "score"]
 
 COUNT_KEYS = ("compliant", "partial", "non_compliant", "not_applicable", "unanswered", "information")
 SEVERITY_ORDER = {"blocker": 0, "high": 1, "medium": 2, "low": 3}
@@ -316,3 +316,21 @@ def score(questionnaire: Questionnaire, answers: Mapping[str, Any], *, as_of: da
         unanswered_optional=tuple(line.question for line in lines
                                   if line.status == "unanswered" and not line.required),
         skipped=tuple(line.question for line in lines if line.status == "skipped"))
+
+
+def progress(questionnaire: Questionnaire, answers: Mapping[str, Any], *, as_of: date) -> tuple[int, int]:
+    """(answered, applicable): how many of the questions that apply given `answers` are answered — what `score`
+    counts as answered (a "not applicable" answer included), without scoring. A malformed answer counts as
+    unanswered, as on the page (an expiry date that has passed since it was given)."""
+    try:
+        values = check_answers(questionnaire, answers, as_of)
+    except AnswerError as error:
+        values = check_answers(questionnaire, {k: v for k, v in answers.items() if k not in error.errors}, as_of)
+    applied: dict[str, bool] = {}
+    answered = applicable = 0
+    for question in questionnaire.questions:
+        applied[question.id] = _applies(question, values, applied)
+        if applied[question.id]:
+            applicable += 1
+            answered += question.id in values
+    return answered, applicable

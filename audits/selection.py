@@ -7,14 +7,14 @@ anything, owns its transaction and writes the trail record in it. The web views,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from audits import comparison_rows as rows
-from audits import library
+from audits import fields, library
 from audits.models import OUTCOMES, Decision, DecisionCondition, QuestionnaireRequest, Selection
 from audits.responses import current_score, questionnaire_of
 from audits.visibility import get_request, get_selection, restrict_selections
@@ -41,41 +41,14 @@ def _as_organisation(actor) -> int:
     return actor.organisation_id
 
 
-def _text(data: Mapping, name: str, errors: dict, *, required: bool = False, limit: int = 2000) -> str:
-    value = data.get(name)
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[name] = [_l("Enter text.")]
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors[name] = [_l("This field is required.")]
-    elif len(value) > limit:
-        errors[name] = [_l("At most %(max)s characters.", max=limit)]
-    return value
 
 
-def _date(data: Mapping, name: str, errors: dict, *, required: bool = False, not_before: date | None = None):
-    raw = data.get(name)
-    if raw in (None, ""):
-        if required:
-            errors[name] = [_l("This field is required.")]
-        return None
-    try:
-        value = raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())
-    except ValueError:
-        errors[name] = [_l("Enter a date (YYYY-MM-DD).")]
-        return None
-    if not_before is not None and value < not_before:
-        errors[name] = [_l("This date cannot be in the past.")]
-    return value
 
 
 def _clean_selection(data: Mapping) -> dict:
     errors: dict = {}
-    out = {"title": _text(data, "title", errors, required=True, limit=200),
-           "purpose": _text(data, "purpose", errors)}
+    out = {"title": fields.text(data, "title", errors, required=True, limit=200),
+           "purpose": fields.text(data, "purpose", errors)}
     items = data.get("data_items") or []
     if isinstance(items, str):
         items = [i for i in (s.strip() for s in items.replace("、", ",").split(",")) if i]
@@ -151,8 +124,8 @@ def add_candidate(actor, selection_id: int, data: Mapping) -> QuestionnaireReque
     questionnaire_id = data.get("questionnaire") or "dd-selection"
     if questionnaire_id not in SENDABLE:
         errors["questionnaire"] = [_l("Choose one of the questionnaires.")]
-    due_on = _date(data, "due_on", errors, not_before=today_jst())
-    message = _text(data, "message", errors)
+    due_on = fields.day(data, "due_on", errors, not_before=today_jst())
+    message = fields.text(data, "message", errors)
     if vendor_id is not None and any(r.vendor_id == vendor_id for r in selection.requests):
         errors["vendor_id"] = [_l("This organisation is a candidate already.")]
     if len(selection.requests) >= MAX_CANDIDATES and "vendor_id" not in errors:
@@ -296,9 +269,9 @@ def _conditions(raw, errors: dict) -> list[dict]:
         if not any(item.get(k) for k in ("text", "owner", "due_on")):
             continue  # an empty row of the form
         found: dict = {}
-        text = _text(item, "text", found, required=True, limit=500)
-        owner = _text(item, "owner", found, required=True, limit=200)
-        due_on = _date(item, "due_on", found, required=True, not_before=today_jst())
+        text = fields.text(item, "text", found, required=True, limit=500)
+        owner = fields.text(item, "owner", found, required=True, limit=200)
+        due_on = fields.day(item, "due_on", found, required=True, not_before=today_jst())
         for name, messages in found.items():
             errors[f"conditions.{i}.{name}"] = messages
         out.append({"text": text, "owner": owner, "due_on": due_on})
@@ -317,7 +290,7 @@ def decide(actor, request_id: int, data: Mapping) -> Decision:
     outcome = data.get("outcome")
     if outcome not in OUTCOMES:
         errors["outcome"] = [_l("Choose one of the answers.")]
-    reason = _text(data, "reason", errors)
+    reason = fields.text(data, "reason", errors)
     conditions = _conditions(data.get("conditions"), errors)
     if outcome == "rejected" and not reason and "reason" not in errors:
         errors["reason"] = [_l("Give the reason for the rejection.")]

@@ -13,7 +13,7 @@ oversight.permissions), `permissions` (who may change what), `services`, `organi
 def init_app(app) -> None:
     """Plug the registry into the app: its models, visibility rules, blueprints and API."""
     from oversight.api import register_api_blueprint
-    from oversight.registry import entrustments_api, import_models, models, organisations_api, visibility  # noqa: F401
+    from oversight.registry import cli, entrustments_api, import_models, models, organisations_api, visibility  # noqa: F401
     from oversight.registry.importexport_views import bp as importexport_bp
     from oversight.registry.views import bp
 
@@ -25,3 +25,5 @@ def init_app(app) -> None:
     app.register_blueprint(importexport_bp)
     register_api_blueprint(organisations_api.blp)
     register_api_blueprint(entrustments_api.blp)
+    cli.init_app(app)
+    # Other areas plug in checks an entrustment must pass to start: oversight.registry.activation.

@@ -328,6 +328,19 @@ class EntrustmentCreateSchema(_EntrustmentTermsSchema):
     contractor_id = fields.Integer(required=True)
     parent_id = fields.Integer(allow_none=True, metadata={
         "description": "Set to propose a subcontract under this entrustment (consignor_id is then ignored)."})
+    override_reason = fields.String(allow_none=True, metadata={
+        "description": "Why the entrustment starts although a check the organisation requires is missing (e.g. no "
+                       "due-diligence review approved the contractor, where the selection policy allows a start "
+                       "with a reason); kept in the audit trail. Refused with 422 naming this field when needed and "
+                       "missing.", "example": "緊急の業務継続のため。選定審査は2026年5月末までに実施する。"})
+
+
+class ActivationSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    override_reason = fields.String(allow_none=True, metadata={
+        "description": "Why it starts although a check the organisation requires is missing; kept in the trail."})
 
 
 class ApprovalSchema(Schema):

@@ -20,6 +20,7 @@ from oversight.choices import ENTRUSTMENT_ORIGIN
 from oversight.errors import ValidationFailed
 from oversight.registry import services
 from oversight.registry.api_schemas import (
+    ActivationSchema,
     ApprovalSchema,
     EntrustmentCreateSchema,
     EntrustmentPageSchema,
@@ -124,10 +125,16 @@ def reject_subcontract(entrustment_id: int):
 
 @blp.route(f"/<{ID}:entrustment_id>/activate", methods=["POST"])
 @blp.response(200, EntrustmentSchema)
-@documented(errors=TRANSITION_ERRORS)
+@documented(errors=DECISION_ERRORS, body=ActivationSchema, body_required=False)
 def activate_entrustment(entrustment_id: int):
-    """Start an approved subcontract (approved → active)"""
-    return _one(services.transition_entrustment(actor(), entrustment_id, "activate"))
+    """Start an approved subcontract (approved → active)
+
+    With `override_reason` where a check the organisation requires is missing and its policy allows a start
+    with a reason.
+    """
+    body = json_object(required=False)
+    return _one(services.transition_entrustment(actor(), entrustment_id, "activate",
+                                                override_reason=body.get("override_reason")))
 
 
 @blp.route(f"/<{ID}:entrustment_id>/terminate", methods=["POST"])

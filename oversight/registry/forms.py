@@ -100,6 +100,10 @@ class EntrustmentForm(FlaskForm):
         self.subcontracting_terms.choices = select_choices(SUBCONTRACTING_TERMS.form_choices(lang()))
 
 
+class NewEntrustmentForm(EntrustmentForm):
+    override_reason = TextAreaField(_l("Reason for starting without a required check (override)"))
+
+
 class SubcontractForm(EntrustmentForm):
     origin = SelectField(_l("How it came to be recorded"))
     contractor_corporate_number = StringField(_l("…or the subcontractor's corporate number"))

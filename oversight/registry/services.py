@@ -14,9 +14,10 @@ from sqlalchemy.orm import selectinload
 
 from oversight import permissions as perm
 from oversight import uow
+from oversight.accounts.models import User
 from oversight.errors import Forbidden, NotFound, ValidationFailed
 from oversight.extensions import db
-from oversight.registry import chain
+from oversight.registry import activation, chain
 from oversight.registry import permissions as rules
 from oversight.registry.models import Entrustment, Organisation
 from oversight.registry.organisations import (  # the organisation use cases, called as services.* everywhere
@@ -177,13 +178,30 @@ def _label(e: Entrustment) -> str:
     return str(e)
 
 
+def _starting(actor, e: Entrustment, reason: str, recorded: bool) -> list[activation.Override]:
+    """The activation checks areas plugged in (oversight.registry.activation), for a person starting `e`."""
+    if recorded or not isinstance(actor, User):
+        return []
+    return activation.check_activation(actor, e, reason)
+
+
+def _record_overrides(actor, e: Entrustment, overrides: list[activation.Override], reason: str) -> None:
+    if overrides:
+        trail.record(actor, "activate_override", "entrustment", e.id, label=_label(e), after={
+            "reason": reason, "missing": [o.to_dict() for o in overrides]})
+
+
 @uow.atomic()
-def create_entrustment(actor, data: Mapping) -> Entrustment:
-    """A consignor records a direct entrustment (top of a chain) to a contractor."""
+def create_entrustment(actor, data: Mapping, *, recorded: bool = False) -> Entrustment:
+    """A consignor records a direct entrustment (top of a chain) to a contractor; it starts active, so a person
+    recording it passes the activation checks (`override_reason` in `data` where one allows it). `recorded`: an
+    entrustment as it already stands (the registry import), not started now."""
     perm.require(actor, "entrustment.create")
+    data = dict(data)
+    reason = activation.clean_reason(data.pop("override_reason", None))
     values = clean_entrustment(data)
     if values.get("parent_id"):
-        return propose_subcontract(actor, values["parent_id"], data)
+        return propose_subcontract(actor, values["parent_id"], data, override_reason=reason)
     errors = {}
     if not values.get("consignor_id"):
         errors["consignor_id"] = [_l("This field is required.")]
@@ -199,14 +217,17 @@ def create_entrustment(actor, data: Mapping) -> Entrustment:
         raise ValidationFailed({"contractor_id": [_l("An organisation cannot entrust data to itself.")]})
     values.pop("origin", None)
     e = Entrustment(**values, status="active", origin="planned")
+    overrides = _starting(actor, e, reason, recorded)
     db.session.add(e)
     db.session.flush()
     trail.record(actor, "create", "entrustment", e.id, label=_label(e), after=e.snapshot())
+    _record_overrides(actor, e, overrides, reason)
     return e
 
 
 @uow.atomic()
-def propose_subcontract(actor, parent_id: int, data: Mapping, origin: str = "planned") -> Entrustment:
+def propose_subcontract(actor, parent_id: int, data: Mapping, origin: str = "planned", *,
+                        override_reason: str | None = None) -> Entrustment:
     """The contractor of `parent_id` hands (part of) the data on to a subcontractor (再委託).
 
     origin="planned" asks for approval (or notifies, under notice-after terms); any other origin records a
@@ -254,10 +275,14 @@ def propose_subcontract(actor, parent_id: int, data: Mapping, origin: str = "pla
         status = "active"
     e = Entrustment(**values, consignor_id=parent.contractor_id, parent_id=parent.id, status=status,
                     origin=origin, proposed_by_id=getattr(actor, "id", None), proposed_at=utcnow())
+    reason = activation.clean_reason(override_reason)
+    # A subcontract found or declared late is recorded as it stands, not started.
+    overrides = _starting(actor, e, reason, origin != "planned") if status == "active" else []
     db.session.add(e)
     db.session.flush()
     action = "propose" if origin == "planned" else "record_unapproved"
     trail.record(actor, action, "entrustment", e.id, label=_label(e), after=e.snapshot())
+    _record_overrides(actor, e, overrides, reason)
     return e
 
 
@@ -344,9 +369,12 @@ TRANSITIONS = {"activate": ("approved", "active"), "terminate": (None, "terminat
 
 
 @uow.atomic()
-def transition_entrustment(actor, entrustment_id: int, action: str) -> Entrustment:
-    """activate (approved → active) or terminate (any live status → terminated, children first)."""
+def transition_entrustment(actor, entrustment_id: int, action: str, *,
+                           override_reason: str | None = None) -> Entrustment:
+    """activate (approved → active: the activation checks areas plugged in, `override_reason` where one allows it)
+    or terminate (any live status → terminated, children first)."""
     e = get_entrustment(actor, entrustment_id)
+    reason = activation.clean_reason(override_reason)
     if action not in TRANSITIONS:
         raise ValidationFailed({"action": [_l("Unknown action.")]})
     if not rules.can_transition(actor, e, original_consignor_id(e)):
@@ -362,10 +390,12 @@ def transition_entrustment(actor, entrustment_id: int, action: str) -> Entrustme
             raise ValidationFailed({"status": [_l(
                 "Terminate the %(n)s subcontract(s) under it first: the data must come back down the chain.",
                 n=len(live_children))]})
+    overrides = _starting(actor, e, reason, False) if action == "activate" else []
     before = e.snapshot()
     e.status = target
     db.session.flush()
     trail.record(actor, action, "entrustment", e.id, label=_label(e), before=before, after=e.snapshot())
+    _record_overrides(actor, e, overrides, reason)
     return e
 
 

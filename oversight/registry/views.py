@@ -22,6 +22,7 @@ from oversight.registry.forms import (
     ContactForm,
     DecisionForm,
     EntrustmentForm,
+    NewEntrustmentForm,
     OrganisationForm,
     SubcontractForm,
 )
@@ -201,7 +202,7 @@ def entrustments():
 @bp.route("/entrustments/new", methods=["GET", "POST"])
 @requires("entrustment.create")
 def entrustment_new():
-    form = EntrustmentForm(organisations=_visible_organisations())
+    form = NewEntrustmentForm(organisations=_visible_organisations())
     if request.method == "GET" and current_user.organisation_id:
         form.consignor_id.data = current_user.organisation_id
     stray = []
@@ -318,7 +319,8 @@ def entrustment_decide(entrustment_id: int):
 def entrustment_transition(entrustment_id: int, action: str):
     if ActionForm().validate_on_submit():
         try:
-            services.transition_entrustment(current_user, entrustment_id, action)
+            services.transition_entrustment(current_user, entrustment_id, action,
+                                            override_reason=request.form.get("override_reason") or None)
         except ValidationFailed as error:
             flash_errors(error)
         else:

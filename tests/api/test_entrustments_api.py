@@ -15,7 +15,8 @@ def test_a_subcontractor_is_proposed_by_the_contractor_approved_by_the_consignor
     bpo_api = api_as(gen_user(registry.get_organisation(SYSTEM, bpo["id"]), role="privacy_office"))
     top = bank_api.post(ENTRUSTMENTS, json={
         "consignor_id": bank.id, "contractor_id": bpo["id"], "data_set": "顧客データ", "person_count": 5000,
-        "data_items": ["name", "address"], "start_on": "2026-04-01"}).get_json()
+        "data_items": ["name", "address"], "start_on": "2026-04-01",
+        "override_reason": "既存の委託（選定審査は導入前に紙で実施）"}).get_json()
     assert (top["approval_state"], top["status"], top["consignor_name"]) == ("direct", "active", "あおば銀行")
     printer = bpo_api.post(ORGS, json={"name": "宛名印刷株式会社"}).get_json()
 

@@ -7,7 +7,7 @@ import pytest
 from contracts.docx_render import DOCX_MIME
 
 API = "/api/v1"
-ROUTES, BODIES = 93, 40
+ROUTES, BODIES = 100, 43
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_every_route_of_the_api_is_in_the_document_with_its_methods(app, documen
     assert len(routed) == ROUTES  # 43 + the jobs (list, get, retry) + the selections' 13 + closing a condition
     # + monthly handling reports (list, an entrustment's, file, plan) + the audit dashboard + the periodic audits,
     # their schedule and campaigns (11) + findings, obligations and the audit review (13)
-    # + the evidence packs' 4 (list, build, get, download)
+    # + the evidence packs' 4 (list, build, get, download) + answer once, share with many (7)
 
 
 def test_every_operation_needs_a_bearer_token_and_documents_the_401_challenge(document):
@@ -60,7 +60,8 @@ def test_every_body_documents_its_schema_and_the_refusals_of_a_bad_body(document
             assert {"413", "422"} <= set(operation["responses"]), (method, path)
     assert (bodies, uploads) == (BODIES, 1)  # + filing a monthly handling report, switching reports on or off
     # + opening, recording, closing, sharing and cancelling audits, launching a campaign + 8 of findings, reviews
-    # and approval conditions + building an evidence pack
+    # and approval conditions + building an evidence pack + starting an entrustment with a reason, the company's
+    # answers (start, change)
 
 
 def test_every_object_path_documents_404_and_every_list_documents_its_query_refusal(document):

@@ -90,3 +90,19 @@ def test_a_closed_audit_is_no_longer_reminded(audit):
     answer(world.toto_staff, a)
     audit_services.close_audit(world.auditor, a.id, {"conclusion": "問題なし"})
     assert send_due_reminders(at(a.due_on + timedelta(days=1))) == 0
+
+
+def test_the_vendor_is_reminded_of_an_on_site_visit_until_the_audit_is_recorded():
+    world = gen_audit_world(due_in=20)
+    from audits.audit_models import Audit
+
+    visit = campaigns.open_audit(world.privacy, world.members.id, {"kind": "onsite"})
+    visit = db.session.get(Audit, visit.id)
+    due = visit.due_on
+    assert send_due_reminders(at(due - timedelta(days=3))) == 2  # the vendor and the owner
+    by_key = {m.key: m for m in db.session.scalars(select(OutboxMessage))}
+    reminder = by_key[f"audit:{visit.id}:vendor:{due.isoformat()}:3d"]
+    assert sorted(reminder.recipients) == ["quality@toto.example", "staff@toto.example"]
+    assert "実地監査" in reminder.subject and "on-site visit" in reminder.subject
+    assert f"/audits/{visit.id}" in reminder.body and "/questionnaire-requests/" not in reminder.body
+    assert send_due_reminders(at(due - timedelta(days=3))) == 0

@@ -89,9 +89,9 @@ def test_an_export_imported_back_changes_nothing_in_csv_or_excel(buyer):
     top = registry.create_entrustment(buyer, {
         "consignor_id": own.id, "contractor_id": vendor.id, "data_set": "会員データ", "person_count": "12,000",
         "data_items": "氏名、住所、my_number", "includes_my_number": "はい", "start_on": "2026-04-01",
-        "subcontracting_terms": "notice_after"})
+        "subcontracting_terms": "notice_after"}, recorded=True)
     registry.create_entrustment(buyer, {"consignor_id": own.id, "contractor_id": overseas.id,
-                                        "data_set": "海外保管", "storage_country": "sg"})
+                                        "data_set": "海外保管", "storage_country": "sg"}, recorded=True)
     gen_subcontract(top, printer, origin="audit")
     for kind in ("organisations", "entrustments"):
         for fmt in ("csv", "xlsx"):

@@ -45,6 +45,8 @@ PURE_MODULES = [
     "audits.campaign_policy",
     "audits.declarations",
     "audits.crosscheck_rules",
+    "audits.answer_changes",
+    "audits.selection_policy",
 ]
 FORBIDDEN = ("flask", "flask_sqlalchemy", "sqlalchemy", "psycopg", "werkzeug", "oversight.extensions")
 

@@ -80,6 +80,7 @@ SAMPLES.update({
         title=Obj(ja="委託先定期監査質問票", en="Periodic vendor audit questionnaire"), version="2026.1",
         questions=[1, 2])},
     "audits/audit_reminder": AUDIT_MAIL,
+    "audits/audit_visit_reminder": {**AUDIT_MAIL, "audit": Obj(id=7, kind="onsite", request_id=None)},
     "audits/audit_owner_reminder": {**AUDIT_MAIL, "stage": "overdue", "days_left": -2},
     "audits/audit_escalated": {**AUDIT_MAIL, "stage": "overdue", "days_left": -2},
     "audits/audit_answered": {**AUDIT_MAIL, "request": Obj(score_percent=82.5, blocked=True)},

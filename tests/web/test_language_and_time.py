@@ -1,5 +1,6 @@
 """Japanese first, English second; times in Japan time; the catalogue is complete."""
 
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -53,3 +54,16 @@ def test_every_message_has_a_japanese_translation_and_the_compiled_catalogue_is_
     with po_path.with_suffix(".mo").open("rb") as fh:
         compiled = {m.id: m.string for m in read_mo(fh) if m.id}
     assert compiled == {k: v for k, v in translated.items() if v}, "recompile messages.mo from messages.po"
+
+
+def test_no_message_is_defined_twice_in_the_catalogue():
+    """gettext's msgfmt refuses a catalogue that defines a message twice (babel keeps the last one silently)."""
+    text = (ROOT / "oversight/translations/ja_JP/LC_MESSAGES/messages.po").read_text(encoding="utf-8")
+    keys = [(ctxt or "", msgid) for ctxt, msgid in re.findall(
+        r'^(?:msgctxt "((?:[^"\\]|\\.)*)"\n)?msgid ((?:"(?:[^"\\]|\\.)*"\n?)+)', text, flags=re.M)]
+    seen, twice = set(), []
+    for key in keys:
+        if key in seen and key[1].strip() != '""':
+            twice.append(key)
+        seen.add(key)
+    assert not twice, f"defined twice: {twice}"

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from audits.audit_models import Audit, Finding
+from audits.company_models import CompanyAnswers
 from audits.models import QuestionnaireRequest, Selection
 from contracts.models import ContractVersion
 from oversight import demo
@@ -26,7 +27,7 @@ from oversight.registry.models import Entrustment, Organisation
 NOT_PAGES = {"static", "favicon", "contracts.download", "importexport.export", "importexport.preview",
              "notifications.receipt", "notifications.attachment", "accounts.login", "trail.export", "audits.static",
              "audits.evidence", "audits.workbook_export", "audits.link_page", "audits.link_evidence",
-             "findings.evidence", "packs.download"}
+             "findings.evidence", "packs.download", "audits.company_evidence"}
 INTERNALS = re.compile(r"\bNone\b|\bFalse\b|\bTrue\b|\{'|\['|\{\"|\[\"|<built-in|object at 0x")
 BARE_SOURCE = re.compile(r"[(（\[]\s*00[0-4]\b")
 USERS = ("privacy@sakura-hd.example", "csirt@sakura-hd.example", "audit@sakura-hd.example",
@@ -50,7 +51,8 @@ def _candidates() -> dict[tuple[str, ...], list[tuple[int, ...]]]:
             ("message_id",): ids(OutboxMessage, 5), ("version_id",): ids(ContractVersion), ("job_id",): ids(Job),
             ("incident_id", "party_id"): [tuple(row) for row in consignor_parties],
             ("selection_id",): ids(Selection), ("request_id",): ids(QuestionnaireRequest),
-            ("audit_id",): ids(Audit), ("finding_id",): ids(Finding), ("pack_id",): ids(EvidencePack)}
+            ("audit_id",): ids(Audit), ("finding_id",): ids(Finding), ("pack_id",): ids(EvidencePack),
+            ("answers_id",): ids(CompanyAnswers)}
 
 
 @pytest.fixture

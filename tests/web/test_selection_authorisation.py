@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 from flask import url_for
 
-from audits import links, responses, selection
+from audits import company_answers, links, responses, selection
 from oversight.accounts.services import issue_token
 from oversight.permissions import ROLE_ACTIONS
 from oversight.timeutil import today_jst
@@ -32,6 +32,7 @@ class Route:
     data: tuple = ()
     answers: bool = False  # acts as the addressed vendor: only its staff pass the object check
     as_organisation: bool = False  # acts as the consignor organisation: an operator admin may not
+    company: bool = False  # the vendor's own company answers ("company", "company_evidence"): its own staff only
 
 
 READ = ("selection.view", "questionnaire.answer")
@@ -60,6 +61,18 @@ ROUTES: dict[str, Route] = {
     "audits.link_create": Route("POST", ("selection.edit",), "request", (("recipient", "高田"),), as_organisation=True),
     "audits.link_revoke": Route("POST", ("selection.edit",), "link"),
     "audits.condition_close": Route("POST", ("selection.condition",), "condition", (("closing", "met"),)),
+    # Answer once, share with many: the company's answers are its own users' (the sibling's side: another vendor's).
+    "audits.company_answers": Route("GET", ("questionnaire.answer",)),
+    "audits.company_answers_new": Route("POST", ("questionnaire.answer",), "", (("questionnaire", "triage"),)),
+    "audits.company_answers_page": Route("GET", ("questionnaire.answer",), "company", company=True),
+    "audits.company_answers_save": Route("POST", ("questionnaire.answer",), "company", (("a.bp_policy", "yes"),),
+                                         company=True),
+    "audits.company_evidence_add": Route("POST", ("questionnaire.answer",), "company",
+                                         (("question_id", "bp_policy_doc"),), company=True),
+    "audits.company_evidence": Route("GET", ("questionnaire.answer",), "company_evidence", company=True),
+    "audits.company_evidence_remove": Route("POST", ("questionnaire.answer",), "company_evidence", company=True),
+    "audits.share_answers": Route("POST", ("questionnaire.answer",), "request", answers=True),
+    "audits.company_answers_from_request": Route("POST", ("questionnaire.answer",), "request", answers=True),
 }
 # Static files, and the pages of a respondent link: its token is the authorisation (tests/web/test_selection_links.py).
 PUBLIC = {"audits.static", "audits.link_page", "audits.link_answers_save", "audits.link_submit",
@@ -79,7 +92,16 @@ def world():
     w.otsu_evidence = responses.attach_evidence(w.shared_staff, w.otsu_request.id, "bp_policy_doc", "方針.pdf", PDF)
     w.link = links.create_link(w.procurement, w.shared_request.id, {"recipient": "共通ベンダー 担当"})[0]
     w.otsu_link = links.create_link(w.otsu_procurement, w.otsu_request.id, {"recipient": "共通ベンダー 担当"})[0]
+    w.company, w.other_company = (_company_answers(staff) for staff in (w.shared_staff, w.other_staff))
     return w
+
+
+def _company_answers(staff):
+    """A vendor's own company answers to dd-selection, with one file."""
+    kept = company_answers.start_company_answers(staff, {"questionnaire": "dd-selection"})
+    company_answers.update_company_answers(staff, kept.id, {"bp_policy": True})
+    company_answers.attach_company_evidence(staff, kept.id, "bp_policy_doc", "方針.pdf", PDF + b"%company")
+    return kept
 
 
 @pytest.fixture
@@ -115,6 +137,11 @@ def _url(app, endpoint: str, route: Route, world, foreign: bool) -> str:
         args["evidence_id"] = evidence.id
     if route.objects == "condition":
         args["condition_id"] = (world.otsu_condition if foreign else world.condition).id
+    if route.objects in ("company", "company_evidence"):
+        kept = world.other_company if foreign else world.company
+        args["answers_id"] = kept.id
+        if route.objects == "company_evidence":
+            args["evidence_id"] = kept.evidence[0].id
     with app.test_request_context():
         return url_for(endpoint, **args)
 
@@ -144,6 +171,8 @@ def _expected(route: Route, org: str | None, role: str, foreign: bool) -> set[in
         return {403} if route.as_organisation else None
     if not route.objects:
         return None
+    if route.company:
+        return None if org == "shared" and not foreign else {404}
     sees_as_consignor = org == ("otsu" if foreign else "sakura") and "selection.view" in ROLE_ACTIONS[role]
     sees_as_vendor = (org == "shared" and route.objects not in ("selection", "link", "condition")
                       and "questionnaire.answer" in ROLE_ACTIONS[role])
@@ -231,6 +260,9 @@ API_ROUTES = [
     ("POST", "/api/v1/questionnaire-requests/{request}/decision", ("selection.decide",), "request", False),
     ("POST", "/api/v1/questionnaire-requests/{request}/submit", ("questionnaire.answer",), "request", True),
     ("POST", "/api/v1/selection-conditions/{condition}/closing", ("selection.condition",), "condition", False),
+    ("POST", "/api/v1/questionnaire-requests/{request}/company-answers", ("questionnaire.answer",), "request", True),
+    ("POST", "/api/v1/questionnaire-requests/{request}/share", ("questionnaire.answer",), "request", True),
+    ("GET", "/api/v1/questionnaire-requests/{request}/shares", READ, "request", False),
 ]
 API_BODIES = {
     "selections": {"title": "API経由の選定"},

@@ -363,7 +363,7 @@ class _EntrustmentRows(_Rows):
             else:
                 # A vendor list from procurement has no consignor column: the consignor is the user's own.
                 data["consignor_id"] = consignor.id if consignor else getattr(self.actor, "organisation_id", None)
-                e = services.create_entrustment(self.actor, data)
+                e = services.create_entrustment(self.actor, data, recorded=True)  # as it stands, not started now
                 outcome.note = str(_l("Direct entrustment"))
             outcome.label = str(e)
             outcome.status = e.status
