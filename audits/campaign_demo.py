@@ -1,7 +1,9 @@
 """The demo's audit history for `flask load-demo`: every live entrustment was audited a month ago (closed, with its
 score), except the call centre's subcontract at UFサポート, audited by さくら directly some ten weeks ago — a
 critical entrustment (an unapproved subcontractor below it) audited every three months, so its next audit falls
-due within the campaign's lead time and the clock of `make run` opens it at once and mails the vendor.
+due within the campaign's lead time and the clock of `make run` opens it at once and mails the vendor. That last
+audit is the findings demo's (audits/finding_demo.py: its cross-check flag and its finding awaiting verification
+outlive it), closed here as of that day: an audit left open would keep the clock from opening the next one.
 
 Call `load(users, orgs)` after the registry and the users exist (oversight.demo.load does).
 """
@@ -12,7 +14,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from audits.audit_models import Audit
+from audits.audit_models import AUDIT_OPEN_STATUSES, Audit
 from audits.risk import live_ids
 from audits.schedule import rows_for
 from oversight import uow
@@ -37,6 +39,20 @@ def _closed(row, e: Entrustment, days_ago: int, score: float) -> Audit:
                  conclusion="重大な指摘なし（デモデータの前回監査） / No significant finding (the demo's last audit)")
 
 
+def _close_as_of(audit: Audit, days_ago: int, score: float) -> None:
+    """Close the findings demo's audit as the call centre's last audit, `days_ago` days ago."""
+    closed_at = datetime.combine(today_jst() - timedelta(days=days_ago), time(17), JST)
+    audit.due_on = audit.period_end = closed_at.date() - timedelta(days=5)
+    audit.period_start = audit.due_on - timedelta(days=365)
+    audit.opened_at = closed_at - timedelta(days=30)
+    audit.status, audit.closed_at, audit.closed_by_name = "closed", closed_at, "田中 美咲"
+    audit.score_percent = audit.request.score_percent if audit.request is not None else score
+    if audit.request is not None:
+        audit.request.status, audit.request.due_on = "closed", audit.due_on
+    audit.conclusion = ("無承認の再委託先（北斗）を確認。指摘事項の是正を継続して確認する（デモデータの前回監査） / "
+                        "An unapproved subcontractor found; its findings followed to closure (the demo's last audit)")
+
+
 def load(users: dict, orgs: dict) -> None:
     """Record the last audit of every live entrustment (see the module's docstring)."""
     today = today_jst()
@@ -49,6 +65,11 @@ def load(users: dict, orgs: dict) -> None:
             if e.data_set == CALL_CENTRE:
                 # Its next audit: `every_months` after this one, about DUE_IN_DAYS from today.
                 days_ago = 30 * row.tier.every_months - DUE_IN_DAYS
-                db.session.add(_closed(row, e, days_ago, 78.0))
+                last = db.session.scalar(select(Audit).where(Audit.entrustment_id == e.id,
+                                                             Audit.status.in_(AUDIT_OPEN_STATUSES)))
+                if last is not None:
+                    _close_as_of(last, days_ago, 78.0)
+                else:
+                    db.session.add(_closed(row, e, days_ago, 78.0))
             else:
                 db.session.add(_closed(row, e, 30, 85.0 + n % 10))

@@ -188,7 +188,16 @@ def show(finding_id: int):
     auditor = is_auditor(current_user, finding) and perm.allows(current_user, "finding.manage")
     vendor = is_audited(current_user, finding) and perm.allows(current_user, "finding.remediate")
     return render_template("audits/finding.html", f=finding, auditor=auditor, vendor=vendor, today=today_jst(),
-                           form=ActionForm())
+                           question=_question(finding), form=ActionForm())
+
+
+def _question(finding):
+    """The question the finding is about, as the questionnaire words it (None when it is about none)."""
+    if not finding.question_id or finding.audit is None or finding.audit.request is None:
+        return None
+    from audits.responses import questionnaire_of
+
+    return questionnaire_of(finding.audit.request).question(finding.question_id)
 
 
 @bp.post("/findings/<int:finding_id>/comments")

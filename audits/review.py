@@ -35,7 +35,9 @@ CROSS_CHECK_ACTOR = SystemActor(name="cross-check")
 
 
 def actor_name(actor) -> str:
-    """How an actor is named on a record: its name, else its e-mail."""
+    """How an actor is named on a record: its name, else its e-mail (the cross-check in words, both languages)."""
+    if actor is CROSS_CHECK_ACTOR:
+        return "自動照合 / cross-check"
     return getattr(actor, "name", "") or getattr(actor, "email", "")
 
 

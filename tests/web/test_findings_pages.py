@@ -72,3 +72,29 @@ def test_the_vendors_page_shows_its_whole_history_to_the_consignor(world, make_c
     assert f'data-audit="{world.audit.id}"' in page and f'data-audit="{world.otsu_audit.id}"' not in page
     _client, otsu_page = _page(make_client, world.otsu_privacy, f"/organisations/{world.vendor.id}")
     assert "掲示物の不備" not in otsu_page and f'data-audit="{world.audit.id}"' not in otsu_page
+
+
+def test_the_audit_page_leads_to_its_review_and_names_its_findings_in_words(world, make_client):
+    f = findings.raise_finding(world.auditor, {"audit_id": world.audit.id, "severity": "medium", "title": "記録の不備"})
+    db.session.commit()
+    _client, page = _page(make_client, world.auditor, f"/audits/{world.audit.id}")
+    assert f'href="/audits/{world.audit.id}/review"' in page and f'href="/findings/{f.id}"' in page
+    text = text_of(page)
+    assert "回答のレビュー・照合・指摘事項" in text and "中 記録の不備 — 是正待ち" in text
+    assert "[medium]" not in text and "remediation_proposed" not in text
+    _client, vendor_page = _page(make_client, world.staff, f"/audits/{world.audit.id}")
+    assert f'href="/audits/{world.audit.id}/review"' in vendor_page
+    _client, dashboard = _page(make_client, world.staff, "/")
+    assert 'id="nav-findings"' in dashboard
+    _client, audits = _page(make_client, world.auditor, "/audits")
+    assert "実施中（" in text_of(audits) and "開く" not in text_of(audits)  # a state, not the verb "to open"
+
+
+def test_a_cross_check_finding_names_its_question_and_its_author_in_words(world, make_client):
+    from audits.audit_models import Finding
+
+    flagged = db.session.query(Finding).filter_by(audit_id=world.audit.id, check="unknown_subcontractor").one()
+    _client, page = _page(make_client, world.staff, f"/findings/{flagged.id}")
+    text = text_of(page)
+    assert "現在の全ての再委託先（全階層）を1行に1社ずつ" in text and "per_sub_declared" not in text
+    assert "自動照合" in text and "委託先 " in text and "委託先候補" not in text  # an audited contractor, no candidate
