@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from audits.audit_models import Audit, Finding
 from audits.crosscheck_rules import FALSE_ANSWER_CHECKS, UNAPPROVED_SUBCONTRACTOR_CHECKS
@@ -27,6 +27,7 @@ from oversight.registry.queries import to_link, with_ancestors, with_descendants
 from oversight.timeutil import to_jst
 
 LIVE = ("active", "approved")
+INLINE_IDS = 5_000  # as oversight.permissions.visible_ids: beyond this many, the select is used as it is
 _SEVERITY = {"critical": "high", "high": "high", "medium": "medium", "low": "low"}  # tiers know three
 
 
@@ -84,8 +85,18 @@ def _chain_flags(ids_select) -> tuple[dict[int, int], set[int], dict[int, tuple[
     return depth, flagged, up
 
 
+def _materialised(ids_select):
+    """The ids as a list when there are few (each of the statements below then reads them by index instead of
+    evaluating the visibility rule again), else the select itself."""
+    if not isinstance(ids_select, Select):
+        return list(ids_select)
+    found = db.session.scalars(ids_select.limit(INLINE_IDS + 1)).all()
+    return found if len(found) <= INLINE_IDS else ids_select
+
+
 def risk_facts(ids_select, as_of: date) -> dict[int, RiskFacts]:
-    """The risk facts of every entrustment whose id `ids_select` gives, by id."""
+    """The risk facts of every entrustment whose id `ids_select` (a select, or ids) gives, by id."""
+    ids_select = _materialised(ids_select)
     year_ago = datetime.combine(as_of - timedelta(days=365), time(0), JST)
     rows = db.session.execute(select(
         Entrustment.id, Entrustment.parent_id, Entrustment.consignor_id, Entrustment.contractor_id,
