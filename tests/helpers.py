@@ -102,3 +102,24 @@ def all_at_once(app, secret: str, url: str, times: int, **kwargs) -> list[tuple[
         thread.join(timeout=120)
     assert len(answers) == times
     return answers
+
+
+def sent_to_login(response) -> bool:
+    """An anonymous visitor's request ends at the login page (a POST without a session may be refused for CSRF)."""
+    return response.status_code == 400 or (response.status_code == 302 and "/login" in response.headers["Location"])
+
+
+def matrix_failures(make_client, user, routes: dict, *, sides, send, allowed, password: str) -> list[str]:
+    """The authorisation matrix for one user on the web: every route, on each side `sides(route)` gives ("own",
+    "sibling"), from a fresh logged-in client; `allowed(route, side)` is the set of statuses the rules allow, or None
+    for anything but a refusal (403, 404, 500). The routes that broke the rules, with what they answered."""
+    failures = []
+    for endpoint, route in sorted(routes.items()):
+        for side in sides(route):
+            client = make_client()
+            client.login(user.email, password)
+            status = send(client, endpoint, route, side).status_code
+            expected = allowed(route, side)
+            if not (status in expected if expected else status not in (403, 404, 500)):
+                failures.append(f"{route.method} {endpoint} ({side}): {status}, expected {expected or 'no refusal'}")
+    return failures
