@@ -73,7 +73,11 @@ class WebClient:
 
 def text_of(response) -> str:
     """The page text without tags, for asserting what a user reads."""
-    html = response.get_data(as_text=True)
+    return plain_text(response.get_data(as_text=True))
+
+
+def plain_text(html: str) -> str:
+    """A piece of a page without its tags."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 

@@ -13,7 +13,7 @@ from oversight.extensions import db
 from oversight.timeutil import today_jst
 from tests.audits.selection_world import PDF, answer_all, gen_selection_world
 from tests.factories import PASSWORD
-from tests.helpers import text_of
+from tests.helpers import plain_text, text_of
 
 
 @pytest.fixture
@@ -100,12 +100,16 @@ def test_evidence_is_uploaded_and_a_fake_pdf_refused(world, make_client):
 def test_procurement_reads_the_score_explained_compares_and_decides_with_a_condition(world, make_client):
     soon = (today_jst() + timedelta(days=30)).isoformat()
     answer_all(world.shared_staff, world.shared_request, {"cert_held": ["isms"], "cert_isms_expiry": soon})
-    answer_all(world.other_staff, world.other_request, {"sub_practice": "without_approval"})
+    answer_all(world.other_staff, world.other_request,
+               {"sub_practice": "without_approval", "att_contract_clauses": None})
     client = login(make_client, world.procurement)
     page = text_of(client.get(f"/questionnaire-requests/{world.other_request.id}"))
     assert "委託元の事前承認なく再委託する" in page and "ブロッカー" in page
-    comparison = text_of(client.get(f"/selections/{world.selection.id}/comparison"))
+    html = client.get(f"/selections/{world.selection.id}/comparison").get_data(as_text=True)
+    comparison = plain_text(html)
     assert "委託元の事前承認なく再委託する" in comparison and "90日以内に期限切れ" in comparison
+    clauses = plain_text(re.search(r'<tr class="clauses">.*?</tr>', html, re.S).group(0))
+    assert "契約条項の受入れ" in clauses and "はい" in clauses and "未回答" in clauses  # the optional question skipped
     due = (today_jst() + timedelta(days=100)).isoformat()
     decided = client.post(f"/questionnaire-requests/{world.shared_request.id}/decision", {
         "outcome": "conditional", "reason": "", "condition_text": "ISMS認証の更新証明の提出",
