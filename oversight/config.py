@@ -74,6 +74,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL", "")
     JOB_QUEUE_PATH = os.environ.get("JOB_QUEUE_PATH", "")
     EVIDENCE_PACK_DIR = os.environ.get("EVIDENCE_PACK_DIR", "")  # built evidence packs; empty: instance/packs
+    # A built pack's file is deleted this many days after it was built (its record and hashes stay); 0 keeps them all.
+    EVIDENCE_PACK_KEEP_DAYS = int(os.environ.get("EVIDENCE_PACK_KEEP_DAYS") or 90)
     JOB_QUEUE_NAME = os.environ.get("JOB_QUEUE_NAME") or "oversight"
     JOBS_IMMEDIATE = _flag("JOBS_IMMEDIATE")  # run each job inside the request that submits it (tests only)
     JOB_LEASE_SECONDS = float(os.environ.get("JOB_LEASE_SECONDS") or 300)

@@ -10,7 +10,7 @@ core, the registry's public modules, contracts.docx_render, notifications.receip
 
 
 def init_app(app) -> None:
-    """Register the packs' pages, API, commands, job kind and visibility, and the registry's own sections."""
+    """Register the packs' pages, API, commands, job kind, the clock's expiry and visibility."""
     from sqlalchemy import select
 
     from oversight import permissions as perm
@@ -18,8 +18,9 @@ def init_app(app) -> None:
     from oversight.jobs import kinds
     from oversight.packs import api, build, cli
     from oversight.packs.models import PACK_STATUS, EvidencePack
-    from oversight.packs.services import KIND, restrict_packs
+    from oversight.packs.services import KIND, expire_packs, restrict_packs
     from oversight.packs.views import bp, job_link, job_summary
+    from oversight.scheduler import register_job
 
     if "packs" not in app.blueprints:
         app.register_blueprint(bp)
@@ -30,3 +31,4 @@ def init_app(app) -> None:
     app.jinja_env.globals["pack_status"] = PACK_STATUS
     kinds.register_kind(KIND, build.build, ja="監督証跡パックの作成", en="Evidence pack build", action="pack.build",
                         summary=job_summary, link=job_link)
+    register_job("packs-expire", expire_packs, 3600)

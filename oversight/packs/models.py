@@ -20,6 +20,7 @@ PACK_STATUS = ChoiceSet(
     Choice("running", "作成中", "Building"),
     Choice("failed", "失敗", "Failed"),
     Choice("ready", "ダウンロード可", "Ready"),
+    Choice("expired", "保存期間切れ", "Expired"),
 )
 
 
@@ -37,7 +38,8 @@ class EvidencePack(db.Model):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
     requested_by_name: Mapped[str] = mapped_column(String(254), default="")
     job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))
-    # Set when built: the file in the pack folder, its size and SHA-256, the manifest's SHA-256, files inside.
+    # Set when built: the file in the pack folder (emptied when it expires), its size and SHA-256, the manifest's
+    # SHA-256, files inside.
     file_name: Mapped[str] = mapped_column(String(200), default="")
     size: Mapped[int | None] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), default="")
@@ -53,9 +55,9 @@ class EvidencePack(db.Model):
 
     @property
     def status(self) -> str:
-        """queued, running, failed (its job's), or ready once the file is built."""
-        if self.built_at is not None and self.file_name:
-            return "ready"
+        """queued, running, failed (its job's), ready once the file is built, expired once the file is deleted."""
+        if self.built_at is not None:
+            return "ready" if self.file_name else "expired"
         return self.job.status if self.job is not None and self.job.status != "succeeded" else "queued"
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -19,17 +19,21 @@ from sqlalchemy import false, select
 
 from oversight import inputs, uow
 from oversight import permissions as perm
+from oversight.accounts.system import SystemActor
 from oversight.errors import Conflict, NotFound, ValidationFailed
 from oversight.extensions import db
 from oversight.jobs import services as jobs
 from oversight.packs.models import EvidencePack
 from oversight.registry.models import Entrustment, Organisation
 from oversight.registry.queries import with_descendants
+from oversight.timeutil import utcnow
 from oversight.trail import services as trail
 
 KIND = "evidence-pack"
 MAX_DAYS = 366 * 10
 LIST_LIMIT = 50
+KEEPER = SystemActor(name="pack-keeping")
+STALE_PART_HOURS = 24  # a file no pack names, this old, belongs to no running build
 NOT_FOUND = _l("No such evidence pack, or you may not see it.")
 OWN_ORGANISATION = _l("An evidence pack shows how you supervised a contractor that holds your organisation's data; "
                       "it is not made of your own organisation.")
@@ -159,6 +163,9 @@ def open_download(actor, pack_id) -> tuple[EvidencePack, Path]:
     """The built pack's file, for sending; the download is written to the trail (in a short transaction of its
     own: a GET never writes through its own). Conflict while it is not built yet."""
     pack = get_pack(actor, pack_id)
+    if pack.status == "expired":
+        raise Conflict(_l("The file of this evidence pack was deleted at the end of its keeping period; its hashes "
+                          "stay on record. Build it again from its page."))
     if pack.status != "ready":
         raise Conflict(_l("This evidence pack is not built yet; its page shows how far it is."))
     path = pack_path(pack)
@@ -167,3 +174,43 @@ def open_download(actor, pack_id) -> tuple[EvidencePack, Path]:
     trail.record_apart(actor, "pack_download", "evidence_pack", pack.id, label=pack.contractor.name,
                        after={"sha256": pack.sha256, "size": pack.size})
     return pack, path
+
+
+def expire_packs(now: datetime | None = None) -> str:
+    """The clock's job: delete the file of each pack built more than EVIDENCE_PACK_KEEP_DAYS ago (0: never), keeping
+    its record and hashes so that a copy already downloaded can still be verified; and files in the pack folder no
+    pack names any more (a build's unfinished .part left by a worker that died) once a day old. Each expiry enters
+    the trail; running it twice, or on two clocks, deletes nothing twice."""
+    now = now or utcnow()
+    keep_days = int(current_app.config.get("EVIDENCE_PACK_KEEP_DAYS") or 0)
+    expired = 0
+    if keep_days > 0:
+        ids = db.session.scalars(select(EvidencePack.id).where(
+            EvidencePack.built_at < now - timedelta(days=keep_days), EvidencePack.file_name != "")).all()
+        for pack_id in ids:
+            path = _expire(pack_id, keep_days)
+            if path is not None:
+                path.unlink(missing_ok=True)  # once the record no longer names it
+                expired += 1
+    with uow.read_only():
+        named = set(db.session.scalars(select(EvidencePack.file_name).where(EvidencePack.file_name != "")))
+    stale = 0
+    for path in pack_dir().iterdir():
+        if (path.is_file() and path.name not in named and path.suffix in (".zip", ".part")
+                and path.stat().st_mtime < (now - timedelta(hours=STALE_PART_HOURS)).timestamp()):
+            path.unlink(missing_ok=True)
+            stale += 1
+    return f"{expired} expired, {stale} left-over files removed"
+
+
+@uow.atomic()
+def _expire(pack_id: int, keep_days: int) -> Path | None:
+    pack = db.session.scalar(select(EvidencePack).where(EvidencePack.id == pack_id, EvidencePack.file_name != "")
+                             .with_for_update())
+    if pack is None:  # another clock got there first
+        return None
+    path = pack_path(pack)
+    pack.file_name = ""
+    trail.record(KEEPER, "pack_expire", "evidence_pack", pack.id, label=pack.contractor.name,
+                 after={"sha256": pack.sha256, "keep_days": keep_days})
+    return path

@@ -193,3 +193,56 @@ def test_a_build_that_fails_says_why_and_builds_when_retried(world, monkeypatch)
     jobs.retry(world.privacy, pack.job_id)
     pack = services.get_pack(world.privacy, pack.id)
     assert pack.status == "ready" and pack.job.attempts == 2
+
+
+def test_a_pack_past_its_keeping_period_loses_its_file_keeps_its_hashes_and_is_built_again(world, make_client, app):
+    import os
+    from datetime import timedelta
+
+    from tests.factories import PASSWORD
+    from tests.helpers import text_of
+
+    old, fresh = _build(world.privacy, world.shared, world.period), _build(world.privacy, world.shared, world.period)
+    old_path, old_id, sha256 = services.pack_path(old), old.id, old.sha256
+    old.built_at -= timedelta(days=91)
+    left_over, in_progress = services.pack_dir() / "pack-9-dead.zip.part", services.pack_dir() / "pack-10-now.zip.part"
+    left_over.write_bytes(b"half"), in_progress.write_bytes(b"half")
+    day_ago = (services.utcnow() - timedelta(hours=25)).timestamp()
+    os.utime(left_over, (day_ago, day_ago))
+    db.session.commit()
+
+    from oversight.scheduler import registered_jobs
+
+    assert services.expire_packs in [job.func for job in registered_jobs() if job.name == "packs-expire"]
+    assert services.expire_packs() == "1 expired, 1 left-over files removed"
+    assert services.expire_packs() == "0 expired, 0 left-over files removed"  # the clock again: nothing twice
+    assert not old_path.exists() and not left_over.exists() and in_progress.exists()
+    assert services.pack_path(fresh).exists() and fresh.status == "ready"
+    old = services.get_pack(world.privacy, old_id)
+    assert old.status == "expired" and old.sha256 == sha256  # a downloaded copy can still be verified
+    actions = db.session.scalars(select(TrailRecord.action).where(TrailRecord.object_type == "evidence_pack",
+                                                                  TrailRecord.object_id == old_id)).all()
+    assert actions == ["pack_request", "pack_build", "pack_expire"]
+    db.session.commit()
+
+    client = make_client()
+    client.login(world.privacy.email, PASSWORD)
+    refused = client.get(f"/evidence-packs/{old_id}/download")
+    assert refused.status_code == 409 and "保存期間の終了により削除されました" in text_of(refused)
+    page = text_of(client.get(f"/evidence-packs/{old_id}"))
+    assert "保存期間切れ" in page and "作成から90日（保存期間）を過ぎたため削除しました" in page and sha256 in page
+    again = client.post(f"/organisations/{world.shared.id}/evidence-packs",
+                        {"period_from": world.period["period_from"], "period_to": world.period["period_to"]},
+                        follow_redirects=True)
+    assert "ダウンロード可" in text_of(again)
+
+
+def test_packs_are_kept_for_ever_when_the_keeping_period_is_zero(world, app, monkeypatch):
+    from datetime import timedelta
+
+    monkeypatch.setitem(app.config, "EVIDENCE_PACK_KEEP_DAYS", 0)
+    pack = _build(world.privacy, world.shared, world.period)
+    pack.built_at -= timedelta(days=3650)
+    db.session.commit()
+    assert services.expire_packs().startswith("0 expired")
+    assert services.pack_path(pack).exists() and pack.status == "ready"
