@@ -25,7 +25,8 @@ FORM_FILE = FORMS_DIR / "monthly.yaml"
 TYPES = ("number", "yes_no", "choice", "text")
 TEXT_MAX = 2000
 _PERIOD = re.compile(r"(\d{4})-(\d{2})")
-_FIELD_KEYS = {"id", "type", "label", "help", "required", "required_if", "minimum", "max_length", "choices"}
+_FIELD_KEYS = {"id", "type", "label", "help", "required", "required_if", "attention_if", "minimum", "max_length",
+               "choices"}
 STATUSES = ("open", "awaiting", "overdue", "filed", "filed_late")
 
 
@@ -48,7 +49,8 @@ class Choice:
 
 @dataclass(frozen=True)
 class Condition:
-    """Required when the answer to `field` equals (or, `negate`, differs from) `value`."""
+    """Holds when the answer to `field` equals (or, `negate`, differs from) `value`: a field required, or an answer
+    the consignor should look at."""
 
     field: str
     value: object
@@ -69,6 +71,7 @@ class Field:
     help: Text | None = None
     required: bool = False
     required_if: Condition | None = None
+    attention_if: Condition | None = None  # an answer that the consignor's owner is told of when the report is filed
     minimum: int = 0
     max_length: int = TEXT_MAX
     choices: tuple[Choice, ...] = ()
@@ -243,11 +246,15 @@ def _field(item: Mapping, where: str, earlier: list[Field], problem) -> Field | 
         ok = False
     choices = _choices(item.get("choices"), kind, where, problem)
     ok &= choices is not None
-    condition = _condition(item.get("required_if"), where, earlier, problem)
+    condition = _condition(item.get("required_if"), f"{where}.required_if", earlier, problem)
     ok &= condition is not False
     if not ok:
         return None
-    return Field(field_id, kind, label, help_text, required, condition or None, minimum, max_length, choices)
+    itself = Field(field_id, kind, label, choices=choices)
+    # A bad attention_if is a problem of its own; the field stays, so the fields after it that name it are checked.
+    attention = _condition(item.get("attention_if"), f"{where}.attention_if", [itself], problem, own=True)
+    return Field(field_id, kind, label, help_text, required, condition or None, attention or None, minimum,
+                 max_length, choices)
 
 
 def _choices(raw, kind, where: str, problem) -> tuple[Choice, ...] | None:
@@ -273,15 +280,20 @@ def _choices(raw, kind, where: str, problem) -> tuple[Choice, ...] | None:
     return tuple(choices)
 
 
-def _condition(raw, where: str, earlier: list[Field], problem) -> Condition | None | bool:
+def _condition(raw, where: str, candidates: list[Field], problem, *, own: bool = False) -> Condition | None | bool:
+    """required_if names an earlier field; attention_if (`own`) is about the field's own answer: {equals} or
+    {not_equals}, the field implied."""
     if raw is None:
         return None
+    if own and isinstance(raw, Mapping) and "field" not in raw:
+        raw = {"field": candidates[0].id, **raw}
     if not isinstance(raw, Mapping) or set(raw) not in ({"field", "equals"}, {"field", "not_equals"}):
-        problem(f"{where}.required_if", "{field: <an earlier field>, equals: <value>} or {field, not_equals}")
+        problem(where, "{equals: <an answer>} or {not_equals: <an answer>}" if own else
+                "{field: <an earlier field>, equals: <value>} or {field, not_equals}")
         return False
-    target = next((f for f in earlier if f.id == raw["field"]), None)
+    target = next((f for f in candidates if f.id == raw["field"]), None)
     if target is None:
-        problem(f"{where}.required_if.field", f"{raw['field']!r} is not an earlier field")
+        problem(f"{where}.field", f"{raw['field']!r} is not " + ("this field" if own else "an earlier field"))
         return False
     negate = "not_equals" in raw
     value = raw["not_equals" if negate else "equals"]
@@ -289,9 +301,31 @@ def _condition(raw, where: str, earlier: list[Field], problem) -> Condition | No
              target.choice(value) is not None if target.type == "choice" else
              _whole(value, 0, 10**12) if target.type == "number" else isinstance(value, str))
     if not valid:
-        problem(f"{where}.required_if", f"{value!r} is not an answer {target.id} can take")
+        problem(where, f"{value!r} is not an answer {target.id} can take")
         return False
     return Condition(target.id, value, negate)
+
+
+def needs_attention(form: ReportForm, answers: Mapping) -> list[tuple[Field, list[Field]]]:
+    """The fields whose answer the form marks for the consignor's attention (attention_if), in the form's order,
+    each with the fields its answer made required (what happened, what changed) that were answered."""
+    return [(f, [d for d in form.fields if d.required_if is not None and d.required_if.field == f.id
+                 and d.required_if.holds(answers) and answers.get(d.id) not in (None, "")])
+            for f in form.fields if f.attention_if is not None and f.attention_if.holds(answers)]
+
+
+def answer_text(field: Field, value, lang: str) -> str:
+    """An answer as the reader reads it: はい/いいえ, a choice's label, a number with separators, the text."""
+    if value is None:
+        return "—"
+    if field.type == "yes_no":
+        return ("はい" if value else "いいえ") if lang.startswith("ja") else ("Yes" if value else "No")
+    if field.type == "choice":
+        choice = field.choice(value)
+        return choice.label.get(lang) if choice is not None else str(value)
+    if field.type == "number":
+        return f"{value:,}"
+    return str(value)
 
 
 # ---------------------------------------------------------------- one report's answers

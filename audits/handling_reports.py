@@ -1,6 +1,7 @@
 """Monthly handling reports (月次の取扱状況報告), the use cases: the consignor switches them on or off for an
-entrustment, the contractor files a month's report, both read them, and the clock reminds the contractor of a
-missing month after its grace day and tells the consignor's owner.
+entrustment, the contractor files a month's report (the consignor's owner is told, the answers the form marks for
+attention named first), both read them, and the clock reminds the contractor of a missing month after its grace day
+and tells the consignor's owner.
 
 The form, its check and the schedule are pure (audits.handling_form); who reads what is audits.handling_visibility.
 Each reminder's outbox key names the entrustment, the month and the recipient side, so the sweep may run any
@@ -242,7 +243,29 @@ def file_report(actor, entrustment_id: int, data: Mapping) -> HandlingReport:
                  label=f"{entrustment.data_set} {hf.period_text(period)}",
                  after={"entrustment_id": entrustment.id, "period": hf.period_text(period), "form": form.id,
                         "form_version": form.version, **clean})
+    _tell_owner_filed(plan, entrustment, report, form)
     return report
+
+
+def filed_key(entrustment_id: int, period: date) -> str:
+    """The outbox key of the mail that tells the consignor's owner a month's report was filed."""
+    return f"handling-report:{entrustment_id}:{hf.period_text(period)}:filed"
+
+
+def _tell_owner_filed(plan: HandlingReportPlan, entrustment: Entrustment, report: HandlingReport, form) -> None:
+    owners = _owner_addresses(plan)
+    if not owners:
+        return
+    attention = [{"label": field.label,
+                  "answer_ja": "；".join([hf.answer_text(field, report.answers.get(field.id), "ja")]
+                                        + [f"{d.label.ja}：{report.answers[d.id]}" for d in details]),
+                  "answer_en": "; ".join([hf.answer_text(field, report.answers.get(field.id), "en")]
+                                        + [f"{d.label.en}: {report.answers[d.id]}" for d in details])}
+                 for field, details in hf.needs_attention(form, report.answers)]
+    subject, body = mail.render("audits/handling_report_filed", entrustment=entrustment, owner_name=plan.owner_name,
+                                month=hf.period_text(report.period), filed_by=report.filed_by_name, attention=attention)
+    outbox.enqueue(filed_key(entrustment.id, report.period), sorted(owners), subject, body,
+                   object_type="handling_report", object_id=report.id)
 
 
 def reminder_keys(entrustment_id: int, period: date) -> tuple[str, str]:

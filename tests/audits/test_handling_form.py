@@ -72,6 +72,24 @@ def test_a_field_defined_twice_and_a_condition_no_answer_can_meet_are_refused():
     assert set(_refused(raw)) == {"fields[9].id", "fields[8].required_if"}
 
 
+def test_an_answer_marked_for_attention_must_be_one_the_field_can_take():
+    raw = copy.deepcopy(RAW)
+    raw["fields"][1]["attention_if"] = {"equals": "often"}  # incident is yes or no
+    raw["fields"][3]["attention_if"] = {"field": "incident", "equals": True}  # only its own answer
+    raw["fields"][0]["attention_if"] = "always"
+    assert set(_refused(raw)) == {"fields[1].attention_if", "fields[3].attention_if.field", "fields[0].attention_if"}
+
+
+def test_the_answers_marked_for_attention_come_with_what_they_made_required():
+    form = hf.load_form()
+    answers = {"incident": True, "incident_detail": "誤送付を未然に防止", "subcontractor_change": False}
+    [(field, details)] = hf.needs_attention(form, answers)
+    assert field.id == "incident" and [d.id for d in details] == ["incident_detail"]
+    assert hf.answer_text(field, True, "ja") == "はい" and hf.answer_text(form.field("persons_handled"), 12000,
+                                                                         "en") == "12,000"
+    assert hf.needs_attention(form, {"incident": False, "subcontractor_change": False}) == []
+
+
 def test_good_answers_are_kept_as_values():
     clean, problems = hf.check_answers(hf.load_form(), GOOD)
     assert problems == {}

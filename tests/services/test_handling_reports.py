@@ -55,6 +55,23 @@ def test_the_contractor_files_a_missing_month_and_the_consignor_reads_its_answer
     assert record.object_id == filed.id and record.after["period"] == hf.period_text(months_ago(2))
 
 
+def test_the_consignors_owner_is_told_of_a_filed_report_an_incident_named_first(world):
+    quiet = db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.key == reports.filed_key(world.albums["kyoto"].id, months_ago(1))))
+    assert quiet.recipients == ["privacy-user@kyoto.example"] and "要確認" not in quiet.subject
+    reports.file_report(world.vendor_staff, world.albums["kyoto"].id, {
+        "period": hf.period_text(months_ago(2)),
+        "answers": {**ANSWERS, "incident": "yes", "incident_detail": "撮影データの誤送付を未然に防止"}})
+    told = db.session.scalar(select(OutboxMessage).where(
+        OutboxMessage.key == reports.filed_key(world.albums["kyoto"].id, months_ago(2))))
+    assert told.recipients == ["privacy-user@kyoto.example"]
+    assert told.subject.startswith("【oversight】【要確認】") and hf.period_text(months_ago(2)) in told.subject
+    assert "事故・ヒヤリハットの有無：はい；事故・ヒヤリハットの内容と対応：撮影データの誤送付を未然に防止" in told.body
+    assert "Any incident or near miss this month: Yes" in told.body
+    assert "再委託先の変更" not in told.body  # answered no: nothing to look at
+    assert "大津" not in told.body and "staff@album.example" not in told.recipients
+
+
 def test_bad_answers_are_named_and_nothing_is_stored(world):
     before = _count(HandlingReport)
     with pytest.raises(ValidationFailed) as refused:

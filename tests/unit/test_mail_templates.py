@@ -43,6 +43,12 @@ SAMPLES = {
         "entrustment": Obj(id=4, data_set="会員の問合せ対応データ", consignor=Obj(name="さくら商事株式会社"),
                            contractor=Obj(name="株式会社東都システム")),
         "month": "2026-10", "due_on": date(2026, 11, 9), "days_over": 2, "owner_name": "佐藤 花子"},
+    "audits/handling_report_filed": {
+        "entrustment": Obj(id=4, data_set="会員の問合せ対応データ", consignor=Obj(name="さくら商事株式会社"),
+                           contractor=Obj(name="株式会社東都システム")),
+        "month": "2026-10", "owner_name": "佐藤 花子", "filed_by": "東都 次郎",
+        "attention": [{"label": Obj(ja="事故・ヒヤリハットの有無", en="Any incident or near miss this month"),
+                       "answer_ja": "はい；内容：誤送付", "answer_en": "Yes; What happened: a misdirected mail"}]},
     "audits/answer_queried": {
         "audit": AUDIT, "question": Obj(text=Obj(ja="再委託先の一覧", en="The list of subcontractors")),
         "entry": Obj(comment="北斗オペレーションとの契約書を添付してください。")},
