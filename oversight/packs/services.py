@@ -185,8 +185,9 @@ def expire_packs(now: datetime | None = None) -> str:
     keep_days = int(current_app.config.get("EVIDENCE_PACK_KEEP_DAYS") or 0)
     expired = 0
     if keep_days > 0:
-        ids = db.session.scalars(select(EvidencePack.id).where(
-            EvidencePack.built_at < now - timedelta(days=keep_days), EvidencePack.file_name != "")).all()
+        with uow.read_only():
+            ids = db.session.scalars(select(EvidencePack.id).where(
+                EvidencePack.built_at < now - timedelta(days=keep_days), EvidencePack.file_name != "")).all()
         for pack_id in ids:
             path = _expire(pack_id, keep_days)
             if path is not None:
