@@ -216,4 +216,6 @@ def run(backend: str, *, keep: bool = False, runs: int = 40) -> dict[str, dict]:
         }
         with app.app_context():
             db.engine.dispose()
+        for measured in results.values():
+            measured["backend"] = backend
         return results
