@@ -72,6 +72,7 @@ def init_app(app) -> None:
     register_activation_check("selection", check_selection)  # starting one without it: a reason, or not at all
     app.jinja_env.globals["selection_conditions"] = _open_conditions  # the dashboard's section (audits/_dashboard)
     app.jinja_env.globals["selection_decision"] = _decision  # the entrustment page's line (audits/_entrustment)
+    app.jinja_env.globals["selection_start_override"] = _start_override
     app.jinja_env.globals["labels_outcome"] = _outcome_label
     from audits import reporting
 
@@ -128,6 +129,14 @@ def _decision(entrustment):
     from audits.selection import decision_for
 
     return decision_for(current_user, entrustment)
+
+
+def _start_override(entrustment):
+    from flask_login import current_user
+
+    from audits.selection import start_override_for
+
+    return start_override_for(current_user, entrustment)
 
 
 def _outcome_label(code: str) -> str:

@@ -17,6 +17,7 @@ from audits import comparison_rows as rows
 from audits import fields, library
 from audits.models import OUTCOMES, Decision, DecisionCondition, QuestionnaireRequest, Selection
 from audits.responses import current_score, questionnaire_of
+from audits.selection_gaps import APPROVING
 from audits.visibility import get_request, get_selection, restrict_selections
 from oversight import mail, uow
 from oversight import permissions as perm
@@ -336,6 +337,15 @@ def open_conditions(actor) -> list[DecisionCondition]:
     if not perm.is_admin(actor):
         query = query.where(Selection.consignor_id == actor.organisation_id)
     return list(db.session.scalars(query.limit(50)))
+
+
+def start_override_for(actor, entrustment):
+    """The trail's record of this entrustment started without an approving review (who, when, the reason given),
+    for the same readers as its selection line; None when it was not."""
+    shown, decision = decision_for(actor, entrustment)
+    if not shown or (decision is not None and decision.outcome in APPROVING):
+        return None
+    return trail.latest("entrustment", entrustment.id, "activate_override")
 
 
 def decision_for(actor, entrustment) -> tuple[bool, Decision | None]:

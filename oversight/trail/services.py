@@ -98,6 +98,13 @@ def diff(before: dict | None, after: dict | None) -> list[tuple[str, object, obj
     return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
 
+def latest(object_type: str, object_id: int, action: str) -> TrailRecord | None:
+    """The latest record of `action` on one object (e.g. why an entrustment was started without a check)."""
+    return db.session.scalar(select(TrailRecord).where(
+        TrailRecord.object_type == object_type, TrailRecord.object_id == object_id, TrailRecord.action == action)
+        .order_by(TrailRecord.seq.desc()).limit(1))
+
+
 def record_apart(actor, action: str, object_type: str, object_id: int | None, *, label: str = "",
                  before: dict | None = None, after: dict | None = None) -> None:
     """Append one record in a short transaction of its own, beside the caller's (which it neither joins nor ends):

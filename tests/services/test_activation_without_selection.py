@@ -62,6 +62,24 @@ def test_starting_an_entrustment_to_an_unreviewed_vendor_needs_a_reason_and_the_
     assert record.after["missing"][0]["code"] == "selection:none"
 
 
+def test_the_entrustment_page_says_who_started_it_without_a_review_and_why_to_its_consignor_only(world, make_client):
+    e = registry.create_entrustment(world.procurement, _data(world, world.other, override_reason=REASON))
+    db.session.commit()
+    client = make_client()
+    client.login(world.privacy.email, PASSWORD)
+    page = text_of(client.get(f"/entrustments/{e.id}"))
+    assert f"procurement@sakura.example が選定審査の承認なしで開始しました。理由：「{REASON}」" in page
+    vendor = make_client()
+    vendor.login(world.other_staff.email, PASSWORD)
+    seen_by_vendor = vendor.get(f"/entrustments/{e.id}")
+    assert seen_by_vendor.status_code == 200 and REASON not in text_of(seen_by_vendor)
+    approved = answer_all(world.other_staff, world.other_request)
+    selection.decide(world.procurement, approved.id, {"outcome": "approved"})
+    db.session.commit()
+    page = text_of(client.get(f"/entrustments/{e.id}"))
+    assert REASON not in page and "委託先選定の審査で選定済み：承認" in page  # approved since: the line says so
+
+
 def test_a_vendor_approved_or_approved_with_conditions_starts_without_a_reason_but_a_rejected_one_does_not(world):
     approved = answer_all(world.shared_staff, world.shared_request)
     selection.decide(world.procurement, approved.id, {"outcome": "conditional", "conditions": [
