@@ -78,6 +78,18 @@ def init_app(app) -> None:
 
     reporting.init_app(app)  # monthly handling reports and the audit dashboard
     _init_campaigns(app)
+    _register_mail_objects()
+
+
+def _register_mail_objects() -> None:
+    """What the audits' mails are about, linked from the outbox's page of each mail."""
+    from flask_babel import lazy_gettext as _l
+
+    from oversight.outbox.views import register_object_page
+
+    register_object_page("questionnaire_request", _l("Questionnaire"), "audits.request_page", "request_id")
+    register_object_page("audit", _l("Audit"), "campaigns.audit_page", "audit_id")
+    register_object_page("finding", _l("Finding"), "findings.show", "finding_id")
 
 
 def _init_campaigns(app) -> None:

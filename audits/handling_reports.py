@@ -265,7 +265,7 @@ def _tell_owner_filed(plan: HandlingReportPlan, entrustment: Entrustment, report
     subject, body = mail.render("audits/handling_report_filed", entrustment=entrustment, owner_name=plan.owner_name,
                                 month=hf.period_text(report.period), filed_by=report.filed_by_name, attention=attention)
     outbox.enqueue(filed_key(entrustment.id, report.period), sorted(owners), subject, body,
-                   object_type="handling_report", object_id=report.id)
+                   object_type="entrustment", object_id=entrustment.id)
 
 
 def reminder_keys(entrustment_id: int, period: date) -> tuple[str, str]:
@@ -318,14 +318,14 @@ def _remind(plan: HandlingReportPlan, period: date, today: date, schedule, sent:
     staff = user_addresses(e.contractor_id, CONTRACTOR_ROLES) or user_addresses(e.contractor_id, OWNER_ROLES)
     if to_contractor not in sent and staff:
         subject, body = mail.render("audits/handling_report_missing", **context)
-        outbox.enqueue(to_contractor, sorted(staff), subject, body, object_type="handling_report_plan",
-                       object_id=plan.id)
+        outbox.enqueue(to_contractor, sorted(staff), subject, body, object_type="entrustment",
+                       object_id=e.id)
         queued += 1
     owners = _owner_addresses(plan)
     if to_owner not in sent and owners:
         subject, body = mail.render("audits/handling_report_missing_owner", owner_name=plan.owner_name, **context)
-        outbox.enqueue(to_owner, sorted(owners), subject, body, object_type="handling_report_plan",
-                       object_id=plan.id)
+        outbox.enqueue(to_owner, sorted(owners), subject, body, object_type="entrustment",
+                       object_id=e.id)
         queued += 1
     return queued
 

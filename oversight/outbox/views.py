@@ -20,7 +20,13 @@ OBJECT_PAGES = {
     "notification": (_l("Incident notification"), "notifications.show", "notification_id"),
     "incident": (_l("Incident"), "incidents.incident", "incident_id"),
     "organisation": (_l("Organisation"), "registry.organisation", "organisation_id"),
+    "entrustment": (_l("Entrustment"), "registry.entrustment", "entrustment_id"),
 }
+
+
+def register_object_page(object_type: str, label, endpoint: str, argument: str) -> None:
+    """An area names the objects its mails are about and the page each links to, from its init_app."""
+    OBJECT_PAGES[object_type] = (label, endpoint, argument)
 
 
 def about(message) -> tuple[str, str | None] | None:

@@ -95,3 +95,12 @@ def test_users_of_an_organisation_may_not_read_the_outbox_even_its_admin(client,
 
 def test_an_unknown_mail_is_not_found(operator_client):
     assert operator_client.get("/outbox/999").status_code == 404
+
+
+@pytest.mark.parametrize(("object_type", "link"), [
+    ("audit", '<a href="/audits/5">監査 #5</a>'), ("finding", '<a href="/findings/5">指摘事項 #5</a>'),
+    ("questionnaire_request", '<a href="/questionnaire-requests/5">質問票 #5</a>'),
+    ("entrustment", '<a href="/entrustments/5">委託 #5</a>')])
+def test_a_mail_of_the_audits_links_to_what_it_is_about_in_words(operator_client, object_type, link):
+    message = queue(f"about:{object_type}", ["staff@uf-support.example"], object_type=object_type, object_id=5)
+    assert link in operator_client.get(f"/outbox/{message.id}").get_data(as_text=True)
