@@ -2,14 +2,14 @@
 not hold, and signed checkpoints outside it show records removed or rewritten, even by someone with the key."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import delete, select, text, update
 
 from oversight.extensions import db
 from oversight.outbox.models import OutboxMessage
 from oversight.registry import services as registry
-from oversight.timeutil import utcnow
+from oversight.timeutil import JST, today_jst, utcnow
 from oversight.trail import anchors, checks
 from oversight.trail.integrity import GENESIS, chain_rows, derived_key, keyed_hash, legacy_hash, seal_legacy, verify
 from oversight.trail.models import TrailCheck, TrailRecord
@@ -24,12 +24,12 @@ def verify_trail(app):
     return outcome.exit_code, outcome.output
 
 
-def history(records: int = 6) -> None:
+def history(records: int = 6, now: datetime | None = None) -> None:
     """Registry work that leaves at least `records` trail records, then the scheduler's check and checkpoint."""
     org = gen_organisation("東都システム", address="東京都江東区")
     for n in range(records):
         registry.update_organisation(SYSTEM, org.id, {"address": f"東京都江東区{n + 1}丁目"})
-    checks.run_check()
+    checks.run_check(now)
 
 
 def rows() -> list[dict]:
@@ -201,9 +201,10 @@ def test_an_old_record_edited_in_place_is_caught_by_the_days_full_check(app):
 
 def test_the_days_first_checkpoint_is_mailed_to_the_privacy_office(app, monkeypatch):
     monkeypatch.setitem(app.config, "TRAIL_ANCHOR_MAIL_TO", "privacy@sakura-hd.example, audit@sakura-hd.example")
-    history(2)
+    noon = datetime.combine(today_jst(), time(12), JST)  # both checkpoints on one Japanese day, whenever it runs
+    history(2, now=noon)
     gen_organisation("大和データ")
-    checks.run_check(utcnow() + timedelta(hours=1))
+    checks.run_check(noon + timedelta(hours=1))
 
     mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.object_type == "trail")).all()
     assert len(mails) == 1
