@@ -17,12 +17,26 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/
 @pytest.fixture
 def live_server(app):
     """Serve the test app on a free local port for the duration of one test."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _whole_responses(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+def _whole_responses(app):
+    """Werkzeug's development server leaves a response's file open when the browser drops the connection (the
+    favicon, a page left mid-load), which the suite's warnings-as-errors then blames on a later test: read each
+    response whole and close it before the server sends it."""
+    def wsgi(environ, start_response):
+        result = app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+    return wsgi
 
 
 @pytest.fixture
