@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from sqlalchemy import case, func, select
 
-from audits import handling_form as hf
+from audits import handling_months as hm
 from audits.audit_models import AUDIT_OPEN_STATUSES, FINDING_SEVERITIES, Audit, Finding
 from audits.audit_visibility import restrict_audits, restrict_findings
 from audits.risk import risk_facts
@@ -102,7 +102,7 @@ def _audits_by_month(actor, today: date) -> tuple[list[MonthRow], int]:
         if due_on < first:
             earlier += count if is_open and due_on < today else 0
             continue
-        t = tally[hf.month_of(due_on)]
+        t = tally[hm.month_of(due_on)]
         t["due"] += count
         t["closed"] += count if status == "closed" else 0
         t["overdue"] += count if is_open and due_on < today else 0
@@ -172,7 +172,7 @@ def as_json(d: Dashboard) -> dict:
     """The figures as plain JSON (the API and `flask audit-dashboard`)."""
     return {
         "as_of": d.as_of.isoformat(),
-        "audits_by_month": [{"month": hf.period_text(m.month), "due": m.due, "closed": m.closed,
+        "audits_by_month": [{"month": hm.period_text(m.month), "due": m.due, "closed": m.closed,
                              "overdue": m.overdue, "upcoming": m.upcoming} for m in d.months],
         "overdue_before_chart": d.earlier_overdue,
         "open_findings": [{"severity": f.severity, "by_age_days": f.by_age, "overdue": f.overdue, "total": f.total}

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from audits import charts, dashboard
-from audits import handling_form as hf
+from audits import handling_months as hm
 from audits.audit_models import FINDING_SEVERITIES
 from oversight.accounts.auth import requires
 
@@ -28,7 +28,7 @@ def index():
 
     d = dashboard.dashboard(current_user)
     lang_code = "ja" if lang() == "ja" else "en"
-    months = [hf.period_text(m.month) for m in d.months]
+    months = [hm.period_text(m.month) for m in d.months]
     audits_chart = charts.stacked_bars(months, [
         charts.Series(str(_("Overdue")), [m.overdue for m in d.months], OKABE["overdue"]),
         charts.Series(str(_("Due, still open")), [m.upcoming for m in d.months], OKABE["upcoming"]),
@@ -44,4 +44,4 @@ def index():
         table_id="vendors-by-tier")
     return render_template("audits/dashboard.html", d=d, audits_chart=audits_chart, findings_chart=findings_chart,
                            tiers_chart=tiers_chart, severities=SEVERITIES, ages=AGES, scores=SCORES,
-                           order=FINDING_SEVERITIES, lang_code=lang_code, period_text=hf.period_text)
+                           order=FINDING_SEVERITIES, lang_code=lang_code, period_text=hm.period_text)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import jsonify, url_for
 from marshmallow import Schema, fields
 
-from audits import handling_form as hf
+from audits import handling_months as hm
 from audits import handling_reports as reports
 from oversight import uow
 from oversight.api.base import ID, LOCATION, WRITE_ERRORS, ApiBlueprint, actor, documented, json_object
@@ -41,7 +41,7 @@ class HandlingReportSchema(Schema):
 
 class HandlingMonthSchema(Schema):
     period = fields.String(metadata={"example": "2026-10"})
-    status = fields.String(metadata={"enum": list(hf.STATUSES)})
+    status = fields.String(metadata={"enum": list(hm.STATUSES)})
     due_on = fields.Date()
     report = fields.Nested(HandlingReportSchema, allow_none=True)
 
@@ -90,13 +90,13 @@ def _party(org) -> dict:
 def _plan(plan) -> dict | None:
     if plan is None:
         return None
-    return {"enabled": plan.enabled, "since": hf.period_text(plan.since), "owner": plan.owner_name}
+    return {"enabled": plan.enabled, "since": hm.period_text(plan.since), "owner": plan.owner_name}
 
 
 def _report(r) -> dict | None:
     if r is None:
         return None
-    return {"id": r.id, "period": hf.period_text(r.period), "form_id": r.form_id, "form_version": r.form_version,
+    return {"id": r.id, "period": hm.period_text(r.period), "form_id": r.form_id, "form_version": r.form_version,
             "answers": r.answers, "filed_by_name": r.filed_by_name, "filed_at": r.filed_at}
 
 
@@ -115,8 +115,8 @@ def overview():
     return {"items": [{
         "entrustment_id": row.entrustment.id, "data_set": row.entrustment.data_set,
         "consignor": _party(row.entrustment.consignor), "contractor": _party(row.entrustment.contractor),
-        "plan": _plan(row.plan), "filed": row.filed, "overdue": [hf.period_text(p) for p in row.overdue],
-        "latest": hf.period_text(row.latest.period) if row.latest else None} for row in reports.overview(actor())]}
+        "plan": _plan(row.plan), "filed": row.filed, "overdue": [hm.period_text(p) for p in row.overdue],
+        "latest": hm.period_text(row.latest.period) if row.latest else None} for row in reports.overview(actor())]}
 
 
 @blp.route(f"/entrustments/<{ID}:entrustment_id>/handling-reports")

@@ -37,12 +37,12 @@ def check_form(path: Path | None) -> None:
 @AS
 def list_plans(email: str) -> None:
     """The entrustments with monthly reports the user may read, with the months missing."""
-    from audits import handling_form as hf
+    from audits import handling_months as hm
     from audits import handling_reports as reports
 
     for row in _run(lambda: reports.overview(_user(email))):
-        state = f"on since {hf.period_text(row.plan.since)}" if row.plan.enabled else "off"
-        missing = ", ".join(hf.period_text(p) for p in row.overdue) or "none"
+        state = f"on since {hm.period_text(row.plan.since)}" if row.plan.enabled else "off"
+        missing = ", ".join(hm.period_text(p) for p in row.overdue) or "none"
         click.echo(f"entrustment {row.entrustment.id}: {row.entrustment.data_set} "
                    f"({row.entrustment.consignor.name} → {row.entrustment.contractor.name}) [{state}] "
                    f"filed {row.filed}, missing: {missing}")
@@ -55,11 +55,11 @@ def list_plans(email: str) -> None:
 @click.option("--since", default="", help="The first month reported on, YYYY-MM (default: this month).")
 def plan(email: str, entrustment_id: int, enabled: bool, since: str) -> None:
     """Switch monthly reports on or off for an entrustment (its consignor's privacy office or procurement)."""
-    from audits import handling_form as hf
+    from audits import handling_months as hm
     from audits import handling_reports as reports
 
     saved = _run(lambda: reports.set_plan(_user(email), entrustment_id, {"enabled": enabled, "since": since}))
-    click.echo(f"on since {hf.period_text(saved.since)}" if saved.enabled else "off")
+    click.echo(f"on since {hm.period_text(saved.since)}" if saved.enabled else "off")
 
 
 @handling_group.command("file")

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from audits import handling_form as hf
+from audits import handling_months as hm
 from audits import handling_reports as reports
 from oversight.extensions import db
 from oversight.registry.models import Entrustment
@@ -36,17 +36,17 @@ def load(users: dict) -> None:
     if entrustment is None:
         return
     today = today_jst()
-    first = hf.month_of(today)
+    first = hm.month_of(today)
     for _ in range(4):
-        first = hf.month_of(first - timedelta(days=1))
+        first = hm.month_of(first - timedelta(days=1))
     reports.set_plan(users["privacy@sakura-hd.example"], entrustment.id,
-                     {"enabled": True, "since": hf.period_text(first)})
+                     {"enabled": True, "since": hm.period_text(first)})
     staff = users["staff@toto-system.example"]
-    for months_ago, period in zip(range(4, 0, -1), hf.periods(first, today), strict=False):
-        filed_on = hf.next_month(period) + timedelta(days=2)
+    for months_ago, period in zip(range(4, 0, -1), hm.periods(first, today), strict=False):
+        filed_on = hm.next_month(period) + timedelta(days=2)
         if months_ago == MISSING_MONTHS_AGO or filed_on > today:
             continue
-        report = reports.file_report(staff, entrustment.id, {"period": hf.period_text(period),
+        report = reports.file_report(staff, entrustment.id, {"period": hm.period_text(period),
                                                              "answers": _answers(months_ago)})
         # The demo is loaded in one go; its reports read as filed in their month's window, as they would have been.
         report.filed_at = datetime.combine(filed_on, time(10), JST)

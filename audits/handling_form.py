@@ -1,6 +1,5 @@
 """The monthly handling report (月次の取扱状況報告), pure: its form as data (report_forms/*.yaml, loaded and checked
-here), the check of one report's answers, and the monthly schedule — when a month's report is due and when a
-missing one is reminded, on Japanese business days (audits.cadence).
+here) and the check of one report's answers. When a month's report is due and reminded: audits.handling_months.
 
 通則編3-4-4(3): the consignor grasps how the contractor handles the data; periodic reports are one way. The form is
 in report_forms/README.md; a report keeps the form's id and version it was filed with.
@@ -8,26 +7,20 @@ in report_forms/README.md; a report keeps the form's id and version it was filed
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
 import yaml
 
-from audits.cadence import is_business_day
-
 FORMS_DIR = Path(__file__).resolve().parent / "report_forms"
 FORM_FILE = FORMS_DIR / "monthly.yaml"
 TYPES = ("number", "yes_no", "choice", "text")
 TEXT_MAX = 2000
-_PERIOD = re.compile(r"(\d{4})-(\d{2})")
 _FIELD_KEYS = {"id", "type", "label", "help", "required", "required_if", "attention_if", "minimum", "max_length",
                "choices"}
-STATUSES = ("open", "awaiting", "overdue", "filed", "filed_late")
 
 
 @dataclass(frozen=True)
@@ -385,71 +378,3 @@ def _value(field: Field, raw, refuse):
         refuse(field.id, "too_long", str(field.max_length))
         return None
     return text
-
-
-# ---------------------------------------------------------------- the monthly schedule
-
-def month_of(day: date) -> date:
-    """The period (its first day) that `day` falls in."""
-    return day.replace(day=1)
-
-
-def next_month(period: date) -> date:
-    return (period.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def parse_period(text) -> date | None:
-    """"2026-11" → 1 Nov 2026; None for anything else."""
-    match = _PERIOD.fullmatch(text.strip()) if isinstance(text, str) else None
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        return None
-    return date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def period_text(period: date) -> str:
-    return f"{period.year:04d}-{period.month:02d}"
-
-
-def add_business_days(day: date, count: int) -> date:
-    """The `count`-th business day after `day` (`day` itself when count is 0)."""
-    while count > 0:
-        day += timedelta(days=1)
-        count -= is_business_day(day)
-    return day
-
-
-def due_on(period: date, schedule: Schedule) -> date:
-    """The day the report of `period` is due: the `due_business_day`-th business day of the next month."""
-    day = next_month(period) - timedelta(days=1)
-    return add_business_days(day, schedule.due_business_day)
-
-
-def remind_on(period: date, schedule: Schedule) -> date:
-    """The day a still-missing report of `period` is reminded: `grace_business_days` business days after it was due
-    (the next business day when the grace is 0)."""
-    return add_business_days(due_on(period, schedule), max(1, schedule.grace_business_days))
-
-
-def periods(since: date, today: date, *, until: date | None = None) -> list[date]:
-    """The months from `since` to the month of `today` (or of `until`, if earlier), oldest first."""
-    last = month_of(min(today, until) if until else today)
-    found, period = [], month_of(since)
-    while period <= last:
-        found.append(period)
-        period = next_month(period)
-    return found
-
-
-def status(period: date, today: date, filed_on: date | None, schedule: Schedule) -> str:
-    """open (the month is not over), awaiting (over, not due yet), overdue (past the due day, none filed), filed,
-    filed_late (filed after the due day)."""
-    due = due_on(period, schedule)
-    if filed_on is not None:
-        return "filed_late" if filed_on > due else "filed"
-    if today < next_month(period):
-        return "open"
-    return "overdue" if today > due else "awaiting"
-
-
-def last_day(period: date) -> date:
-    return period.replace(day=calendar.monthrange(period.year, period.month)[1])

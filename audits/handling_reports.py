@@ -3,9 +3,9 @@ entrustment, the contractor files a month's report (the consignor's owner is tol
 attention named first), both read them, and the clock reminds the contractor of a missing month after its grace day
 and tells the consignor's owner.
 
-The form, its check and the schedule are pure (audits.handling_form); who reads what is audits.handling_visibility.
-Each reminder's outbox key names the entrustment, the month and the recipient side, so the sweep may run any
-number of times, in any number of clocks, and sends each mail once.
+The form and its check (audits.handling_form) and the months (audits.handling_months) are pure; who reads what is
+audits.handling_visibility. Each reminder's outbox key names the entrustment, the month and the recipient side, so
+the sweep may run any number of times, in any number of clocks, and sends each mail once.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from audits import handling_form as hf
+from audits import handling_months as hm
 from audits.handling_models import HandlingReport, HandlingReportPlan
 from audits.handling_visibility import get_entrustment, is_consignor, is_contractor, restrict_plans
 from oversight import mail, uow
@@ -54,13 +55,13 @@ class Month:
     """One month of an entrustment's reports as a page shows it."""
 
     period: date
-    status: str  # audits.handling_form.STATUSES
+    status: str  # audits.handling_months.STATUSES
     due_on: date
     report: HandlingReport | None
 
     @property
     def text(self) -> str:
-        return hf.period_text(self.period)
+        return hm.period_text(self.period)
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,12 @@ class EntrustmentReports:
 
 def _months(plan: HandlingReportPlan | None, reports: list[HandlingReport], today: date) -> list[Month]:
     if plan is None:
-        return [Month(r.period, "filed", hf.due_on(r.period, report_form().schedule), r) for r in reports]
+        return [Month(r.period, "filed", hm.due_on(r.period, report_form().schedule), r) for r in reports]
     schedule = report_form().schedule
     by_period = {r.period: r for r in reports}
-    months = [Month(p, hf.status(p, today, _filed_on(by_period.get(p)), schedule), hf.due_on(p, schedule),
-                    by_period.get(p)) for p in hf.periods(plan.since, today)]
-    earlier = [Month(r.period, "filed", hf.due_on(r.period, schedule), r) for r in reports if r.period < plan.since]
+    months = [Month(p, hm.status(p, today, _filed_on(by_period.get(p)), schedule), hm.due_on(p, schedule),
+                    by_period.get(p)) for p in hm.periods(plan.since, today)]
+    earlier = [Month(r.period, "filed", hm.due_on(r.period, schedule), r) for r in reports if r.period < plan.since]
     return sorted(months + earlier, key=lambda m: m.period, reverse=True)
 
 
@@ -159,15 +160,15 @@ def set_plan(actor, entrustment_id: int, data: Mapping) -> HandlingReportPlan:
     if not isinstance(enabled, bool):
         errors["enabled"] = [_l("Answer yes or no.")]
     today = today_jst()
-    since = hf.month_of(today)
+    since = hm.month_of(today)
     if data.get("since") not in (None, ""):
-        since = hf.parse_period(data.get("since"))
-        low, high = _months_back(today, LOOKBACK_MONTHS), hf.next_month(hf.next_month(hf.month_of(today)))
+        since = hm.parse_period(data.get("since"))
+        low, high = _months_back(today, LOOKBACK_MONTHS), hm.next_month(hm.next_month(hm.month_of(today)))
         if since is None:
             errors["since"] = [_l("Enter a month as YYYY-MM.")]
         elif not low <= since <= high:
-            errors["since"] = [_l("Choose a month from %(first)s to %(last)s.", first=hf.period_text(low),
-                                  last=hf.period_text(high))]
+            errors["since"] = [_l("Choose a month from %(first)s to %(last)s.", first=hm.period_text(low),
+                                  last=hm.period_text(high))]
     if errors:
         raise ValidationFailed(errors)
     if enabled and entrustment.status not in LIVE:
@@ -198,7 +199,7 @@ def _months_back(today: date, count: int) -> date:
 
 
 def _plan_snapshot(plan: HandlingReportPlan) -> dict:
-    return {"entrustment_id": plan.entrustment_id, "enabled": plan.enabled, "since": hf.period_text(plan.since),
+    return {"entrustment_id": plan.entrustment_id, "enabled": plan.enabled, "since": hm.period_text(plan.since),
             "owner": plan.owner_name}
 
 
@@ -215,13 +216,13 @@ def file_report(actor, entrustment_id: int, data: Mapping) -> HandlingReport:
         raise Conflict(_l("The consignor has not switched monthly reports on for this entrustment."))
     form = report_form()
     errors: dict = {}
-    period = hf.parse_period(data.get("period"))
+    period = hm.parse_period(data.get("period"))
     today = today_jst()
     if period is None:
         errors["period"] = [_l("Enter a month as YYYY-MM.")]
-    elif period < plan.since or period > hf.month_of(today):
-        errors["period"] = [_l("Choose a month from %(first)s to %(last)s.", first=hf.period_text(plan.since),
-                               last=hf.period_text(hf.month_of(today)))]
+    elif period < plan.since or period > hm.month_of(today):
+        errors["period"] = [_l("Choose a month from %(first)s to %(last)s.", first=hm.period_text(plan.since),
+                               last=hm.period_text(hm.month_of(today)))]
     answers = data.get("answers")
     if not isinstance(answers, Mapping):
         errors["answers"] = [_l("Expected an object.")]
@@ -233,15 +234,15 @@ def file_report(actor, entrustment_id: int, data: Mapping) -> HandlingReport:
         raise ValidationFailed(errors)
     if db.session.scalar(select(HandlingReport.id).where(HandlingReport.entrustment_id == entrustment.id,
                                                          HandlingReport.period == period)) is not None:
-        raise Conflict(_l("The report of %(month)s is filed already.", month=hf.period_text(period)))
+        raise Conflict(_l("The report of %(month)s is filed already.", month=hm.period_text(period)))
     report = HandlingReport(entrustment_id=entrustment.id, period=period, form_id=form.id, form_version=form.version,
                             answers=clean, filed_by_id=getattr(actor, "id", None),
                             filed_by_name=getattr(actor, "name", "") or getattr(actor, "email", ""))
     db.session.add(report)
     db.session.flush()
     trail.record(actor, "handling_report_file", "handling_report", report.id,
-                 label=f"{entrustment.data_set} {hf.period_text(period)}",
-                 after={"entrustment_id": entrustment.id, "period": hf.period_text(period), "form": form.id,
+                 label=f"{entrustment.data_set} {hm.period_text(period)}",
+                 after={"entrustment_id": entrustment.id, "period": hm.period_text(period), "form": form.id,
                         "form_version": form.version, **clean})
     _tell_owner_filed(plan, entrustment, report, form)
     return report
@@ -249,7 +250,7 @@ def file_report(actor, entrustment_id: int, data: Mapping) -> HandlingReport:
 
 def filed_key(entrustment_id: int, period: date) -> str:
     """The outbox key of the mail that tells the consignor's owner a month's report was filed."""
-    return f"handling-report:{entrustment_id}:{hf.period_text(period)}:filed"
+    return f"handling-report:{entrustment_id}:{hm.period_text(period)}:filed"
 
 
 def _tell_owner_filed(plan: HandlingReportPlan, entrustment: Entrustment, report: HandlingReport, form) -> None:
@@ -263,14 +264,14 @@ def _tell_owner_filed(plan: HandlingReportPlan, entrustment: Entrustment, report
                                         + [f"{d.label.en}: {report.answers[d.id]}" for d in details])}
                  for field, details in hf.needs_attention(form, report.answers)]
     subject, body = mail.render("audits/handling_report_filed", entrustment=entrustment, owner_name=plan.owner_name,
-                                month=hf.period_text(report.period), filed_by=report.filed_by_name, attention=attention)
+                                month=hm.period_text(report.period), filed_by=report.filed_by_name, attention=attention)
     outbox.enqueue(filed_key(entrustment.id, report.period), sorted(owners), subject, body,
                    object_type="entrustment", object_id=entrustment.id)
 
 
 def reminder_keys(entrustment_id: int, period: date) -> tuple[str, str]:
     """The outbox keys of a missing month's two mails: to the contractor, and to the consignor's owner."""
-    base = f"handling-report:{entrustment_id}:{hf.period_text(period)}:missing"
+    base = f"handling-report:{entrustment_id}:{hm.period_text(period)}:missing"
     return base, f"{base}:owner"
 
 
@@ -291,8 +292,8 @@ def enqueue_missing_reminders(now: datetime | None = None) -> int:
     due: list[tuple[HandlingReportPlan, date]] = []
     for plan in plans:
         end = plan.entrustment.end_on
-        for period in hf.periods(max(plan.since, cutoff), today, until=end):
-            if hf.remind_on(period, schedule) <= today and (plan.entrustment_id, period) not in filed:
+        for period in hm.periods(max(plan.since, cutoff), today, until=end):
+            if hm.remind_on(period, schedule) <= today and (plan.entrustment_id, period) not in filed:
                 due.append((plan, period))
     keys = [k for plan, period in due for k in reminder_keys(plan.entrustment_id, period)]
     sent = set(db.session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(keys)))) if keys else set()
@@ -312,8 +313,8 @@ def _owner_addresses(plan: HandlingReportPlan) -> list[str]:
 def _remind(plan: HandlingReportPlan, period: date, today: date, schedule, sent: set[str]) -> int:
     e = plan.entrustment
     to_contractor, to_owner = reminder_keys(e.id, period)
-    context = {"entrustment": e, "month": hf.period_text(period), "due_on": hf.due_on(period, schedule),
-               "days_over": (today - hf.due_on(period, schedule)).days}
+    context = {"entrustment": e, "month": hm.period_text(period), "due_on": hm.due_on(period, schedule),
+               "days_over": (today - hm.due_on(period, schedule)).days}
     queued = 0
     staff = user_addresses(e.contractor_id, CONTRACTOR_ROLES) or user_addresses(e.contractor_id, OWNER_ROLES)
     if to_contractor not in sent and staff:

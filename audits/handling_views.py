@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from audits import handling_form as hf
+from audits import handling_months as hm
 from audits import handling_reports as reports
 from oversight.accounts.auth import requires
 from oversight.errors import DomainError, ValidationFailed
@@ -24,7 +25,7 @@ DELETION_NONE = "none"
 
 @bp.context_processor
 def _words():
-    return {"status_labels": STATUS_LABELS, "period_text": hf.period_text, "lang_code": _lang_code}
+    return {"status_labels": STATUS_LABELS, "period_text": hm.period_text, "lang_code": _lang_code}
 
 
 def _lang_code() -> str:
@@ -69,7 +70,7 @@ def plan(entrustment_id: int):
             raise
         flash(str(error.message), "error")
     else:
-        flash(_("Monthly reports switched on from %(month)s.", month=hf.period_text(saved.since)) if saved.enabled
+        flash(_("Monthly reports switched on from %(month)s.", month=hm.period_text(saved.since)) if saved.enabled
               else _("Monthly reports switched off."), "success")
     return redirect(url_for(".entrustment", entrustment_id=entrustment_id))
 
@@ -102,5 +103,5 @@ def file(entrustment_id: int):
             flash(str(error.message), "error")
     else:
         flash(_("The report of %(month)s is filed. The consignor can read it now.",
-                month=hf.period_text(filed.period)), "success")
+                month=hm.period_text(filed.period)), "success")
     return redirect(url_for(".entrustment", entrustment_id=entrustment_id))

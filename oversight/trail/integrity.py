@@ -140,7 +140,8 @@ def verify(*, start: tuple[int, str] | None = None, checkpoints: Mapping[int, st
     query = (select(*(table.c[name] for name in FIELDS), table.c.hash).where(table.c.seq > seq)
              .order_by(table.c.seq).execution_options(yield_per=2000))
     with uow.read_only():
-        rows = db.session.execute(query)  # streamed (a server-side cursor on PostgreSQL): closed however it ends
+        # streamed (a server-side cursor on PostgreSQL): closed however it ends
+        rows = db.session.execute(query).mappings()
         try:
             return _walk(rows, seq, prev, keyed_seen, key, checkpoints)
         finally:
@@ -151,24 +152,23 @@ def _walk(rows, seq: int, prev: str, keyed_seen: bool, key: bytes, checkpoints: 
           ) -> Verification:
     unsigned_from: int | None = None
     count = 0
-    for row in rows:
-        fields = row._mapping
+    for fields in rows:
         count += 1
-        if row.seq != seq + 1:
+        if fields["seq"] != seq + 1:
             return _broken(count, seq + 1, "gap")
-        if row.prev_hash != prev:
-            return _broken(count, row.seq, "link")
-        if keyed_hash(fields, key) == row.hash:
+        if fields["prev_hash"] != prev:
+            return _broken(count, fields["seq"], "link")
+        if keyed_hash(fields, key) == fields["hash"]:
             if unsigned_from is not None and not _seals(fields, unsigned_from):
                 return _broken(count, unsigned_from, "unsigned")
             keyed_seen, unsigned_from = True, None
-        elif not keyed_seen and legacy_hash(fields) == row.hash:
-            unsigned_from = unsigned_from or row.seq
+        elif not keyed_seen and legacy_hash(fields) == fields["hash"]:
+            unsigned_from = unsigned_from or fields["seq"]
         else:
-            return _broken(count, row.seq, "content")
-        if checkpoints and checkpoints.get(row.seq, row.hash) != row.hash:
-            return _broken(count, row.seq, "diverged")
-        seq, prev = row.seq, row.hash
+            return _broken(count, fields["seq"], "content")
+        if checkpoints and checkpoints.get(fields["seq"], fields["hash"]) != fields["hash"]:
+            return _broken(count, fields["seq"], "diverged")
+        seq, prev = fields["seq"], fields["hash"]
     if unsigned_from is not None:
         return _broken(count, unsigned_from, "unsigned")
     if checkpoints and max(checkpoints) > seq:

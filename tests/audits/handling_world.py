@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from audits import handling_form as hf
+from audits import handling_months as hm
 from audits import handling_reports as reports
 from oversight.timeutil import today_jst
 from tests.factories import gen_shared_vendor, gen_user
@@ -16,9 +16,9 @@ ANSWERS = {"persons_handled": 420, "incident": False, "subcontractor_change": Fa
 
 def months_ago(n: int, today: date | None = None) -> date:
     """The first day of the month `n` months before this one (JST)."""
-    period = hf.month_of(today or today_jst())
+    period = hm.month_of(today or today_jst())
     for _ in range(n):
-        period = hf.month_of(period - timedelta(days=1))
+        period = hm.month_of(period - timedelta(days=1))
     return period
 
 
@@ -29,10 +29,10 @@ def gen_handling_world():
     w.kyoto_procurement = gen_user(w.kyoto, "procurement")
     w.otsu_procurement = gen_user(w.otsu, "procurement")
     w.vendor_privacy = gen_user(w.vendor, "privacy_office")
-    since = hf.period_text(months_ago(3))
+    since = hm.period_text(months_ago(3))
     for consignor, user in (("kyoto", w.kyoto_privacy), ("otsu", w.otsu_privacy)):
         reports.set_plan(user, w.albums[consignor].id, {"enabled": True, "since": since})
         for n in (3, 1):
             reports.file_report(w.vendor_staff, w.albums[consignor].id,
-                                {"period": hf.period_text(months_ago(n)), "answers": ANSWERS})
+                                {"period": hm.period_text(months_ago(n)), "answers": ANSWERS})
     return w

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from audits import handling_form as hf
+from audits import handling_months as hm
 
 CASES = yaml.safe_load((Path(__file__).parent / "handling_cases" / "schedule.yaml").read_text(encoding="utf-8"))
 RAW = yaml.safe_load(hf.FORM_FILE.read_text(encoding="utf-8"))
@@ -30,13 +31,13 @@ def app_context():
 def test_schedule_case(case):
     schedule = hf.Schedule(case.get("due_business_day", CASES["defaults"]["due_business_day"]),
                            case.get("grace_business_days", CASES["defaults"]["grace_business_days"]))
-    period = hf.parse_period(case["period"])
+    period = hm.parse_period(case["period"])
     found = {}
     if "due" in case:
-        found["due"] = hf.due_on(period, schedule)
-        found["remind"] = hf.remind_on(period, schedule)
+        found["due"] = hm.due_on(period, schedule)
+        found["remind"] = hm.remind_on(period, schedule)
     if "status" in case:
-        found["status"] = hf.status(period, case["today"], case.get("filed_on"), schedule)
+        found["status"] = hm.status(period, case["today"], case.get("filed_on"), schedule)
     expected = {k: case[k] for k in ("due", "remind", "status") if k in case}
     assert found == expected, f"{case['name']} (protects: {case['protects']})"
 
@@ -116,14 +117,14 @@ def test_each_bad_answer_is_named(change, field, code):
 
 
 def test_months_run_from_the_first_to_the_current_and_parse_strictly():
-    assert hf.periods(date(2026, 11, 1), date(2027, 2, 3)) == [date(2026, 11, 1), date(2026, 12, 1),
+    assert hm.periods(date(2026, 11, 1), date(2027, 2, 3)) == [date(2026, 11, 1), date(2026, 12, 1),
                                                                date(2027, 1, 1), date(2027, 2, 1)]
-    assert hf.periods(date(2026, 11, 1), date(2027, 2, 3), until=date(2026, 12, 15))[-1] == date(2026, 12, 1)
-    assert hf.parse_period("2026-13") is None and hf.parse_period("2026-1") is None and hf.parse_period(7) is None
+    assert hm.periods(date(2026, 11, 1), date(2027, 2, 3), until=date(2026, 12, 15))[-1] == date(2026, 12, 1)
+    assert hm.parse_period("2026-13") is None and hm.parse_period("2026-1") is None and hm.parse_period(7) is None
 
 
 def test_the_form_and_schedule_import_neither_flask_nor_the_database():
-    code = ("import sys, audits.handling_form, audits.charts; "
+    code = ("import sys, audits.handling_form, audits.handling_months, audits.charts; "
             "print(sorted(m for m in ('flask', 'sqlalchemy', 'oversight.extensions') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).resolve().parents[2])

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from audits import handling_form as hf
+from audits import handling_months as hm
 from audits import handling_reports as reports
 from audits.handling_models import HandlingReport, HandlingReportPlan
 from oversight.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -32,9 +32,9 @@ def _count(model) -> int:
 def test_the_consignor_reads_its_months_with_the_missing_one_marked_overdue(world):
     view = reports.entrustment_reports(world.kyoto_privacy, world.albums["kyoto"].id)
     states = {m.text: m.status for m in view.months}
-    assert states[hf.period_text(months_ago(2))] == "overdue"
-    assert states[hf.period_text(months_ago(3))] == "filed_late"  # filed today, long after its due day
-    assert states[hf.period_text(months_ago(0))] == "open"
+    assert states[hm.period_text(months_ago(2))] == "overdue"
+    assert states[hm.period_text(months_ago(3))] == "filed_late"  # filed today, long after its due day
+    assert states[hm.period_text(months_ago(0))] == "open"
     assert view.can_configure and not view.can_file
     (row,) = reports.overview(world.kyoto_privacy)
     assert row.overdue == [months_ago(2)] and row.filed == 2
@@ -44,7 +44,7 @@ def test_the_contractor_files_a_missing_month_and_the_consignor_reads_its_answer
     view = reports.entrustment_reports(world.vendor_staff, world.albums["kyoto"].id)
     assert view.can_file and [m.period for m in view.fileable] == [months_ago(0), months_ago(2)]
     filed = reports.file_report(world.vendor_staff, world.albums["kyoto"].id, {
-        "period": hf.period_text(months_ago(2)),
+        "period": hm.period_text(months_ago(2)),
         "answers": {**ANSWERS, "incident": "yes", "incident_detail": "撮影データの誤送付を未然に防止"}})
     assert filed.form_id == "monthly-handling" and filed.answers["incident"] is True
     month = next(m for m in reports.entrustment_reports(world.kyoto_privacy, world.albums["kyoto"].id).months
@@ -52,7 +52,7 @@ def test_the_contractor_files_a_missing_month_and_the_consignor_reads_its_answer
     assert month.status == "filed_late" and month.report.answers["incident_detail"] == "撮影データの誤送付を未然に防止"
     record = db.session.scalars(select(TrailRecord).where(TrailRecord.action == "handling_report_file")
                                 .order_by(TrailRecord.id.desc())).first()
-    assert record.object_id == filed.id and record.after["period"] == hf.period_text(months_ago(2))
+    assert record.object_id == filed.id and record.after["period"] == hm.period_text(months_ago(2))
 
 
 def test_the_consignors_owner_is_told_of_a_filed_report_an_incident_named_first(world):
@@ -60,12 +60,12 @@ def test_the_consignors_owner_is_told_of_a_filed_report_an_incident_named_first(
         OutboxMessage.key == reports.filed_key(world.albums["kyoto"].id, months_ago(1))))
     assert quiet.recipients == ["privacy-user@kyoto.example"] and "要確認" not in quiet.subject
     reports.file_report(world.vendor_staff, world.albums["kyoto"].id, {
-        "period": hf.period_text(months_ago(2)),
+        "period": hm.period_text(months_ago(2)),
         "answers": {**ANSWERS, "incident": "yes", "incident_detail": "撮影データの誤送付を未然に防止"}})
     told = db.session.scalar(select(OutboxMessage).where(
         OutboxMessage.key == reports.filed_key(world.albums["kyoto"].id, months_ago(2))))
     assert told.recipients == ["privacy-user@kyoto.example"]
-    assert told.subject.startswith("【oversight】【要確認】") and hf.period_text(months_ago(2)) in told.subject
+    assert told.subject.startswith("【oversight】【要確認】") and hm.period_text(months_ago(2)) in told.subject
     assert "事故・ヒヤリハットの有無：はい；事故・ヒヤリハットの内容と対応：撮影データの誤送付を未然に防止" in told.body
     assert "Any incident or near miss this month: Yes" in told.body
     assert "再委託先の変更" not in told.body  # answered no: nothing to look at
@@ -76,23 +76,23 @@ def test_bad_answers_are_named_and_nothing_is_stored(world):
     before = _count(HandlingReport)
     with pytest.raises(ValidationFailed) as refused:
         reports.file_report(world.vendor_staff, world.albums["kyoto"].id, {
-            "period": hf.period_text(months_ago(2)),
+            "period": hm.period_text(months_ago(2)),
             "answers": {**ANSWERS, "persons_handled": "約400", "deletion": "deleted"}})
     assert set(refused.value.errors) == {"persons_handled", "deletion_detail"}
     with pytest.raises(ValidationFailed) as refused:
         reports.file_report(world.vendor_staff, world.albums["kyoto"].id, {"period": "2026/11", "answers": ANSWERS})
     assert set(refused.value.errors) == {"period"}
-    future = hf.next_month(months_ago(0))
+    future = hm.next_month(months_ago(0))
     with pytest.raises(ValidationFailed):
         reports.file_report(world.vendor_staff, world.albums["kyoto"].id,
-                            {"period": hf.period_text(future), "answers": ANSWERS})
+                            {"period": hm.period_text(future), "answers": ANSWERS})
     assert _count(HandlingReport) == before
 
 
 def test_a_month_is_filed_once(world):
     with pytest.raises(Conflict):
         reports.file_report(world.vendor_staff, world.albums["kyoto"].id,
-                            {"period": hf.period_text(months_ago(3)), "answers": ANSWERS})
+                            {"period": hm.period_text(months_ago(3)), "answers": ANSWERS})
 
 
 def test_only_the_consignor_switches_reports_and_only_the_contractor_files(world):
@@ -100,12 +100,12 @@ def test_only_the_consignor_switches_reports_and_only_the_contractor_files(world
         reports.set_plan(world.vendor_privacy, world.albums["kyoto"].id, {"enabled": False})
     with pytest.raises(Forbidden):
         reports.file_report(gen_user(world.kyoto, "contractor_user"), world.albums["kyoto"].id,
-                            {"period": hf.period_text(months_ago(2)), "answers": ANSWERS})
+                            {"period": hm.period_text(months_ago(2)), "answers": ANSWERS})
     plan = reports.set_plan(world.kyoto_procurement, world.albums["kyoto"].id, {"enabled": False})
     assert not plan.enabled and plan.since == months_ago(3)
     with pytest.raises(Conflict):
         reports.file_report(world.vendor_staff, world.albums["kyoto"].id,
-                            {"period": hf.period_text(months_ago(2)), "answers": ANSWERS})
+                            {"period": hm.period_text(months_ago(2)), "answers": ANSWERS})
     assert [r.action for r in db.session.scalars(select(TrailRecord).where(
         TrailRecord.object_type == "handling_report_plan").order_by(TrailRecord.id))][-1] == "handling_reports_off"
 
@@ -142,7 +142,7 @@ def test_a_missing_month_is_reminded_once_to_the_contractor_and_the_consignors_o
     assert reports.enqueue_missing_reminders(now) == 4  # two entrustments × (contractor, owner)
     assert reports.enqueue_missing_reminders(now) == 0  # the clock again
     assert reports.enqueue_missing_reminders(now + timedelta(hours=1)) == 0  # a second clock, later
-    month = hf.period_text(months_ago(2))
+    month = hm.period_text(months_ago(2))
     to_vendor, to_owner = (db.session.scalar(select(OutboxMessage).where(OutboxMessage.key == key))
                            for key in reports.reminder_keys(world.albums["kyoto"].id, months_ago(2)))
     assert to_vendor.recipients == ["staff@album.example"]
@@ -153,7 +153,7 @@ def test_a_missing_month_is_reminded_once_to_the_contractor_and_the_consignors_o
 
 def test_no_reminder_once_the_month_is_filed_or_reports_are_off(world):
     reports.file_report(world.vendor_staff, world.albums["kyoto"].id,
-                        {"period": hf.period_text(months_ago(2)), "answers": ANSWERS})
+                        {"period": hm.period_text(months_ago(2)), "answers": ANSWERS})
     reports.set_plan(world.otsu_privacy, world.albums["otsu"].id, {"enabled": False})
     assert reports.enqueue_missing_reminders(utcnow()) == 0
 
@@ -169,13 +169,13 @@ def test_the_cli_switches_files_and_lists_as_the_pages_do(app, world, tmp_path):
     answers = tmp_path / "answers.json"
     answers.write_text('{"persons_handled": "四百"}', encoding="utf-8")
     refused = runner.invoke(args=["handling-reports", "file", "--as", world.vendor_staff.email,
-                                  str(world.albums["kyoto"].id), "--period", hf.period_text(months_ago(2)),
+                                  str(world.albums["kyoto"].id), "--period", hm.period_text(months_ago(2)),
                                   str(answers)])
     assert refused.exit_code == 2 and "persons_handled" in refused.output
     answers.write_text('{"persons_handled": 420, "incident": false, "subcontractor_change": false, '
                        '"storage_location": "京都", "deletion": "none"}', encoding="utf-8")
     done = runner.invoke(args=["handling-reports", "file", "--as", world.vendor_staff.email,
-                               str(world.albums["kyoto"].id), "--period", hf.period_text(months_ago(2)), str(answers)])
+                               str(world.albums["kyoto"].id), "--period", hm.period_text(months_ago(2)), str(answers)])
     assert done.exit_code == 0, done.output
     listed = runner.invoke(args=["handling-reports", "list", "--as", world.kyoto_privacy.email])
     assert "missing: none" in listed.output and "大津" not in listed.output

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 from flask import url_for
 
-from audits import handling_form as hf
+from audits import handling_months as hm
 from oversight.accounts.services import issue_token
 from oversight.permissions import ROLE_ACTIONS
 from tests.audits.handling_world import ANSWERS, gen_handling_world, months_ago
@@ -36,7 +36,7 @@ class Route:
 
 
 def _report_form() -> tuple:
-    return (("period", hf.period_text(months_ago(0))),
+    return (("period", hm.period_text(months_ago(0))),
             *((f"a.{k}", {True: "yes", False: "no"}.get(v, v)) for k, v in ANSWERS.items()))
 
 
@@ -123,7 +123,7 @@ def test_each_user_gets_exactly_what_the_rules_allow_in_the_api(app, world, org,
             body = None
             if method == "POST":
                 body = {"enabled": True} if url.endswith("plan") else {
-                    "period": hf.period_text(months_ago(0)), "answers": ANSWERS}
+                    "period": hm.period_text(months_ago(0)), "answers": ANSWERS}
             response = app.test_client().open(url, method=method, json=body, headers=headers)
             expected = _expected(route, org, role, foreign)
             status = response.status_code
@@ -164,4 +164,4 @@ def test_the_contractor_files_on_the_page_and_a_bad_answer_is_named_in_place(wor
     text = refused.get_data(as_text=True)
     assert 'data-field="persons_handled"' in text and 'data-field="incident_detail"' in text
     filed = client.post(url, dict(_report_form()), follow_redirects=True).get_data(as_text=True)
-    assert f"{hf.period_text(months_ago(0))}の報告を提出しました" in filed
+    assert f"{hm.period_text(months_ago(0))}の報告を提出しました" in filed
