@@ -143,12 +143,10 @@ def _decision(entrustment):
     return decision_for(current_user, entrustment)
 
 
-def _start_override(entrustment):
-    from flask_login import current_user
-
+def _start_override(entrustment, decision):
     from audits.selection import start_override_for
 
-    return start_override_for(current_user, entrustment)
+    return start_override_for(entrustment, decision)
 
 
 def _outcome_label(code: str) -> str:

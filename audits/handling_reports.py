@@ -253,15 +253,19 @@ def filed_key(entrustment_id: int, period: date) -> str:
     return f"handling-report:{entrustment_id}:{hm.period_text(period)}:filed"
 
 
+def _answer_line(field, details, answers: Mapping, lang: str) -> str:
+    """An answer marked for attention and what it made the contractor write, on one line."""
+    colon, separator = ("：", "；") if lang == "ja" else (": ", "; ")
+    return separator.join([hf.answer_text(field, answers.get(field.id), lang)]
+                          + [f"{d.label.get(lang)}{colon}{answers[d.id]}" for d in details])
+
+
 def _tell_owner_filed(plan: HandlingReportPlan, entrustment: Entrustment, report: HandlingReport, form) -> None:
     owners = _owner_addresses(plan)
     if not owners:
         return
-    attention = [{"label": field.label,
-                  "answer_ja": "；".join([hf.answer_text(field, report.answers.get(field.id), "ja")]
-                                        + [f"{d.label.ja}：{report.answers[d.id]}" for d in details]),
-                  "answer_en": "; ".join([hf.answer_text(field, report.answers.get(field.id), "en")]
-                                        + [f"{d.label.en}: {report.answers[d.id]}" for d in details])}
+    attention = [{"label": field.label, "answer_ja": _answer_line(field, details, report.answers, "ja"),
+                  "answer_en": _answer_line(field, details, report.answers, "en")}
                  for field, details in hf.needs_attention(form, report.answers)]
     subject, body = mail.render("audits/handling_report_filed", entrustment=entrustment, owner_name=plan.owner_name,
                                 month=hm.period_text(report.period), filed_by=report.filed_by_name, attention=attention)

@@ -339,11 +339,11 @@ def open_conditions(actor) -> list[DecisionCondition]:
     return list(db.session.scalars(query.limit(50)))
 
 
-def start_override_for(actor, entrustment):
+def start_override_for(entrustment, decision: Decision | None):
     """The trail's record of this entrustment started without an approving review (who, when, the reason given),
-    for the same readers as its selection line; None when it was not."""
-    shown, decision = decision_for(actor, entrustment)
-    if not shown or (decision is not None and decision.outcome in APPROVING):
+    beside its selection line — for a reader decision_for shows it to, with the decision it read; None when a
+    review approves the contractor or none was overridden."""
+    if decision is not None and decision.outcome in APPROVING:
         return None
     return trail.latest("entrustment", entrustment.id, "activate_override")
 
